@@ -10,7 +10,7 @@
 
 namespace physis {
 
-using Amount = unsigned __int128;
+__extension__ typedef unsigned __int128 Amount;  // GCC/Clang extension, wide enough for 18-decimal supplies
 
 // Decimal text without sign, separators or leading zeros (except "0"); nullopt if invalid or > 2^128-1.
 std::optional<Amount> parse_amount(std::string_view text);
