@@ -1,0 +1,58 @@
+// The deterministic state transition (DESIGN §1, §3; doc/protocol.md "Transaction execution").
+// Pure: no I/O, no clock, no randomness, no floating point, no threads.
+#pragma once
+
+#include <vector>
+
+#include "primitives/genesis.h"
+#include "primitives/physis.pb.h"
+#include "primitives/transaction.h"
+#include "util/result.h"
+#include "vm/accounts.h"
+#include "vm/state.h"
+
+namespace physis::vm {
+
+// Why an included transaction failed. Its fee is still charged and its nonce consumed.
+// Values are stored in receipts: never renumber.
+enum class TxFailReason : uint32_t {
+  kNone = 0,
+  kInsufficientFunds = 1,  // balance after the fee does not cover the transferred amount
+  kBalanceOverflow = 2,    // the recipient's balance would exceed 2^128-1
+};
+std::string_view tx_fail_reason_name(TxFailReason reason);
+
+struct BlockContext {
+  std::string chain_id;
+  uint64_t height = 0;
+  Address proposer{};  // receives the fees
+};
+
+struct BlockResult {
+  WriteSet writes;
+  std::vector<pb::Receipt> receipts;
+  Hash32 state_root{};
+  uint64_t gas_used = 0;
+};
+
+// Checks a transaction against the state a block would apply it to. Error codes (also used by the
+// mempool): "wrong_chain", "nonce_too_low", "nonce_gap", "gas_limit_too_low", "gas_limit_too_high",
+// "gas_price_too_low", "insufficient_funds_for_gas", "fee_overflow".
+Status check_tx(const ChainParams& params, const std::string& chain_id, const VerifiedTx& tx,
+                const AccountState& sender, uint64_t expected_nonce);
+
+// Applies the block's transactions, in order, to `state`. Signatures must already be verified (callers
+// verify once, in parallel, and cache). Error (the block is invalid): a transaction that fails check_tx,
+// or the block's gas exceeding the block gas limit, or too many transactions. On error nothing is
+// returned that could be committed.
+Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
+                                const BlockContext& ctx, const std::vector<VerifiedTx>& txs);
+
+// State root accumulator (DESIGN §4, first version): keccak256("PHYSIS/STATE/v1" ‖ prev_root ‖
+// merkle root over the block's sorted writes, each leaf = len(key) ‖ key ‖ value).
+Hash32 next_state_root(const Hash32& prev_root, const WriteSet& writes);
+
+// Genesis state: the accounts' balances, and its root from the all-zero root.
+BlockResult genesis_state(const Genesis& genesis);
+
+}  // namespace physis::vm
