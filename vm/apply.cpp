@@ -2,6 +2,7 @@
 
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
+#include "primitives/codec.h"
 #include "vm/accounts.h"
 
 namespace physis::vm {
@@ -144,6 +145,23 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
 
 BlockResult genesis_state(const Genesis& genesis) {
   BlockResult result;
+  pb::Params params;
+  params.set_block_time_ms(genesis.params.block_time_ms);
+  params.set_min_gas_price(genesis.params.min_gas_price);
+  params.set_transfer_gas(genesis.params.transfer_gas);
+  params.set_block_gas_limit(genesis.params.block_gas_limit);
+  params.set_max_block_txs(genesis.params.max_block_txs);
+  params.set_chain_id(genesis.chain_id);
+  params.set_genesis_time_ms(genesis.genesis_time_ms);
+  result.writes[Bytes{kParamsKey}] = encode_canonical(params);
+  for (const auto& v : genesis.validators) {
+    pb::ValidatorRecord rec;
+    rec.set_power(v.power);
+    rec.set_name(v.name);
+    Bytes key{kValidatorPrefix};
+    append(key, v.address);
+    result.writes[key] = encode_canonical(rec);
+  }
   for (const auto& acc : genesis.accounts) result.writes[account_key(acc.address)] = encode_account({acc.balance, 0});
   result.state_root = next_state_root(Hash32{}, result.writes);
   return result;

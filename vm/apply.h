@@ -52,7 +52,10 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
 // merkle root over the block's sorted writes, each leaf = len(key) ‖ key ‖ value).
 Hash32 next_state_root(const Hash32& prev_root, const WriteSet& writes);
 
-// Genesis state: the accounts' balances, and its root from the all-zero root.
+inline constexpr uint8_t kParamsKey = 'p';
+inline constexpr uint8_t kValidatorPrefix = 'v';
+
+// Genesis state: parameters, validators and the accounts' balances, and its root from the all-zero root.
 BlockResult genesis_state(const Genesis& genesis);
 
 }  // namespace physis::vm

@@ -1,0 +1,78 @@
+// Mempool: transactions waiting for a block, in per-sender nonce order.
+// Holds VerifiedTx, so a signature is checked once, at admission, and never again by the producer.
+// Thread-safe: every method locks an internal mutex.
+#pragma once
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "primitives/genesis.h"
+#include "primitives/transaction.h"
+#include "util/result.h"
+#include "vm/state.h"
+
+namespace physis::mempool {
+
+struct MempoolOptions {
+  size_t max_txs = 100'000;
+  size_t max_bytes = 64 * 1024 * 1024;
+  size_t max_per_sender = 1'000;
+};
+
+struct MempoolStatus {
+  size_t txs = 0;
+  size_t bytes = 0;
+  size_t senders = 0;
+};
+
+class Mempool {
+ public:
+  Mempool(MempoolOptions options, ChainParams params, std::string chain_id);
+
+  // Admits a verified transaction checked against `state` (the latest committed state) plus the
+  // sender's pending transactions. Error codes: those of vm::check_tx ("wrong_chain", "nonce_too_low",
+  // "nonce_gap", "gas_*", "insufficient_funds_for_gas"), plus "already_known", "insufficient_funds"
+  // (pending costs + this one exceed the balance), "mempool_full", "too_many_pending".
+  Result<Hash32> add(VerifiedTx tx, const vm::StateReader& state);
+
+  // Up to `max_txs` transactions in arrival order (which is nonce order per sender), stopping before
+  // `max_gas` total gas limit.
+  std::vector<VerifiedTx> select(size_t max_txs, uint64_t max_gas) const;
+
+  // Drops the transactions a committed block included, then any whose nonce the new `state` has
+  // already consumed.
+  void remove_committed(const std::vector<Hash32>& included, const vm::StateReader& state);
+
+  bool contains(const Hash32& hash) const;
+  MempoolStatus status() const;
+
+ private:
+  struct Entry {
+    VerifiedTx tx;
+    uint64_t seq = 0;
+    Amount max_cost = 0;  // gas_limit × gas_price + amount
+  };
+  struct HashHasher {
+    size_t operator()(const Hash32& h) const {
+      size_t v;
+      std::memcpy(&v, h.data(), sizeof v);
+      return v;
+    }
+  };
+  void erase_locked(const Hash32& hash);
+
+  const MempoolOptions options_;
+  const ChainParams params_;
+  const std::string chain_id_;
+  mutable std::mutex mutex_;
+  uint64_t next_seq_ = 0;
+  size_t bytes_ = 0;
+  std::unordered_map<Hash32, Entry, HashHasher> by_hash_;
+  std::map<uint64_t, Hash32> by_arrival_;
+  std::map<Address, std::map<uint64_t, Hash32>> by_sender_;  // sender → nonce → hash
+};
+
+}  // namespace physis::mempool

@@ -1,0 +1,254 @@
+#include "node/node.h"
+
+#include <chrono>
+
+#include "crypto/merkle.h"
+#include "primitives/block.h"
+#include "primitives/codec.h"
+#include "util/log.h"
+#include "vm/accounts.h"
+
+namespace physis::node {
+
+namespace {
+// Adapts the BlockStore to the VM's state interface.
+class StoreState final : public vm::StateReader {
+ public:
+  explicit StoreState(const storage::BlockStore& store) : store_(store) {}
+  std::optional<Bytes> get(const Bytes& key) const override { return store_.get_state(key); }
+
+ private:
+  const storage::BlockStore& store_;
+};
+
+uint64_t wall_clock_ms() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
+  pb::BlockReceipts all;
+  for (const auto& r : receipts) *all.add_receipts() = r;
+  return encode_canonical(all);
+}
+}  // namespace
+
+GenesisBlock make_genesis_block(const Genesis& genesis) {
+  GenesisBlock g;
+  g.state = vm::genesis_state(genesis);
+  consensus::ValidatorSet validators = consensus::ValidatorSet::from_genesis(genesis);
+  Hash32 zero{};
+  pb::Header& h = g.header;
+  h.set_chain_id(genesis.chain_id);
+  h.set_height(0);
+  h.set_time_ms(genesis.genesis_time_ms);
+  h.set_prev_hash(to_string(zero));
+  h.set_tx_root(to_string(crypto::merkle_root({})));
+  h.set_state_root(to_string(g.state.state_root));
+  h.set_receipts_root(to_string(crypto::merkle_root({})));
+  h.set_proposer(to_string(Address{}));
+  h.set_validators_hash(to_string(validators.hash()));
+  h.set_next_validators_hash(to_string(validators.hash()));
+  h.set_last_commit_hash(to_string(zero));
+  g.hash = block_hash(h);
+  return g;
+}
+
+Node::Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash32 genesis_hash)
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      genesis_hash_(genesis_hash),
+      validators_(consensus::ValidatorSet::from_genesis(options_.genesis)),
+      mempool_(options_.mempool, options_.genesis.params, options_.genesis.chain_id) {}
+
+Node::~Node() { stop(); }
+
+Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
+  auto store = storage::BlockStore::open(options.datadir + "/chain");
+  if (!store) return store.error();
+  GenesisBlock genesis = make_genesis_block(options.genesis);
+  auto existing = (*store)->genesis_hash();
+  if (!existing) {
+    pb::Block block0;
+    *block0.mutable_header() = genesis.header;
+    storage::BlockWrite w;
+    w.tip = {0, genesis.hash, genesis.state.state_root, options.genesis.genesis_time_ms};
+    w.block = encode_canonical(block0);
+    w.receipts = encode_canonical(pb::BlockReceipts());
+    w.state_writes = genesis.state.writes;
+    if (auto st = (*store)->init_genesis(genesis.hash, w); !st) return st.error();
+    LOG_INFO("node", "initialised new chain " << options.genesis.chain_id << " in " << options.datadir);
+  } else if (*existing != genesis.hash) {
+    return make_error("genesis_mismatch", "datadir " + options.datadir + " was made from genesis " +
+                                              hash_to_string(*existing) + " but the given genesis has hash " +
+                                              hash_to_string(genesis.hash) +
+                                              "; use the matching --genesis or another --datadir");
+  }
+  return std::unique_ptr<Node>(new Node(std::move(options), std::move(*store), genesis.hash));
+}
+
+storage::ChainTip Node::tip() const { return store_->tip().value_or(storage::ChainTip{}); }
+
+Status Node::start() {
+  if (!options_.validator_key) return ok_status();
+  Address me = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
+  if (!validators_.find(me))
+    return make_error("not_validator", "validator key " + crypto::address_to_string(me) +
+                                           " is not a validator in the genesis");
+  producer_ = std::thread([this] { producer_loop(); });
+  return ok_status();
+}
+
+void Node::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (producer_.joinable()) producer_.join();
+}
+
+void Node::producer_loop() {
+  const uint64_t block_time = options_.genesis.params.block_time_ms;
+  LOG_INFO("node", "producing a block every " << block_time << " ms");
+  while (true) {
+    uint64_t due = tip().time_ms + block_time;
+    uint64_t now = wall_clock_ms();
+    {
+      std::unique_lock lock(stop_mutex_);
+      if (now < due) stop_cv_.wait_for(lock, std::chrono::milliseconds(due - now), [this] { return stopping_; });
+      if (stopping_) break;
+    }
+    auto produced = produce_block(std::max(wall_clock_ms(), due));
+    if (!produced) {
+      LOG_ERROR("node", "block production failed: " << produced.error().message);
+      std::unique_lock lock(stop_mutex_);
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(block_time), [this] { return stopping_; });
+      if (stopping_) break;
+    }
+  }
+  LOG_INFO("node", "block producer stopped at height " << tip().height);
+}
+
+Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
+  const ChainParams& params = options_.genesis.params;
+  const std::string& chain_id = options_.genesis.chain_id;
+  storage::ChainTip parent = tip();
+  const uint64_t height = parent.height + 1;
+  const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
+  std::vector<VerifiedTx> txs = mempool_.select(params.max_block_txs, params.block_gas_limit);
+
+  StoreState state(*store_);
+  vm::BlockContext ctx{chain_id, height, proposer};
+  auto applied = vm::apply_block(state, parent.state_root, params, ctx, txs);
+  if (!applied) {
+    // A tx the mempool admitted no longer fits the state (should not happen with one producer):
+    // drop the pool's stale entries and produce an empty block rather than stall.
+    LOG_WARN("node", "dropping mempool selection: " << applied.error().message);
+    mempool_.remove_committed({}, state);
+    txs.clear();
+    applied = vm::apply_block(state, parent.state_root, params, ctx, txs);
+    if (!applied) return applied.error();
+  }
+
+  pb::Block block;
+  pb::Header& h = *block.mutable_header();
+  h.set_chain_id(chain_id);
+  h.set_height(height);
+  h.set_time_ms(std::max(now_ms, parent.time_ms + 1));
+  h.set_prev_hash(to_string(parent.hash));
+  for (const auto& t : txs) block.add_txs(to_string(t.tx.raw));
+  h.set_tx_root(to_string(compute_tx_root(block.txs())));
+  h.set_state_root(to_string(applied->state_root));
+  h.set_receipts_root(to_string(compute_receipts_root(applied->receipts)));
+  h.set_proposer(to_string(proposer));
+  h.set_validators_hash(to_string(validators_.hash()));
+  h.set_next_validators_hash(to_string(validators_.hash()));
+  Hash32 last_commit_hash{};
+  if (parent.height > 0) {
+    auto raw_commit = store_->commit_at(parent.height);
+    if (!raw_commit) return make_error("storage", "missing commit for height " + std::to_string(parent.height));
+    if (auto st = decode_canonical(*raw_commit, *block.mutable_last_commit(), "commit"); !st) return st.error();
+    last_commit_hash = commit_hash(block.last_commit());
+  }
+  h.set_last_commit_hash(to_string(last_commit_hash));
+  const Hash32 hash = block_hash(h);
+  // Single validator: the proposer's own precommit is the whole commit (> 2/3 of the power).
+  pb::Commit commit = consensus::make_commit(chain_id, height, 0, hash, {*options_.validator_key});
+  if (auto st = consensus::verify_commit(commit, validators_, chain_id, height, hash); !st) return st.error();
+
+  storage::BlockWrite w;
+  w.tip = {height, hash, applied->state_root, h.time_ms()};
+  w.block = encode_canonical(block);
+  w.commit = encode_canonical(commit);
+  w.receipts = encode_receipts(applied->receipts);
+  w.txs.reserve(txs.size());
+  for (const auto& t : txs) w.txs.push_back(t.tx.hash);
+  w.state_writes = std::move(applied->writes);
+  {
+    std::unique_lock lock(commit_mutex_);
+    if (auto st = store_->commit_block(w); !st) return st.error();
+    mempool_.remove_committed(w.txs, state);
+  }
+  if (!txs.empty() || height % 60 == 0)
+    LOG_INFO("node", "committed block " << height << " " << hash_to_string(hash) << " txs=" << txs.size());
+  else
+    LOG_DEBUG("node", "committed block " << height << " " << hash_to_string(hash));
+  return w.tip;
+}
+
+Result<Hash32> Node::submit_tx(ByteSpan raw) {
+  auto vtx = decode_and_verify_tx(raw);
+  if (!vtx) return vtx.error();
+  std::shared_lock lock(commit_mutex_);
+  StoreState state(*store_);
+  return mempool_.add(std::move(*vtx), state);
+}
+
+std::optional<BlockLookup> Node::block_at(uint64_t height) const {
+  auto raw = store_->block_at(height);
+  if (!raw) return std::nullopt;
+  BlockLookup out;
+  if (!out.block.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) return std::nullopt;
+  out.hash = block_hash(out.block.header());
+  out.size_bytes = raw->size();
+  return out;
+}
+
+std::optional<BlockLookup> Node::block_by_hash(const Hash32& hash) const {
+  auto height = store_->height_of(hash);
+  if (!height) return std::nullopt;
+  return block_at(*height);
+}
+
+std::optional<TxLookup> Node::find_tx(const Hash32& hash) const {
+  auto loc = store_->tx_location(hash);
+  if (!loc) return std::nullopt;
+  auto block = block_at(loc->height);
+  if (!block || loc->index >= static_cast<uint32_t>(block->block.txs_size())) return std::nullopt;
+  const std::string& raw = block->block.txs(static_cast<int>(loc->index));
+  auto vtx = decode_and_verify_tx(as_span(raw));
+  if (!vtx) return std::nullopt;
+  TxLookup out;
+  out.tx.ParseFromString(raw);
+  out.body = vtx->tx.body;
+  out.sender = vtx->sender;
+  out.height = loc->height;
+  out.index = loc->index;
+  out.block_hash = block->hash;
+  if (auto receipts_raw = store_->receipts_at(loc->height)) {
+    pb::BlockReceipts receipts;
+    if (receipts.ParseFromArray(receipts_raw->data(), static_cast<int>(receipts_raw->size())) &&
+        static_cast<int>(loc->index) < receipts.receipts_size())
+      out.receipt = receipts.receipts(static_cast<int>(loc->index));
+  }
+  return out;
+}
+
+vm::AccountState Node::account(const Address& address) const {
+  StoreState state(*store_);
+  return vm::load_account(state, address);
+}
+
+}  // namespace physis::node

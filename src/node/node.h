@@ -1,0 +1,104 @@
+// Node: wires storage, the VM, the mempool and (for now single-validator) block production.
+// Owns: the BlockStore, the Mempool, the producer thread.
+// Thread-safety: every public method may be called from any thread (RPC workers) while the producer
+// runs; a shared mutex keeps admission from interleaving with a block commit.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+
+#include "consensus/validator_set.h"
+#include "mempool/mempool.h"
+#include "primitives/genesis.h"
+#include "primitives/physis.pb.h"
+#include "storage/block_store.h"
+#include "vm/apply.h"
+
+namespace physis::node {
+
+// Options struct in the core; argument parsing stays in physisd (STYLE).
+struct NodeOptions {
+  std::string datadir;
+  Genesis genesis;
+  std::optional<crypto::PrivateKey> validator_key;  // without it the node only serves queries
+  mempool::MempoolOptions mempool;
+};
+
+struct TxLookup {
+  pb::Transaction tx;
+  pb::TxBody body;
+  Address sender{};
+  uint64_t height = 0;
+  uint32_t index = 0;
+  Hash32 block_hash{};
+  std::optional<pb::Receipt> receipt;
+};
+
+struct BlockLookup {
+  pb::Block block;
+  Hash32 hash{};
+  size_t size_bytes = 0;
+};
+
+// The genesis block header (height 0) and its state; its hash is the chain's identity.
+struct GenesisBlock {
+  pb::Header header;
+  Hash32 hash{};
+  vm::BlockResult state;
+};
+GenesisBlock make_genesis_block(const Genesis& genesis);
+
+class Node {
+ public:
+  // Opens or creates the chain in options.datadir. Errors: storage errors, or "genesis_mismatch" when the
+  // datadir was made from another genesis (the message names both hashes).
+  static Result<std::unique_ptr<Node>> open(NodeOptions options);
+  ~Node();
+
+  // Starts producing a block every block_time_ms if a validator key was given. The key must belong to
+  // a genesis validator (error "not_validator").
+  Status start();
+  // Stops the producer after the block in progress (if any) is committed. Idempotent.
+  void stop();
+
+  const Genesis& genesis() const { return options_.genesis; }
+  const Hash32& genesis_hash() const { return genesis_hash_; }
+  storage::ChainTip tip() const;
+
+  // Decodes, verifies the signature once, and admits to the mempool. Errors carry the reason code.
+  Result<Hash32> submit_tx(ByteSpan raw);
+
+  std::optional<BlockLookup> block_at(uint64_t height) const;
+  std::optional<BlockLookup> block_by_hash(const Hash32& hash) const;
+  std::optional<TxLookup> find_tx(const Hash32& hash) const;
+  vm::AccountState account(const Address& address) const;
+  mempool::MempoolStatus mempool_status() const { return mempool_.status(); }
+  bool in_mempool(const Hash32& hash) const { return mempool_.contains(hash); }
+
+  // Builds, applies, signs and commits one block at time `now_ms` (raised to parent time + 1 if the
+  // clock is behind). Used by the producer thread and by benchmarks. Not to be called concurrently
+  // with itself.
+  Result<storage::ChainTip> produce_block(uint64_t now_ms);
+
+ private:
+  Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash32 genesis_hash);
+  void producer_loop();
+
+  const NodeOptions options_;
+  std::unique_ptr<storage::BlockStore> store_;
+  const Hash32 genesis_hash_;
+  const consensus::ValidatorSet validators_;
+  mempool::Mempool mempool_;
+  mutable std::shared_mutex commit_mutex_;
+
+  std::thread producer_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+};
+
+}  // namespace physis::node

@@ -1,0 +1,79 @@
+// BlockStore: the one owner of LevelDB (STYLE). Holds blocks, their commits, receipts, the tx index
+// and the current state, under typed key prefixes (doc/protocol.md, "Storage layout").
+//
+// Durability (DESIGN §4): everything a block changes is written in ONE synced LevelDB write batch, so a
+// crash at any instant leaves either the old or the new block, never half of one.
+//
+// Thread-safety: all methods may be called concurrently (LevelDB is internally synchronised). Readers
+// always see whole blocks. Only one thread should call commit_block / init_genesis.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/bytes.h"
+#include "util/result.h"
+
+namespace leveldb {
+class DB;
+}
+
+namespace physis::storage {
+
+struct ChainTip {
+  uint64_t height = 0;
+  Hash32 hash{};
+  Hash32 state_root{};
+  uint64_t time_ms = 0;
+};
+
+// Everything one block adds, committed atomically.
+struct BlockWrite {
+  ChainTip tip;               // the new tip (this block)
+  Bytes block;                // canonical pb::Block bytes
+  Bytes commit;               // canonical pb::Commit for this block (its "seen commit")
+  Bytes receipts;             // canonical pb::BlockReceipts bytes
+  std::vector<Hash32> txs;    // tx hashes in block order, for the tx index
+  std::map<Bytes, Bytes> state_writes;  // state key → value
+};
+
+class BlockStore {
+ public:
+  // Opens (creating if missing) the database in `dir`. Error "storage" says why (e.g. locked by
+  // another physisd, corrupt, permission denied).
+  static Result<std::unique_ptr<BlockStore>> open(const std::string& dir);
+  ~BlockStore();
+  BlockStore(const BlockStore&) = delete;
+  BlockStore& operator=(const BlockStore&) = delete;
+
+  // The genesis hash the datadir was made with, or nullopt for a fresh datadir.
+  std::optional<Hash32> genesis_hash() const;
+  // Writes genesis (block 0, its state) in one synced batch. Only for a fresh datadir.
+  Status init_genesis(const Hash32& genesis_hash, const BlockWrite& genesis);
+  // Appends the next block. Its height must be tip+1 (checked; error "storage").
+  Status commit_block(const BlockWrite& write);
+
+  std::optional<ChainTip> tip() const;
+  std::optional<Bytes> get_state(const Bytes& key) const;
+  std::optional<Bytes> block_at(uint64_t height) const;
+  std::optional<uint64_t> height_of(const Hash32& block_hash) const;
+  std::optional<Bytes> commit_at(uint64_t height) const;
+  std::optional<Bytes> receipts_at(uint64_t height) const;
+  struct TxLocation {
+    uint64_t height = 0;
+    uint32_t index = 0;
+  };
+  std::optional<TxLocation> tx_location(const Hash32& tx_hash) const;
+
+ private:
+  explicit BlockStore(leveldb::DB* db);
+  std::optional<Bytes> get(const Bytes& key) const;
+  Status write_block(const BlockWrite& write, const Hash32* genesis_hash);
+
+  std::unique_ptr<leveldb::DB> db_;
+};
+
+}  // namespace physis::storage
