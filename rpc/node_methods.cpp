@@ -1,0 +1,204 @@
+#include "rpc/node_methods.h"
+
+#include "crypto/keccak.h"
+#include "crypto/secp256k1.h"
+#include "primitives/block.h"
+#include "primitives/transaction.h"
+#include "vm/apply.h"
+
+namespace physis::rpc {
+
+namespace {
+using nlohmann::json;
+
+std::string addr_str(const std::string& raw20) { return crypto::address_to_string(bytes_to_address(raw20)); }
+std::string hash_str(const std::string& raw32) { return to_hex0x(as_span(raw32)); }
+
+Hash32 param_hash(const json& params, size_t index, std::string_view name) {
+  std::string text = param_string(params, index, name);
+  auto h = from_hex_fixed<32>(text);
+  if (!h) throw RpcError(kInvalidParams, "parameter '" + std::string(name) + "' must be a 0x-prefixed 32-byte hex hash");
+  return *h;
+}
+
+Address param_address(const json& params, size_t index, std::string_view name) {
+  std::string text = param_string(params, index, name);
+  auto a = crypto::parse_address(text);
+  if (!a)
+    throw RpcError(kInvalidParams, "parameter '" + std::string(name) +
+                                       "' must be a 0x-prefixed 20-byte address (mixed case must match EIP-55)");
+  return *a;
+}
+
+json tx_body_to_json(const pb::TxBody& body) {
+  json j = {{"chain_id", body.chain_id()},
+            {"nonce", body.nonce()},
+            {"gas_limit", body.gas_limit()},
+            {"gas_price", std::to_string(body.gas_price())}};
+  switch (body.payload_case()) {
+    case pb::TxBody::kTransfer:
+      j["type"] = "transfer";
+      j["to"] = addr_str(body.transfer().to());
+      j["amount"] = format_amount(transfer_amount(body.transfer()));
+      break;
+    case pb::TxBody::PAYLOAD_NOT_SET:
+      j["type"] = "none";
+      break;
+  }
+  return j;
+}
+
+json commit_to_json(const pb::Commit& c) {
+  json sigs = json::array();
+  for (const auto& s : c.signatures())
+    sigs.push_back({{"validator", addr_str(s.validator())}, {"signature", to_hex0x(as_span(s.signature()))}});
+  return {{"height", c.height()}, {"round", c.round()}, {"block_hash", hash_str(c.block_hash())}, {"signatures", sigs}};
+}
+
+json status_json(const node::Node& node) {
+  auto tip = node.tip();
+  return {{"chain_id", node.genesis().chain_id},
+          {"genesis_hash", hash_to_string(node.genesis_hash())},
+          {"height", tip.height},
+          {"latest_hash", hash_to_string(tip.hash)},
+          {"latest_time", tip.time_ms},
+          {"latest_state_root", hash_to_string(tip.state_root)}};
+}
+
+node::BlockLookup find_block(const node::Node& node, const json& params) {
+  reject_extra_params(params, {"height", "hash", "raw"});
+  const json* hash = optional_param(params, 0, "hash");
+  std::optional<node::BlockLookup> b;
+  if (hash && hash->is_string() && hash->get<std::string>().size() == 66) {
+    b = node.block_by_hash(param_hash(params, 0, "hash"));
+  } else if (params.is_object() && params.contains("hash")) {
+    param_hash(params, 0, "hash");  // throws the right message
+  } else {
+    uint64_t height = param_u64(params, 0, "height");
+    b = node.block_at(height);
+    if (!b) throw RpcError(kNotFound, "no block at height " + std::to_string(height) + "; the chain is at height " +
+                                          std::to_string(node.tip().height));
+  }
+  if (!b) throw RpcError(kNotFound, "no block with that hash");
+  return *b;
+}
+}  // namespace
+
+json receipt_to_json(const pb::Receipt& r) {
+  return {{"tx_hash", hash_str(r.tx_hash())},
+          {"status", r.status() == 0 ? "success" : "failed"},
+          {"reason_code", r.reason()},
+          {"reason", std::string(vm::tx_fail_reason_name(static_cast<vm::TxFailReason>(r.reason())))},
+          {"message", r.message()},
+          {"gas_used", r.gas_used()},
+          {"fee", format_amount(decode_amount(as_span(r.fee())).value_or(0))}};
+}
+
+json block_to_json(const node::BlockLookup& b, bool include_raw_txs) {
+  const pb::Header& h = b.block.header();
+  json txs = json::array();
+  for (const auto& raw : b.block.txs()) {
+    if (include_raw_txs)
+      txs.push_back(to_hex0x(as_span(raw)));
+    else
+      txs.push_back(to_hex0x(crypto::keccak256(as_span(raw))));
+  }
+  json j = {{"hash", hash_to_string(b.hash)},
+            {"height", h.height()},
+            {"time", h.time_ms()},
+            {"chain_id", h.chain_id()},
+            {"prev_hash", hash_str(h.prev_hash())},
+            {"tx_root", hash_str(h.tx_root())},
+            {"state_root", hash_str(h.state_root())},
+            {"receipts_root", hash_str(h.receipts_root())},
+            {"proposer", addr_str(h.proposer())},
+            {"validators_hash", hash_str(h.validators_hash())},
+            {"next_validators_hash", hash_str(h.next_validators_hash())},
+            {"last_commit_hash", hash_str(h.last_commit_hash())},
+            {"tx_count", b.block.txs_size()},
+            {"txs", txs},
+            {"size", b.size_bytes}};
+  j["last_commit"] = b.block.has_last_commit() ? commit_to_json(b.block.last_commit()) : json(nullptr);
+  return j;
+}
+
+void register_node_methods(RpcDispatcher& d, node::Node& node) {
+  d.add({"chain_status", "chain_status() -> {chain_id, genesis_hash, height, latest_hash, latest_time}: the chain tip",
+         [&node](const json& params) {
+           reject_extra_params(params, {});
+           return status_json(node);
+         }});
+  d.add({"chain_getBlock",
+         "chain_getBlock({height} or {hash}, raw?) -> block header, tx hashes (raw tx hex with raw=true), last commit",
+         [&node](const json& params) {
+           auto b = find_block(node, params);
+           bool raw = optional_param_bool(params, 1, "raw").value_or(false);
+           return block_to_json(b, raw);
+         }});
+  d.add({"chain_getTransaction",
+         "chain_getTransaction({hash}) -> tx fields, sender, height and index (status \"pending\" while in the mempool)",
+         [&node](const json& params) {
+           reject_extra_params(params, {"hash"});
+           Hash32 hash = param_hash(params, 0, "hash");
+           auto tx = node.find_tx(hash);
+           if (!tx) {
+             if (node.in_mempool(hash)) return json{{"hash", hash_to_string(hash)}, {"status", "pending"}};
+             throw RpcError(kNotFound, "transaction " + hash_to_string(hash) + " is neither in a block nor pending");
+           }
+           json j = tx_body_to_json(tx->body);
+           j["hash"] = hash_to_string(hash);
+           j["from"] = crypto::address_to_string(tx->sender);
+           j["status"] = "included";
+           j["height"] = tx->height;
+           j["index"] = tx->index;
+           j["block_hash"] = hash_to_string(tx->block_hash);
+           j["signature"] = to_hex0x(as_span(tx->tx.signature()));
+           return j;
+         }});
+  d.add({"chain_getReceipt",
+         "chain_getReceipt({hash}) -> {status, reason, gas_used, fee, height, index} of an included transaction",
+         [&node](const json& params) {
+           reject_extra_params(params, {"hash"});
+           Hash32 hash = param_hash(params, 0, "hash");
+           auto tx = node.find_tx(hash);
+           if (!tx || !tx->receipt) {
+             std::string where = node.in_mempool(hash) ? " (still pending in the mempool)" : "";
+             throw RpcError(kNotFound, "no receipt for transaction " + hash_to_string(hash) + where);
+           }
+           json j = receipt_to_json(*tx->receipt);
+           j["height"] = tx->height;
+           j["index"] = tx->index;
+           j["block_hash"] = hash_to_string(tx->block_hash);
+           return j;
+         }});
+  d.add({"state_getAccount", "state_getAccount({address}) -> {address, balance (decimal string), nonce}",
+         [&node](const json& params) {
+           reject_extra_params(params, {"address"});
+           Address a = param_address(params, 0, "address");
+           auto acc = node.account(a);
+           return json{{"address", crypto::address_to_string(a)},
+                       {"balance", format_amount(acc.balance)},
+                       {"nonce", acc.nonce}};
+         }});
+  d.add({"tx_send", "tx_send({raw}) -> {hash}: submit a signed transaction (hex) to the mempool",
+         [&node](const json& params) {
+           reject_extra_params(params, {"raw"});
+           std::string text = param_string(params, 0, "raw");
+           auto raw = from_hex(text);
+           if (!raw) throw RpcError(kInvalidParams, "parameter 'raw' must be hex (optionally 0x-prefixed), even length");
+           if (raw->empty()) throw RpcError(kInvalidParams, "parameter 'raw' is empty");
+           auto hash = node.submit_tx(*raw);
+           if (!hash)
+             throw RpcError(kTxRejected, "transaction rejected: " + hash.error().message,
+                            json{{"reason", hash.error().code}});
+           return json{{"hash", hash_to_string(*hash)}};
+         }});
+  d.add({"mempool_status", "mempool_status() -> {txs, bytes, senders}: transactions waiting for a block",
+         [&node](const json& params) {
+           reject_extra_params(params, {});
+           auto s = node.mempool_status();
+           return json{{"txs", s.txs}, {"bytes", s.bytes}, {"senders", s.senders}};
+         }});
+}
+
+}  // namespace physis::rpc
