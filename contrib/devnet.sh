@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One command for a local devnet: installs what is missing, builds into build/, and starts a
+# single-validator chain from genesis/devnet.json with JSON-RPC on 127.0.0.1:8545.
+# Ctrl-C stops it cleanly; the chain is kept in the datadir and resumes on the next run.
+#
+# Usage: contrib/devnet.sh [--datadir DIR] [--rpc-port PORT] [--reset] [-- extra physisd flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+datadir="${PHYSIS_DEVNET_DIR:-$HOME/.physis-devnet}"
+port=8545
+reset=0
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --datadir) datadir="$2"; shift 2 ;;
+    --rpc-port) port="$2"; shift 2 ;;
+    --reset) reset=1; shift ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "devnet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+bash contrib/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target physisd physis-cli
+
+if [ "$reset" = 1 ]; then rm -rf "$datadir"; fi
+mkdir -p "$datadir"
+
+echo
+echo "Physis devnet — chain $(python3 -c 'import json;print(json.load(open("genesis/devnet.json"))["chain_id"])')"
+echo "Funded dev accounts (public TEST keys in genesis/devnet-keys/, never use them for value):"
+python3 - <<'PY'
+import json
+g = json.load(open("genesis/devnet.json"))
+for a in g["accounts"]:
+    print(f"  {a.get('name',''):<6} {a['address']}  balance {a['balance']}  key genesis/devnet-keys/{a.get('name','')}.key")
+PY
+echo "Try:  build/bin/physis-cli --rpc http://127.0.0.1:$port transfer --key genesis/devnet-keys/dev0.key \\"
+echo "        --to $(python3 -c 'import json;print(json.load(open("genesis/devnet.json"))["accounts"][1]["address"])') --amount 1000 --wait"
+echo "Data in $datadir (use --reset to start over). Ctrl-C stops the node."
+echo
+
+exec build/bin/physisd --datadir "$datadir" --genesis genesis/devnet.json --rpc-port "$port" \
+  --validator-key genesis/devnet-keys/validator.key "${extra[@]}"
