@@ -113,8 +113,11 @@ void Node::producer_loop() {
   const uint64_t block_time = options_.genesis.params.block_time_ms;
   LOG_INFO("node", "producing a block every " << block_time << " ms");
   while (true) {
-    uint64_t due = tip().time_ms + block_time;
+    const storage::ChainTip parent = tip();
     uint64_t now = wall_clock_ms();
+    // The first block is due at once; later ones one block time after their parent. A parent time
+    // ahead of our clock (clock skew) never makes us wait more than one block time.
+    uint64_t due = parent.height == 0 ? now : std::min(parent.time_ms + block_time, now + block_time);
     {
       std::unique_lock lock(stop_mutex_);
       if (now < due) stop_cv_.wait_for(lock, std::chrono::milliseconds(due - now), [this] { return stopping_; });
