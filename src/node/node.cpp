@@ -1,6 +1,7 @@
 #include "node/node.h"
 
 #include <chrono>
+#include <filesystem>
 
 #include "crypto/merkle.h"
 #include "primitives/block.h"
@@ -65,6 +66,9 @@ Node::Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash
 Node::~Node() { stop(); }
 
 Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.datadir, ec);
+  if (ec) return make_error("storage", "cannot create datadir " + options.datadir + ": " + ec.message());
   auto store = storage::BlockStore::open(options.datadir + "/chain");
   if (!store) return store.error();
   GenesisBlock genesis = make_genesis_block(options.genesis);
