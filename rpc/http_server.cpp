@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -60,14 +61,19 @@ bool is_http_parse_error(const beast::error_code& ec) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServerOptions& options, const HttpServer::Handler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+      : stream_(std::move(socket)), options_(options), handler_(handler) {
+    beast::error_code ignored;  // small request/response exchanges should not wait on Nagle's algorithm
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+  }
 
   void run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); }); }
 
  private:
   void read_header() {
     parser_.emplace();
-    parser_->body_limit(options_.max_body_bytes);
+    // No limit while reading the header, so that an oversize Content-Length is seen (and reported) in on_header.
+    // (Not boost::none: Beast 1.74 compares the length against it and then always fails.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(options_.read_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
@@ -77,6 +83,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return on_read_error(ec);
     const auto length = parser_->content_length();
     if (length && *length > options_.max_body_bytes) return reject_too_large();
+    parser_->body_limit(options_.max_body_bytes);  // for chunked bodies, whose size is unknown up front
     const auto expect = parser_->get()[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       // Clients such as curl wait for this before sending a large body.
@@ -167,8 +174,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
     response_ = http::response<http::string_body>(status, version);
     response_.set(http::field::server, "physis");
-    if (!content_type.empty()) response_.set(http::field::content_type, content_type);
-    if (!allow.empty()) response_.set(http::field::allow, allow);
+    if (!content_type.empty()) response_.set(http::field::content_type, beast::string_view(content_type.data(), content_type.size()));
+    if (!allow.empty()) response_.set(http::field::allow, beast::string_view(allow.data(), allow.size()));
     response_.keep_alive(keep_alive);
     response_.body() = std::move(body);
     response_.prepare_payload();

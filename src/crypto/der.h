@@ -1,4 +1,4 @@
-// A strict DER reader for consensus-critical parsing (DESIGN §5: "Strict DER profile parsed by our own code").
+// A strict DER reader for consensus-critical parsing (DESIGN §5: strict DER profile parsed by our own code).
 //
 // It accepts only the distinguished encoding: definite lengths in their shortest form, single-octet
 // identifiers (tag numbers 0..30), minimal INTEGERs, BOOLEAN as 0x00/0xFF, and it reports any byte left over
@@ -22,20 +22,20 @@ namespace physis::crypto {
 
 // Why a DER input was refused. Stable names (der_error_name) go into reject messages.
 enum class DerError : uint8_t {
-  kTruncated,          // input ends inside an identifier, a length or a value
-  kHighTagNumber,      // multi-octet identifier (tag number >= 31): not used by any profile we accept
-  kIndefiniteLength,   // length octet 0x80 (BER only)
-  kNonMinimalLength,   // long form for a length < 128, or a long form with a leading 0x00 length octet
-  kLengthTooLarge,     // more than 4 length octets (lengths are capped at 2^32 - 1)
-  kTrailingData,       // bytes remain after the last element expected at this level
-  kUnexpectedTag,      // an element's identifier octet is not the one the schema expects
-  kBadInteger,         // INTEGER with no content octets, or an unnecessary leading 0x00 / 0xFF
-  kNegativeInteger,    // negative INTEGER where the schema needs a non-negative one
-  kIntegerTooLarge,    // INTEGER does not fit the width the caller asked for
-  kBadBoolean,         // BOOLEAN content is not exactly one octet 0x00 or 0xFF
-  kBadBitString,       // BIT STRING: no unused-bits octet, unused > 7, unused bits set, or unused > 0 with no data
-  kBadOid,             // OBJECT IDENTIFIER: empty, or a sub-identifier not in its shortest base-128 form
-  kBadNull,            // NULL with content octets
+  kTruncated,         // input ends inside an identifier, a length or a value
+  kHighTagNumber,     // multi-octet identifier (tag number >= 31): not used by any profile we accept
+  kIndefiniteLength,  // length octet 0x80 (BER only)
+  kNonMinimalLength,  // long form for a length < 128, or a long form with a leading 0x00 length octet
+  kLengthTooLarge,    // more than 4 length octets (lengths are capped at 2^32 - 1)
+  kTrailingData,      // bytes remain after the last element expected at this level
+  kUnexpectedTag,     // an element's identifier octet is not the one the schema expects
+  kBadInteger,        // INTEGER with no content octets, or an unnecessary leading 0x00 / 0xFF
+  kNegativeInteger,   // negative INTEGER where the schema needs a non-negative one
+  kIntegerTooLarge,   // INTEGER does not fit the width the caller asked for
+  kBadBoolean,        // BOOLEAN content is not exactly one octet 0x00 or 0xFF
+  kBadBitString,      // BIT STRING: no unused-bits octet, unused > 7, padding bits set, or padding, no data
+  kBadOid,            // OBJECT IDENTIFIER: empty, or a sub-identifier not in its shortest base-128 form
+  kBadNull,           // NULL with content octets
 };
 
 // A stable snake_case name, e.g. "non_minimal_length".
@@ -129,7 +129,7 @@ class DerReader {
 
   // INTEGER: the content octets (two's complement, big-endian), checked to be minimal.
   DerResult<ByteSpan> read_integer();
-  // Non-negative INTEGER: the magnitude with no leading zero octets (empty for zero). kNegativeInteger if < 0.
+  // Non-negative INTEGER: its magnitude without leading zero octets (empty for zero), else kNegativeInteger.
   DerResult<ByteSpan> read_unsigned_integer();
   // Non-negative INTEGER that fits in 64 bits (kIntegerTooLarge otherwise).
   DerResult<uint64_t> read_uint64();
@@ -150,8 +150,8 @@ class DerReader {
 // Parses `input` as exactly one element with identifier `tag` and nothing after it.
 DerResult<DerElement> der_parse_single(ByteSpan input, uint8_t tag);
 
-// Dotted-decimal form of OID content octets ("1.2.840.10045.2.1"), for messages and tests. Content that is not
-// a valid OID, or an arc above 2^64-1, is rendered as "oid:" followed by hex.
+// Dotted-decimal form of OID content octets ("1.2.840.10045.2.1"), for messages and tests. Content that is
+// not a valid OID, or an arc above 2^64-1, is rendered as "oid:" followed by hex.
 std::string oid_to_string(ByteSpan oid_content);
 
 }  // namespace physis::crypto
