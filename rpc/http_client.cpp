@@ -1,14 +1,13 @@
 #include "rpc/http_client.h"
 
 #include <algorithm>
-#include <cctype>
-#include <optional>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <optional>
 
 namespace physis::rpc {
 
@@ -22,12 +21,14 @@ namespace {
 constexpr std::string_view kUrlShape = "expected http://host:port[/path], e.g. http://127.0.0.1:8545";
 
 Error url_error(std::string_view url, const std::string& what) {
-  return make_error("rpc_url", "bad RPC URL '" + std::string(url) + "': " + what + "; " + std::string(kUrlShape));
+  return make_error("rpc_url",
+                    "bad RPC URL '" + std::string(url) + "': " + what + "; " + std::string(kUrlShape));
 }
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -53,7 +54,8 @@ std::string excerpt(std::string body) {
 }  // namespace
 
 Result<HttpUrl> parse_http_url(std::string_view url) {
-  const bool has_bad_char = std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
+  const bool has_bad_char =
+      std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
   if (url.empty()) return url_error(url, "it is empty");
   if (has_bad_char) return url_error(url, "it contains spaces or control characters");
 
@@ -61,8 +63,9 @@ Result<HttpUrl> parse_http_url(std::string_view url) {
   if (const auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
     const std::string scheme = lower(rest.substr(0, scheme_end));
     if (scheme == "https") {
-      return url_error(url, "https is not supported: the RPC server speaks plain HTTP (keep it on localhost or "
-                            "put a TLS proxy in front)");
+      return url_error(url,
+                       "https is not supported: the RPC server speaks plain HTTP (keep it on localhost or "
+                       "put a TLS proxy in front)");
     }
     if (scheme != "http") return url_error(url, "unsupported scheme '" + scheme + "'");
     rest.remove_prefix(scheme_end + 3);
@@ -72,7 +75,8 @@ Result<HttpUrl> parse_http_url(std::string_view url) {
   const auto path_start = rest.find('/');
   std::string_view authority = rest.substr(0, path_start);
   if (path_start != std::string_view::npos) out.target = std::string(rest.substr(path_start));
-  if (authority.find('@') != std::string_view::npos) return url_error(url, "credentials in URLs are not supported");
+  if (authority.find('@') != std::string_view::npos)
+    return url_error(url, "credentials in URLs are not supported");
 
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
@@ -96,9 +100,8 @@ Result<HttpUrl> parse_http_url(std::string_view url) {
   }
   if (out.host.empty()) return url_error(url, "no host");
   if (!port_text.empty()) {
-    const bool digits = port_text.size() <= 5 && std::all_of(port_text.begin(), port_text.end(), [](char c) {
-                          return c >= '0' && c <= '9';
-                        });
+    const bool digits = port_text.size() <= 5 && std::all_of(port_text.begin(), port_text.end(),
+                                                             [](char c) { return c >= '0' && c <= '9'; });
     const unsigned long port = digits ? std::stoul(std::string(port_text)) : 0;
     if (!digits || port == 0 || port > 65535) {
       return url_error(url, "port '" + std::string(port_text) + "' is not a number from 1 to 65535");
@@ -141,8 +144,9 @@ Result<std::string> http_post_json(const std::string& url, const std::string& bo
   const auto on_read = [&](beast::error_code ec, std::size_t) {
     if (ec) {
       const auto& first = write_error ? write_error : ec;
-      outcome = make_error("rpc_io", "lost connection to " + where + " while " + (write_error ? "sending" : "receiving") +
-                                         ": " + lower_first(first.message()) + check);
+      outcome = make_error("rpc_io", "lost connection to " + where + " while " +
+                                         (write_error ? "sending" : "receiving") + ": " +
+                                         lower_first(first.message()) + check);
       return;
     }
     auto& response = parser.get();
@@ -151,8 +155,9 @@ Result<std::string> http_post_json(const std::string& url, const std::string& bo
       outcome = std::move(response.body());
       return;
     }
-    outcome = make_error("rpc_status", "HTTP " + std::to_string(status) + " " + std::string(response.reason()) +
-                                           " from " + where + ": " + excerpt(std::move(response.body())));
+    outcome =
+        make_error("rpc_status", "HTTP " + std::to_string(status) + " " + std::string(response.reason()) +
+                                     " from " + where + ": " + excerpt(std::move(response.body())));
   };
   const auto on_write = [&](beast::error_code ec, std::size_t) {
     // Read even after a failed write: the server may have answered early (413) and closed.
@@ -162,7 +167,8 @@ Result<std::string> http_post_json(const std::string& url, const std::string& bo
   };
   const auto on_connect = [&](beast::error_code ec, const tcp::endpoint&) {
     if (ec) {
-      outcome = make_error("rpc_connect", "cannot connect to " + where + ": " + lower_first(ec.message()) + check);
+      outcome =
+          make_error("rpc_connect", "cannot connect to " + where + ": " + lower_first(ec.message()) + check);
       return;
     }
     stage = "sending the request";
@@ -182,8 +188,9 @@ Result<std::string> http_post_json(const std::string& url, const std::string& bo
 
   io.run_for(timeout);
   if (!outcome) {
-    return make_error("rpc_timeout", "no response from " + where + " within " + std::to_string(timeout.count()) +
-                                         " ms (stuck " + stage + ") — is physisd running and responsive? "
+    return make_error("rpc_timeout", "no response from " + where + " within " +
+                                         std::to_string(timeout.count()) + " ms (stuck " + stage +
+                                         ") — is physisd running and responsive? "
                                          "(--rpc URL)");
   }
   return std::move(*outcome);

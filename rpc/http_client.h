@@ -18,17 +18,17 @@ struct HttpUrl {
   std::string target = "/";  // path (and query) to request; "/" when the URL has none
 };
 
-// Parses "http://host[:port][/path]". A URL without a scheme ("127.0.0.1:8545") is taken as http; IPv6 hosts go
-// in brackets ("http://[::1]:8545"). Returns an error with code "rpc_url" and a message naming the URL and what is
-// wrong: https or another scheme (the RPC server speaks plain HTTP), an empty host, a bad port, credentials,
-// whitespace. Thread-safe (pure).
+// Parses "http://host[:port][/path]". A URL without a scheme ("127.0.0.1:8545") is taken as http; IPv6 hosts
+// go in brackets ("http://[::1]:8545"). Returns an error with code "rpc_url" and a message naming the URL and
+// what is wrong: https or another scheme (the RPC server speaks plain HTTP), an empty host, a bad port,
+// credentials, whitespace. Thread-safe (pure).
 Result<HttpUrl> parse_http_url(std::string_view url);
 
 // Largest response body http_post_json accepts.
 inline constexpr std::size_t kMaxResponseBytes = 64 * 1024 * 1024;
 
-// POSTs `body` (Content-Type: application/json) to `url` on a new connection, and returns the response body of
-// a 200 reply, or an empty string for 204 (no content). The whole exchange — name lookup, connect, send,
+// POSTs `body` (Content-Type: application/json) to `url` on a new connection, and returns the response body
+// of a 200 reply, or an empty string for 204 (no content). The whole exchange — name lookup, connect, send,
 // receive — must finish within `timeout`. Blocks the calling thread; thread-safe (each call uses its own I/O
 // context and connection). Errors, each with a message that says what to check:
 //   "rpc_url"     — the URL does not parse (see parse_http_url);

@@ -2,14 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <exception>
-#include <limits>
-#include <optional>
-#include <thread>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,7 +9,14 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <exception>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "util/log.h"
 
@@ -30,8 +29,9 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-// How long a closing connection keeps reading (and discarding) what the client still sends, so that the kernel
-// does not answer unread data with a reset that would destroy our error response before the client reads it.
+// How long a closing connection keeps reading (and discarding) what the client still sends, so that the
+// kernel does not answer unread data with a reset that would destroy our error response before the client
+// reads it.
 constexpr std::chrono::seconds kLingerTime{2};
 // Pause before accepting again after an accept error such as "too many open files".
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
@@ -48,7 +48,8 @@ std::string lower_first(std::string text) {
 }
 
 std::string json_rpc_error_body(int code, const std::string& message) {
-  nlohmann::json body = {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", code}, {"message", message}}}};
+  nlohmann::json body = {
+      {"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", code}, {"message", message}}}};
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -66,17 +67,20 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().set_option(tcp::no_delay(true), ignored);
   }
 
-  void run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); }); }
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
 
  private:
   void read_header() {
     parser_.emplace();
-    // No limit while reading the header, so that an oversize Content-Length is seen (and reported) in on_header.
-    // (Not boost::none: Beast 1.74 compares the length against it and then always fails.)
+    // No limit while reading the header, so that an oversize Content-Length is seen (and reported) in
+    // on_header. (Not boost::none: Beast 1.74 compares the length against it and then always fails.)
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(options_.read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -88,10 +92,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(expect, "100-continue")) {
       // Clients such as curl wait for this before sending a large body.
       continue_.emplace(http::status::continue_, parser_->get().version());
-      http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) return;  // the connection is gone; dropping the last reference closes it
-        self->read_body();
-      });
+      http::async_write(stream_, *continue_,
+                        [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                          if (write_ec)
+                            return;  // the connection is gone; dropping the last reference closes it
+                          self->read_body();
+                        });
       return;
     }
     read_body();
@@ -110,15 +116,17 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == http::error::body_limit) return reject_too_large();
     if (ec == http::error::header_limit) {
-      return respond(http::status::request_header_fields_too_large, "request header too large\n", "text/plain",
-                     false);
+      return respond(http::status::request_header_fields_too_large, "request header too large\n",
+                     "text/plain", false);
     }
     if (is_http_parse_error(ec)) {
       LOG_DEBUG("rpc", "malformed HTTP from " << peer() << ": " << ec.message());
       return respond(http::status::bad_request, "bad request: " + ec.message() + "\n", "text/plain", false);
     }
-    // A timeout (beast::error::timeout; the stream has closed the socket), a reset, or a cancel: nothing to send.
-    if (ec != net::error::operation_aborted) LOG_DEBUG("rpc", "connection from " << peer() << ": " << ec.message());
+    // A timeout (beast::error::timeout; the stream has closed the socket), a reset, or a cancel: nothing to
+    // send.
+    if (ec != net::error::operation_aborted)
+      LOG_DEBUG("rpc", "connection from " << peer() << ": " << ec.message());
   }
 
   void on_body(beast::error_code ec) {
@@ -133,7 +141,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return respond(http::status::ok, "ok", "text/plain", keep_alive);
     }
     if (path != "/") {
-      return respond(http::status::not_found, "not found; JSON-RPC is served by POST /\n", "text/plain", keep_alive);
+      return respond(http::status::not_found, "not found; JSON-RPC is served by POST /\n", "text/plain",
+                     keep_alive);
     }
     if (request.method() != http::verb::post) return method_not_allowed("POST", keep_alive);
 
@@ -143,8 +152,8 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (const std::exception& e) {
       LOG_ERROR("rpc", "request handler failed: " << e.what());
       return respond(http::status::internal_server_error,
-                     json_rpc_error_body(-32603, std::string("internal error: ") + e.what()), "application/json",
-                     keep_alive);
+                     json_rpc_error_body(-32603, std::string("internal error: ") + e.what()),
+                     "application/json", keep_alive);
     } catch (...) {
       LOG_ERROR("rpc", "request handler threw a non-standard exception");
       return respond(http::status::internal_server_error, json_rpc_error_body(-32603, "internal error"),
@@ -160,8 +169,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string size = length ? std::to_string(*length) + " bytes" : "more than " + limit + " bytes";
     // -32600 is JSON-RPC's "invalid request"; the connection closes since the rest of the body goes unread.
     respond(http::status::payload_too_large,
-            json_rpc_error_body(-32600, "request too large: " + size + ", limit " + limit), "application/json",
-            false);
+            json_rpc_error_body(-32600, "request too large: " + size + ", limit " + limit),
+            "application/json", false);
   }
 
   void method_not_allowed(const char* allowed, bool keep_alive) {
@@ -174,17 +183,19 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
     response_ = http::response<http::string_body>(status, version);
     response_.set(http::field::server, "physis");
-    if (!content_type.empty()) response_.set(http::field::content_type, beast::string_view(content_type.data(), content_type.size()));
+    if (!content_type.empty())
+      response_.set(http::field::content_type, beast::string_view(content_type.data(), content_type.size()));
     if (!allow.empty()) response_.set(http::field::allow, beast::string_view(allow.data(), allow.size()));
     response_.keep_alive(keep_alive);
     response_.body() = std::move(body);
     response_.prepare_payload();
     stream_.expires_after(options_.read_timeout);  // a client that never reads cannot hold us forever
-    http::async_write(stream_, response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      if (keep_alive) return self->read_header();
-      self->linger();
-    });
+    http::async_write(stream_, response_,
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (keep_alive) return self->read_header();
+                        self->linger();
+                      });
   }
 
   // Half-closes, then discards input until the client closes too (or kLingerTime passes).
@@ -196,9 +207,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void drain() {
-    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (!ec) self->drain();
-    });
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->drain();
+                            });
   }
 
   std::string peer() const {
@@ -213,14 +225,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::empty_body>> continue_;
   http::response<http::string_body> response_;
   std::array<char, 4096> drain_buffer_{};
-  const HttpServerOptions& options_;     // owned by HttpServer::Impl, which outlives every Session
+  const HttpServerOptions& options_;    // owned by HttpServer::Impl, which outlives every Session
   const HttpServer::Handler& handler_;  // likewise
 };
 
 }  // namespace
 
-// Everything a running server owns. The io_context is created by start() and destroyed by stop(); destroying it
-// destroys every pending handler and with them every Session, which closes the client sockets.
+// Everything a running server owns. The io_context is created by start() and destroyed by stop(); destroying
+// it destroys every pending handler and with them every Session, which closes the client sockets.
 struct HttpServer::Impl {
   Impl(HttpServerOptions opts, Handler h) : options(std::move(opts)), handler(std::move(h)) {
     options.threads = std::max(options.threads, 1);
@@ -280,12 +292,13 @@ Result<std::uint16_t> HttpServer::start() {
 
   auto acceptor = std::make_unique<tcp::acceptor>(net::make_strand(*io));
   const auto fail = [&](const char* step) {
-    return make_error("rpc_bind", "cannot bind " + where + ": " + lower_first(ec.message()) + " (" + step + ")");
+    return make_error("rpc_bind",
+                      "cannot bind " + where + ": " + lower_first(ec.message()) + " (" + step + ")");
   };
   if (acceptor->open(endpoint.protocol(), ec); ec) return fail("open");
   if (acceptor->set_option(net::socket_base::reuse_address(true), ec); ec) return fail("set reuse_address");
-  if (acceptor->bind(endpoint, ec); ec) return make_error("rpc_bind", "cannot bind " + where + ": " +
-                                                                          lower_first(ec.message()));
+  if (acceptor->bind(endpoint, ec); ec)
+    return make_error("rpc_bind", "cannot bind " + where + ": " + lower_first(ec.message()));
   if (acceptor->listen(net::socket_base::max_listen_connections, ec); ec) return fail("listen");
   const std::uint16_t port = acceptor->local_endpoint(ec).port();
   if (ec) return fail("local_endpoint");

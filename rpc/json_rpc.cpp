@@ -16,7 +16,9 @@ namespace {
 struct DepthExceeded {};
 
 // Serializes without throwing on invalid UTF-8 a handler may have put into a string.
-std::string serialize(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string serialize(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 // Shortens text echoed back into a message, so a 1 MiB method name does not come back twice.
 std::string clip(std::string_view text, std::size_t max = 64) {
@@ -26,7 +28,8 @@ std::string clip(std::string_view text, std::size_t max = 64) {
 
 std::string clipped_json(const json& value) { return clip(serialize(value)); }
 
-json error_response(const json& id, int code, std::string message, const std::optional<json>& data = std::nullopt) {
+json error_response(const json& id, int code, std::string message,
+                    const std::optional<json>& data = std::nullopt) {
   json error = json::object();
   error["code"] = code;
   error["message"] = std::move(message);
@@ -81,7 +84,8 @@ std::uint64_t to_u64(const json& value, std::string_view name) {
   if (value.is_number_unsigned()) return value.get<std::uint64_t>();
   if (value.is_number_integer()) {
     const auto signed_value = value.get<std::int64_t>();
-    if (signed_value < 0) throw invalid_param(name, "must be a non-negative integer, got " + clipped_json(value));
+    if (signed_value < 0)
+      throw invalid_param(name, "must be a non-negative integer, got " + clipped_json(value));
     return static_cast<std::uint64_t>(signed_value);
   }
   if (value.is_number_float()) {
@@ -93,9 +97,12 @@ std::uint64_t to_u64(const json& value, std::string_view name) {
   if (value.is_string()) {
     const auto& text = value.get_ref<const std::string&>();
     if (text.empty()) throw invalid_param(name, "must be a decimal integer, got an empty string");
-    if (text.front() == '-') throw invalid_param(name, "must be a non-negative integer, got " + clipped_json(value));
-    const bool all_digits = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!all_digits) throw invalid_param(name, "must be a string of decimal digits, got " + clipped_json(value));
+    if (text.front() == '-')
+      throw invalid_param(name, "must be a non-negative integer, got " + clipped_json(value));
+    const bool all_digits =
+        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!all_digits)
+      throw invalid_param(name, "must be a string of decimal digits, got " + clipped_json(value));
     std::uint64_t out = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
     if (ec == std::errc::result_out_of_range) throw invalid_param(name, too_large);
@@ -104,7 +111,8 @@ std::uint64_t to_u64(const json& value, std::string_view name) {
     }
     return out;
   }
-  throw invalid_param(name, std::string("must be a non-negative integer or a decimal string, got ") + value.type_name());
+  throw invalid_param(
+      name, std::string("must be a non-negative integer or a decimal string, got ") + value.type_name());
 }
 
 std::string join_names(std::initializer_list<std::string_view> names) {
@@ -135,7 +143,8 @@ std::vector<std::pair<std::string, std::string>> RpcDispatcher::methods() const 
   out.reserve(methods_.size() + 1);
   for (const auto& [name, method] : methods_) out.emplace_back(name, method.help);
   if (methods_.find(kListMethodsName) == methods_.end()) {
-    out.emplace_back(std::string(kListMethodsName), "rpc_methods() -> [{name, help}]: every method with its help line");
+    out.emplace_back(std::string(kListMethodsName),
+                     "rpc_methods() -> [{name, help}]: every method with its help line");
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -147,8 +156,9 @@ std::string RpcDispatcher::handle(std::string_view request_body) const {
     try {
       request = parse_body(request_body);
     } catch (const DepthExceeded&) {
-      return serialize(error_response(nullptr, kParseError,
-                                      "parse error: nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels"));
+      return serialize(
+          error_response(nullptr, kParseError,
+                         "parse error: nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels"));
     } catch (const json::exception& e) {
       const std::string detail = request_body.empty() ? "empty request body" : describe_json_error(e);
       return serialize(error_response(nullptr, kParseError, "parse error: " + detail));
@@ -186,14 +196,17 @@ std::optional<json> RpcDispatcher::handle_one(const json& request) const {
   json id = nullptr;
   if (!is_notification) {
     if (!id_it->is_string() && !id_it->is_number() && !id_it->is_null()) {
-      return invalid_request(nullptr, std::string("\"id\" must be a string, number or null, got ") + id_it->type_name());
+      return invalid_request(
+          nullptr, std::string("\"id\" must be a string, number or null, got ") + id_it->type_name());
     }
     id = *id_it;
   }
 
-  // Requests invalid in form get a response even without an id: nobody can tell they meant to be notifications.
+  // Requests invalid in form get a response even without an id: nobody can tell they meant to be
+  // notifications.
   const auto version_it = request.find("jsonrpc");
-  if (version_it == request.end() || !version_it->is_string() || version_it->get_ref<const std::string&>() != "2.0") {
+  if (version_it == request.end() || !version_it->is_string() ||
+      version_it->get_ref<const std::string&>() != "2.0") {
     return invalid_request(id, "\"jsonrpc\" must be \"2.0\"");
   }
   const auto method_it = request.find("method");
@@ -204,7 +217,8 @@ std::optional<json> RpcDispatcher::handle_one(const json& request) const {
   const auto& method = method_it->get_ref<const std::string&>();
   const auto params_it = request.find("params");
   if (params_it != request.end() && !params_it->is_object() && !params_it->is_array()) {
-    return invalid_request(id, std::string("\"params\" must be an object or an array, got ") + params_it->type_name());
+    return invalid_request(
+        id, std::string("\"params\" must be an object or an array, got ") + params_it->type_name());
   }
   static const json kNoParams = json::array();
   const json& params = params_it == request.end() ? kNoParams : *params_it;
@@ -223,7 +237,8 @@ std::optional<json> RpcDispatcher::handle_one(const json& request) const {
   } catch (...) {
     LOG_WARN("rpc", "method '" << clip(method) << "' threw a non-standard exception");
     if (!is_notification) {
-      response = error_response(id, kInternalError, "internal error in '" + clip(method) + "': unknown exception");
+      response =
+          error_response(id, kInternalError, "internal error in '" + clip(method) + "': unknown exception");
     }
   }
   return response;
@@ -238,8 +253,8 @@ json RpcDispatcher::call(const std::string& method, const json& params) const {
     for (const auto& [name, help] : methods()) list.push_back(json{{"name", name}, {"help", help}});
     return list;
   }
-  throw RpcError(kMethodNotFound, "method '" + clip(method) + "' not found; call '" + std::string(kListMethodsName) +
-                                      "' for the list of methods");
+  throw RpcError(kMethodNotFound, "method '" + clip(method) + "' not found; call '" +
+                                      std::string(kListMethodsName) + "' for the list of methods");
 }
 
 // --- Param helpers ---
@@ -264,10 +279,12 @@ const json& param(const json& params, std::size_t index, std::string_view name) 
   return *found;
 }
 
-std::optional<std::string> optional_param_string(const json& params, std::size_t index, std::string_view name) {
+std::optional<std::string> optional_param_string(const json& params, std::size_t index,
+                                                 std::string_view name) {
   const json* value = optional_param(params, index, name);
   if (value == nullptr) return std::nullopt;
-  if (!value->is_string()) throw invalid_param(name, std::string("must be a string, got ") + value->type_name());
+  if (!value->is_string())
+    throw invalid_param(name, std::string("must be a string, got ") + value->type_name());
   return value->get<std::string>();
 }
 
@@ -276,7 +293,8 @@ std::string param_string(const json& params, std::size_t index, std::string_view
   return *optional_param_string(params, index, name);
 }
 
-std::optional<std::uint64_t> optional_param_u64(const json& params, std::size_t index, std::string_view name) {
+std::optional<std::uint64_t> optional_param_u64(const json& params, std::size_t index,
+                                                std::string_view name) {
   const json* value = optional_param(params, index, name);
   if (value == nullptr) return std::nullopt;
   return to_u64(*value, name);
@@ -289,7 +307,8 @@ std::uint64_t param_u64(const json& params, std::size_t index, std::string_view 
 std::optional<bool> optional_param_bool(const json& params, std::size_t index, std::string_view name) {
   const json* value = optional_param(params, index, name);
   if (value == nullptr) return std::nullopt;
-  if (!value->is_boolean()) throw invalid_param(name, std::string("must be true or false, got ") + value->type_name());
+  if (!value->is_boolean())
+    throw invalid_param(name, std::string("must be true or false, got ") + value->type_name());
   return value->get<bool>();
 }
 
@@ -299,10 +318,11 @@ bool param_bool(const json& params, std::size_t index, std::string_view name) {
 }
 
 void reject_extra_params(const json& params, std::initializer_list<std::string_view> names) {
-  const std::string expected = names.size() == 0 ? "this method takes no parameters" : "expected: " + join_names(names);
+  const std::string expected =
+      names.size() == 0 ? "this method takes no parameters" : "expected: " + join_names(names);
   if (params.is_array() && params.size() > names.size()) {
-    throw RpcError(kInvalidParams, "too many parameters: got " + std::to_string(params.size()) + ", at most " +
-                                       std::to_string(names.size()) + " allowed; " + expected);
+    throw RpcError(kInvalidParams, "too many parameters: got " + std::to_string(params.size()) +
+                                       ", at most " + std::to_string(names.size()) + " allowed; " + expected);
   }
   if (params.is_object()) {
     for (const auto& [key, value] : params.items()) {

@@ -11,13 +11,12 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace physis::rpc {
 
@@ -34,13 +33,13 @@ inline constexpr int kNotFound = -32001;    // the requested block, transaction 
 
 // Limits applied by RpcDispatcher::handle.
 inline constexpr std::size_t kMaxBatchSize = 1000;  // more requests in one batch → one kInvalidRequest error
-inline constexpr int kMaxJsonDepth = 64;            // deeper nesting → kParseError (keeps recursion bounded)
+inline constexpr int kMaxJsonDepth = 64;  // deeper nesting → kParseError (keeps recursion bounded)
 
 // Name of the built-in method that lists every method with its help line.
 inline constexpr std::string_view kListMethodsName = "rpc_methods";
 
-// An error a method handler throws to produce a JSON-RPC error response. Thrown only by handlers and the param
-// helpers below, and caught only by RpcDispatcher::handle; it never crosses the library boundary.
+// An error a method handler throws to produce a JSON-RPC error response. Thrown only by handlers and the
+// param helpers below, and caught only by RpcDispatcher::handle; it never crosses the library boundary.
 class RpcError : public std::exception {
  public:
   RpcError(int code, std::string message, std::optional<nlohmann::json> data = std::nullopt)
@@ -77,9 +76,9 @@ class RpcDispatcher {
  public:
   RpcDispatcher() = default;
 
-  // Registers a method. A method with the same name replaces the earlier one (logged as a warning, since it is
-  // almost certainly a mistake). A method named "rpc_methods" replaces the built-in listing. A method with an
-  // empty name or no handler is ignored and logged as an error. Not thread-safe: call before serving.
+  // Registers a method. A method with the same name replaces the earlier one (logged as a warning, since it
+  // is almost certainly a mistake). A method named "rpc_methods" replaces the built-in listing. A method with
+  // an empty name or no handler is ignored and logged as an error. Not thread-safe: call before serving.
   void add(RpcMethod method);
 
   // Handles one request body: a request object, or a batch (array) of them.
@@ -101,12 +100,12 @@ class RpcDispatcher {
 };
 
 // --- Param helpers, for handlers that accept params by name (object) or by position (array). ---
-// Each looks for the parameter at `index` when params is an array, or under `name` when it is an object. A JSON
-// null counts as absent, so a caller can skip an optional positional parameter. Errors are thrown as RpcError
-// with code kInvalidParams and a message naming the parameter and saying what was wrong.
+// Each looks for the parameter at `index` when params is an array, or under `name` when it is an object. A
+// JSON null counts as absent, so a caller can skip an optional positional parameter. Errors are thrown as
+// RpcError with code kInvalidParams and a message naming the parameter and saying what was wrong.
 
-// Returns the parameter; throws "missing parameter 'name'" when absent, or when params is neither an array nor
-// an object.
+// Returns the parameter; throws "missing parameter 'name'" when absent, or when params is neither an array
+// nor an object.
 const nlohmann::json& param(const nlohmann::json& params, std::size_t index, std::string_view name);
 // Returns a pointer to the parameter (valid as long as params), or nullptr when absent.
 const nlohmann::json* optional_param(const nlohmann::json& params, std::size_t index, std::string_view name);
@@ -124,10 +123,11 @@ std::optional<std::uint64_t> optional_param_u64(const nlohmann::json& params, st
 
 // A JSON boolean.
 bool param_bool(const nlohmann::json& params, std::size_t index, std::string_view name);
-std::optional<bool> optional_param_bool(const nlohmann::json& params, std::size_t index, std::string_view name);
+std::optional<bool> optional_param_bool(const nlohmann::json& params, std::size_t index,
+                                        std::string_view name);
 
-// Throws kInvalidParams when params holds more positional parameters than `names`, or a named parameter not in
-// `names` ("unexpected parameter 'x'; expected: a, b"), so a misspelt name is not silently ignored.
+// Throws kInvalidParams when params holds more positional parameters than `names`, or a named parameter not
+// in `names` ("unexpected parameter 'x'; expected: a, b"), so a misspelt name is not silently ignored.
 void reject_extra_params(const nlohmann::json& params, std::initializer_list<std::string_view> names);
 
 }  // namespace physis::rpc

@@ -4,7 +4,11 @@
 #include "crypto/secp256k1.h"
 #include "primitives/block.h"
 #include "primitives/transaction.h"
+#include "primitives/depin_json.h"
+#include "rpc/depin_methods.h"
 #include "vm/apply.h"
+#include "vm/attestation.h"
+#include "vm/depin.h"
 
 namespace physis::rpc {
 
@@ -41,6 +45,45 @@ json tx_body_to_json(const pb::TxBody& body) {
       j["to"] = addr_str(body.transfer().to());
       j["amount"] = format_amount(transfer_amount(body.transfer()));
       break;
+    case pb::TxBody::kRegisterAnchor:
+      j["type"] = "register_anchor";
+      j["anchor"] = anchor_to_json(body.register_anchor().anchor());
+      break;
+    case pb::TxBody::kRevokeAnchor:
+      j["type"] = "revoke_anchor";
+      j["anchor_id"] = to_hex0x(as_span(body.revoke_anchor().anchor_id()));
+      j["effective_height"] = body.revoke_anchor().effective_height();
+      break;
+    case pb::TxBody::kRevokeKey:
+      j["type"] = "revoke_key";
+      j["key_id"] = to_hex0x(as_span(body.revoke_key().key_id()));
+      j["effective_height"] = body.revoke_key().effective_height();
+      break;
+    case pb::TxBody::kRegisterDevice:
+      j["type"] = "register_device";
+      j["evidence"] = evidence_to_json(body.register_device().evidence());
+      j["location"] = location_to_json(body.register_device().location());
+      break;
+    case pb::TxBody::kUpdateDevice: {
+      const auto& u = body.update_device();
+      j["type"] = "update_device";
+      j["device_id"] = to_hex0x(as_span(u.device_id()));
+      j["location"] = location_to_json(u.location());
+      j["new_owner"] = u.new_owner().size() == 20 ? json(addr_str(u.new_owner())) : json(nullptr);
+      j["deactivate"] = u.deactivate();
+      break;
+    }
+    case pb::TxBody::kSubmitProofs:
+      j["type"] = "submit_proofs";
+      j["proofs"] = body.submit_proofs().proofs_size();
+      break;
+    case pb::TxBody::kClaimRewards: {
+      j["type"] = "claim_rewards";
+      json ids = json::array();
+      for (const auto& id : body.claim_rewards().device_ids()) ids.push_back(to_hex0x(as_span(id)));
+      j["device_ids"] = ids;
+      break;
+    }
     case pb::TxBody::PAYLOAD_NOT_SET:
       j["type"] = "none";
       break;
@@ -85,13 +128,30 @@ node::BlockLookup find_block(const node::Node& node, const json& params) {
 }  // namespace
 
 json receipt_to_json(const pb::Receipt& r) {
-  return {{"tx_hash", hash_str(r.tx_hash())},
-          {"status", r.status() == 0 ? "success" : "failed"},
-          {"reason_code", r.reason()},
-          {"reason", std::string(vm::tx_fail_reason_name(static_cast<vm::TxFailReason>(r.reason())))},
-          {"message", r.message()},
-          {"gas_used", r.gas_used()},
-          {"fee", format_amount(decode_amount(as_span(r.fee())).value_or(0))}};
+  json j = {{"tx_hash", hash_str(r.tx_hash())},
+            {"status", r.status() == 0 ? "success" : "failed"},
+            {"reason_code", r.reason()},
+            {"reason", std::string(vm::tx_fail_reason_name(static_cast<vm::TxFailReason>(r.reason())))},
+            {"message", r.message()},
+            {"gas_used", r.gas_used()},
+            {"fee", format_amount(decode_amount(as_span(r.fee())).value_or(0))}};
+  if (r.reason() == static_cast<uint32_t>(vm::TxFailReason::kAttestationFailed)) {
+    j["detail"] = std::string(vm::attest_reject_name(static_cast<vm::AttestReject>(r.detail())));
+    j["detail_code"] = r.detail();
+  }
+  if (r.device_id().size() == 20) j["device_id"] = to_hex0x(as_span(r.device_id()));
+  if (r.proofs_size() > 0) {
+    json proofs = json::array();
+    size_t accepted = 0;
+    for (const auto& p : r.proofs()) {
+      proofs.push_back(proof_result_to_json(p));
+      accepted += p.reason() == 0;
+    }
+    j["proofs"] = proofs;
+    j["proofs_accepted"] = accepted;
+    j["proofs_rejected"] = r.proofs_size() - accepted;
+  }
+  return j;
 }
 
 json block_to_json(const node::BlockLookup& b, bool include_raw_txs) {
@@ -192,6 +252,19 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
              throw RpcError(kTxRejected, "transaction rejected: " + hash.error().message,
                             json{{"reason", hash.error().code}});
            return json{{"hash", hash_to_string(*hash)}};
+         }});
+  d.add({"state_getSupply",
+         "state_getSupply() -> {height, genesis, minted, circulating, owed, balanced}: supply audit (scans all accounts)",
+         [&node](const json& params) {
+           reject_extra_params(params, {});
+           auto a = node.supply_audit();
+           return json{{"height", a.height},
+                       {"genesis", format_amount(a.genesis)},
+                       {"minted", format_amount(a.minted)},
+                       {"total", format_amount(a.genesis + a.minted)},
+                       {"circulating", format_amount(a.circulating)},
+                       {"owed", format_amount(a.owed)},
+                       {"balanced", a.circulating + a.owed == a.genesis + a.minted}};
          }});
   d.add({"mempool_status", "mempool_status() -> {txs, bytes, senders}: transactions waiting for a block",
          [&node](const json& params) {

@@ -3,7 +3,11 @@
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
 #include "primitives/codec.h"
+#include "crypto/x509_chain.h"
 #include "vm/accounts.h"
+#include "vm/depin.h"
+#include "vm/depin_state.h"
+#include "vm/gas.h"
 
 namespace physis::vm {
 
@@ -20,6 +24,17 @@ std::string_view tx_fail_reason_name(TxFailReason reason) {
     case TxFailReason::kNone: return "none";
     case TxFailReason::kInsufficientFunds: return "insufficient_funds";
     case TxFailReason::kBalanceOverflow: return "balance_overflow";
+    case TxFailReason::kNotGovernance: return "not_governance";
+    case TxFailReason::kBadAnchor: return "bad_anchor";
+    case TxFailReason::kAnchorExists: return "anchor_exists";
+    case TxFailReason::kUnknownAnchor: return "unknown_anchor";
+    case TxFailReason::kAttestationFailed: return "attestation_failed";
+    case TxFailReason::kUnknownDevice: return "unknown_device";
+    case TxFailReason::kNotOwner: return "not_owner";
+    case TxFailReason::kBadLocation: return "bad_location";
+    case TxFailReason::kBadBatchSize: return "bad_batch_size";
+    case TxFailReason::kBadKeyId: return "bad_key_id";
+    case TxFailReason::kDeviceInactive: return "device_inactive";
   }
   return "unknown";
 }
@@ -36,9 +51,10 @@ Status check_tx(const ChainParams& params, const std::string& chain_id, const Ve
   if (body.nonce() > expected_nonce)
     return make_error("nonce_gap", "nonce " + std::to_string(body.nonce()) + " leaves a gap; next nonce is " +
                                        std::to_string(expected_nonce));
-  if (body.gas_limit() < params.transfer_gas)
+  const uint64_t needed = intrinsic_gas(params, body);
+  if (body.gas_limit() < needed)
     return make_error("gas_limit_too_low", "gas limit " + std::to_string(body.gas_limit()) + " is below the " +
-                                               std::to_string(params.transfer_gas) + " a transfer needs");
+                                               std::to_string(needed) + " this transaction needs");
   if (body.gas_limit() > params.block_gas_limit)
     return make_error("gas_limit_too_high", "gas limit exceeds the block gas limit " +
                                                 std::to_string(params.block_gas_limit));
@@ -68,69 +84,118 @@ Hash32 next_state_root(const Hash32& prev_root, const WriteSet& writes) {
   return crypto::Keccak256().update(as_span(kStateDomain)).update(prev_root).update(writes_root).finish();
 }
 
+uint64_t intrinsic_gas(const ChainParams& params, const pb::TxBody& body) {
+  switch (body.payload_case()) {
+    case pb::TxBody::kTransfer: return params.transfer_gas;
+    case pb::TxBody::kRegisterAnchor: return gas::kRegisterAnchor;
+    case pb::TxBody::kRevokeAnchor: return gas::kRevoke;
+    case pb::TxBody::kRevokeKey: return gas::kRevoke;
+    case pb::TxBody::kRegisterDevice: return gas::kRegisterDevice;
+    case pb::TxBody::kUpdateDevice: return gas::kUpdateDevice;
+    case pb::TxBody::kSubmitProofs:
+      return gas::kSubmitProofsBase + gas::kPerProof * static_cast<uint64_t>(body.submit_proofs().proofs_size());
+    case pb::TxBody::kClaimRewards:
+      return gas::kClaimBase + gas::kPerClaim * static_cast<uint64_t>(body.claim_rewards().device_ids_size());
+    case pb::TxBody::PAYLOAD_NOT_SET: return params.transfer_gas;
+  }
+  return params.transfer_gas;
+}
+
+namespace {
+// Executes a transfer against the overlay; returns the failure (if any) for the receipt.
+TxOutcome apply_transfer(StateOverlay& overlay, const VerifiedTx& vtx, AccountState& sender) {
+  TxOutcome out;
+  Address to = bytes_to_address(vtx.tx.body.transfer().to());
+  Amount amount = transfer_amount(vtx.tx.body.transfer());
+  if (amount > sender.balance) {
+    out.fail = TxFailReason::kInsufficientFunds;
+    out.message = "balance after fee " + format_amount(sender.balance) + " is less than the amount " +
+                  format_amount(amount);
+    return out;
+  }
+  if (to == vtx.sender) return out;  // a self-transfer changes nothing but the fee and nonce
+  AccountState recipient = load_account(overlay, to);
+  auto credited = checked_add(recipient.balance, amount);
+  if (!credited) {
+    out.fail = TxFailReason::kBalanceOverflow;
+    out.message = "recipient balance would overflow";
+    return out;
+  }
+  sender.balance -= amount;
+  recipient.balance = *credited;
+  overlay.put(account_key(to), encode_account(recipient));
+  return out;
+}
+}  // namespace
+
 Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
                                 const BlockContext& ctx, const std::vector<VerifiedTx>& txs) {
+  static const DepinParams kDefaults{};
+  DirectSignatureVerifier direct;
+  return apply_block(state, prev_state_root, params, kDefaults, ctx, txs, direct);
+}
+
+Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
+                                const DepinParams& depin, const BlockContext& ctx, const std::vector<VerifiedTx>& txs,
+                                const SignatureVerifier& signatures) {
   if (txs.size() > params.max_block_txs)
     return make_error("too_many_txs", "block has " + std::to_string(txs.size()) + " transactions; the limit is " +
                                           std::to_string(params.max_block_txs));
+  if (ctx.height == 0) return make_error("invalid_block", "height 0 is the genesis block");
   StateOverlay overlay(state);
+  DepinExecutor executor(overlay, ctx.chain_id, depin, ctx.height, ctx.validators, signatures);
+  executor.begin_block(ctx.parent_hash);
   BlockResult result;
   result.receipts.reserve(txs.size());
   Amount fees = 0;
   for (size_t i = 0; i < txs.size(); ++i) {
     const VerifiedTx& vtx = txs[i];
+    const pb::TxBody& body = vtx.tx.body;
     AccountState sender = load_account(overlay, vtx.sender);
     if (auto st = check_tx(params, ctx.chain_id, vtx, sender, sender.nonce); !st)
       return make_error("invalid_tx", "transaction " + std::to_string(i) + ": " + st.error().message);
-    uint64_t gas_used = params.transfer_gas;
+    const uint64_t gas_used = intrinsic_gas(params, body);
     if (result.gas_used + gas_used > params.block_gas_limit)
       return make_error("block_gas_exceeded", "block gas exceeds the limit at transaction " + std::to_string(i));
     result.gas_used += gas_used;
-    Amount fee = static_cast<Amount>(gas_used) * vtx.tx.body.gas_price();  // ≤ max fee, checked above
+    const Amount fee = static_cast<Amount>(gas_used) * body.gas_price();  // ≤ max fee, checked above
     sender.balance -= fee;
     sender.nonce += 1;
     fees += fee;  // total fees ≤ total supply < 2^128
+    // The sender's fee and nonce are written first: payloads below may read or credit the sender.
+    overlay.put(account_key(vtx.sender), encode_account(sender));
 
+    TxOutcome outcome;
+    switch (body.payload_case()) {
+      case pb::TxBody::kTransfer:
+        outcome = apply_transfer(overlay, vtx, sender);
+        overlay.put(account_key(vtx.sender), encode_account(sender));
+        break;
+      case pb::TxBody::kRegisterAnchor: outcome = executor.register_anchor(vtx.sender, body.register_anchor()); break;
+      case pb::TxBody::kRevokeAnchor: outcome = executor.revoke_anchor(vtx.sender, body.revoke_anchor()); break;
+      case pb::TxBody::kRevokeKey: outcome = executor.revoke_key(vtx.sender, body.revoke_key()); break;
+      case pb::TxBody::kRegisterDevice: outcome = executor.register_device(vtx.sender, body.register_device()); break;
+      case pb::TxBody::kUpdateDevice: outcome = executor.update_device(vtx.sender, body.update_device()); break;
+      case pb::TxBody::kSubmitProofs: outcome = executor.submit_proofs(body.submit_proofs()); break;
+      case pb::TxBody::kClaimRewards: outcome = executor.claim_rewards(body.claim_rewards()); break;
+      case pb::TxBody::PAYLOAD_NOT_SET:
+        return make_error("invalid_tx", "transaction " + std::to_string(i) + " has no payload");
+    }
     pb::Receipt receipt;
     receipt.set_tx_hash(to_string(vtx.tx.hash));
     receipt.set_gas_used(gas_used);
     receipt.set_fee(to_string(encode_amount(fee)));
-    TxFailReason fail = TxFailReason::kNone;
-    std::string fail_message;
-    switch (vtx.tx.body.payload_case()) {
-      case pb::TxBody::kTransfer: {
-        Address to = bytes_to_address(vtx.tx.body.transfer().to());
-        Amount amount = transfer_amount(vtx.tx.body.transfer());
-        if (amount > sender.balance) {
-          fail = TxFailReason::kInsufficientFunds;
-          fail_message = "balance after fee " + format_amount(sender.balance) + " is less than the amount " +
-                         format_amount(amount);
-          break;
-        }
-        if (to == vtx.sender) break;  // a self-transfer changes nothing but the fee and nonce
-        AccountState recipient = load_account(overlay, to);
-        auto credited = checked_add(recipient.balance, amount);
-        if (!credited) {
-          fail = TxFailReason::kBalanceOverflow;
-          fail_message = "recipient balance would overflow";
-          break;
-        }
-        sender.balance -= amount;
-        recipient.balance = *credited;
-        overlay.put(account_key(to), encode_account(recipient));
-        break;
-      }
-      case pb::TxBody::PAYLOAD_NOT_SET:
-        return make_error("invalid_tx", "transaction " + std::to_string(i) + " has no payload");
-    }
-    overlay.put(account_key(vtx.sender), encode_account(sender));
-    if (fail != TxFailReason::kNone) {
+    if (outcome.fail != TxFailReason::kNone) {
       receipt.set_status(1);
-      receipt.set_reason(static_cast<uint32_t>(fail));
-      receipt.set_message(fail_message);
+      receipt.set_reason(static_cast<uint32_t>(outcome.fail));
+      receipt.set_detail(outcome.detail);
+      receipt.set_message(outcome.message);
     }
+    for (auto& p : outcome.proofs) *receipt.add_proofs() = std::move(p);
+    if (body.has_register_device() && outcome.fail == TxFailReason::kNone) receipt.set_device_id(to_string(outcome.device_id));
     result.receipts.push_back(std::move(receipt));
   }
+  executor.end_block();
   if (fees > 0) {
     AccountState proposer = load_account(overlay, ctx.proposer);
     auto credited = checked_add(proposer.balance, fees);
@@ -162,7 +227,24 @@ BlockResult genesis_state(const Genesis& genesis) {
     append(key, v.address);
     result.writes[key] = encode_canonical(rec);
   }
-  for (const auto& acc : genesis.accounts) result.writes[account_key(acc.address)] = encode_account({acc.balance, 0});
+  Amount total = 0;
+  for (const auto& acc : genesis.accounts) {
+    result.writes[account_key(acc.address)] = encode_account({acc.balance, 0});
+    total += acc.balance;  // parse_genesis checked that the sum does not overflow
+  }
+  pb::SupplyRecord supply;
+  supply.set_genesis(to_string(encode_amount(total)));
+  result.writes[Bytes{kSupplyKey}] = encode_canonical(supply);
+  for (const auto& ga : genesis.depin.anchors) {
+    pb::Anchor a;
+    a.set_spki(to_string(ga.spki));
+    a.set_role(static_cast<pb::AnchorRole>(ga.role));
+    for (uint32_t k : ga.kinds) a.add_allowed_kinds(static_cast<pb::EvidenceKind>(k));
+    for (uint32_t c : ga.classes) a.add_allowed_classes(c);
+    a.set_max_chain_len(ga.max_chain_len);
+    a.set_name(ga.name);
+    result.writes[anchor_key(crypto::spki_id(ga.spki))] = encode_canonical(a);
+  }
   result.state_root = next_state_root(Hash32{}, result.writes);
   return result;
 }

@@ -9,24 +9,24 @@
 #include "primitives/transaction.h"
 #include "util/result.h"
 #include "vm/accounts.h"
+#include "vm/tx_fail_reason.h"
+#include "vm/signatures.h"
 #include "vm/state.h"
 
 namespace physis::vm {
 
-// Why an included transaction failed. Its fee is still charged and its nonce consumed.
-// Values are stored in receipts: never renumber.
-enum class TxFailReason : uint32_t {
-  kNone = 0,
-  kInsufficientFunds = 1,  // balance after the fee does not cover the transferred amount
-  kBalanceOverflow = 2,    // the recipient's balance would exceed 2^128-1
-};
-std::string_view tx_fail_reason_name(TxFailReason reason);
+
 
 struct BlockContext {
   std::string chain_id;
   uint64_t height = 0;
   Address proposer{};  // receives the fees
+  Hash32 parent_hash{};  // recorded in state for reference-block checks (DESIGN §5)
+  std::vector<std::pair<Address, uint64_t>> validators;  // (address, power), for the validators' reward share
 };
+
+// Intrinsic gas of a transaction: a constexpr table per payload (gas.h), known before execution.
+uint64_t intrinsic_gas(const ChainParams& params, const pb::TxBody& body);
 
 struct BlockResult {
   WriteSet writes;
@@ -45,6 +45,10 @@ Status check_tx(const ChainParams& params, const std::string& chain_id, const Ve
 // verify once, in parallel, and cache). Error (the block is invalid): a transaction that fails check_tx,
 // or the block's gas exceeding the block gas limit, or too many transactions. On error nothing is
 // returned that could be committed.
+Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
+                                const DepinParams& depin, const BlockContext& ctx, const std::vector<VerifiedTx>& txs,
+                                const SignatureVerifier& signatures);
+// The same with default DePIN parameters and direct signature checks (transfer-only callers, tests).
 Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
                                 const BlockContext& ctx, const std::vector<VerifiedTx>& txs);
 

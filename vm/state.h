@@ -17,7 +17,8 @@ class StateReader {
   virtual std::optional<Bytes> get(const Bytes& key) const = 0;
 };
 
-// The writes of one block, ordered by key (so hashing it is deterministic).
+// The writes of one block, ordered by key (so hashing it is deterministic). An empty value deletes the
+// key: readers treat an empty value as absent.
 using WriteSet = std::map<Bytes, Bytes>;
 
 // Reads through pending writes, then the base state. Owns the writes; borrows the base.

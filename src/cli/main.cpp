@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "cli/cli_common.h"
+#include "cli/depin_commands.h"
 #include "cli/rpc_client.h"
 #include "crypto/secp256k1.h"
 #include "node/keyfile.h"
@@ -14,9 +16,11 @@
 #include "util/amount.h"
 
 using namespace physis;
-using nlohmann::json;
+using namespace physis::cli;
 
 namespace {
+
+const std::vector<std::string> kBoolFlags = {"wait", "dry-run", "deactivate"};
 
 constexpr const char* kUsage = R"(physis-cli — keys and JSON-RPC client for physisd
 
@@ -39,77 +43,7 @@ Commands:
 Every command prints one JSON object. Errors go to stderr as {"error": "..."} with exit status 1.
 )";
 
-class UsageError : public std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-class CommandError : public std::runtime_error {
- public:
-  CommandError(const std::string& message, json data = nullptr) : std::runtime_error(message), data_(std::move(data)) {}
-  const json& data() const { return data_; }
-
- private:
-  json data_;
-};
-
-// Arguments after the command: positional words and --flag [value] pairs.
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;
-  bool has(const std::string& f) const { return flags.count(f) > 0; }
-  std::string get(const std::string& f) const {
-    auto it = flags.find(f);
-    if (it == flags.end() || it->second.empty()) throw UsageError("missing --" + f);
-    return it->second;
-  }
-};
-
-const std::vector<std::string> kBoolFlags = {"wait", "dry-run"};
-
-Args parse_args(const std::vector<std::string>& words) {
-  Args a;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
-    if (w.rfind("--", 0) == 0) {
-      std::string name = w.substr(2);
-      if (std::find(kBoolFlags.begin(), kBoolFlags.end(), name) != kBoolFlags.end()) {
-        a.flags[name] = "1";
-      } else {
-        if (i + 1 >= words.size()) throw UsageError("--" + name + " needs a value");
-        a.flags[name] = words[++i];
-      }
-    } else {
-      a.positional.push_back(w);
-    }
-  }
-  return a;
-}
-
-json call(const std::string& url, const std::string& method, const json& params) {
-  json data;
-  auto r = cli::rpc_call(url, method, params, &data);
-  if (!r) throw CommandError(r.error().message, data);
-  return *r;
-}
-
-uint64_t parse_u64(const std::string& text, const std::string& what) {
-  auto v = parse_amount(text);
-  if (!v || *v > UINT64_MAX) throw UsageError(what + " must be an unsigned integer");
-  return static_cast<uint64_t>(*v);
-}
-
-Address parse_addr(const std::string& text) {
-  auto a = crypto::parse_address(text);
-  if (!a) throw UsageError("'" + text + "' is not a valid address (0x + 40 hex digits, EIP-55 if mixed case)");
-  return *a;
-}
-
-crypto::PrivateKey load_key(const Args& a) {
-  auto key = node::read_key_file(a.get("key"));
-  if (!key) throw CommandError(key.error().message);
-  return *key;
-}
-
-json cmd_key(const Args& a) {
+json cmd_key(const std::string& url, const Args& a) {
   if (a.positional.empty()) throw UsageError("key needs a subcommand: new or address");
   const std::string& sub = a.positional[0];
   if (sub == "new") {
@@ -121,40 +55,16 @@ json cmd_key(const Args& a) {
     crypto::PrivateKey key = load_key(a);
     return {{"address", crypto::address_to_string(crypto::address_of(*crypto::public_key_of(key)))}};
   }
+  if (sub == "revoke") return cmd_key_revoke(url, a);
   throw UsageError("unknown key subcommand '" + sub + "'");
 }
 
 json cmd_transfer(const std::string& url, const Args& a) {
   crypto::PrivateKey key = load_key(a);
-  Address from = crypto::address_of(*crypto::public_key_of(key));
   Address to = parse_addr(a.get("to"));
   auto amount = parse_amount(a.get("amount"));
   if (!amount) throw UsageError("--amount must be a whole number of base units");
-  std::string chain_id = a.has("chain-id") ? a.get("chain-id") : std::string();
-  uint64_t nonce = 0;
-  if (a.has("nonce")) nonce = parse_u64(a.get("nonce"), "--nonce");
-  if (chain_id.empty()) chain_id = call(url, "chain_status", json::object())["chain_id"].get<std::string>();
-  if (!a.has("nonce")) {
-    json acc = call(url, "state_getAccount", {{"address", crypto::address_to_string(from)}});
-    nonce = acc["nonce"].get<uint64_t>();
-  }
-  uint64_t gas_price = a.has("gas-price") ? parse_u64(a.get("gas-price"), "--gas-price") : 1;
-  uint64_t gas_limit = a.has("gas-limit") ? parse_u64(a.get("gas-limit"), "--gas-limit") : 21000;
-  Bytes raw = sign_tx(make_transfer_body(chain_id, nonce, gas_limit, gas_price, to, *amount), key);
-  std::string hash = to_hex0x(decode_tx(raw)->hash);
-  if (a.has("dry-run")) return {{"hash", hash}, {"raw", to_hex0x(raw)}, {"from", crypto::address_to_string(from)}};
-  json sent = call(url, "tx_send", {{"raw", to_hex0x(raw)}});
-  if (!a.has("wait")) return {{"hash", sent["hash"]}};
-  uint64_t timeout_s = a.has("timeout") ? parse_u64(a.get("timeout"), "--timeout") : 60;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    json data;
-    auto r = cli::rpc_call(url, "chain_getReceipt", {{"hash", hash}}, &data);
-    if (r) return {{"hash", hash}, {"status", (*r)["status"]}, {"height", (*r)["height"]}, {"reason", (*r)["reason"]}};
-    if (r.error().code == "rpc_transport") throw CommandError(r.error().message);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  throw CommandError("transaction " + hash + " was not included within " + std::to_string(timeout_s) + " s");
+  return send_tx(url, key, make_transfer_body("", 0, 0, 0, to, *amount), a);
 }
 
 json run(const std::vector<std::string>& argv) {
@@ -170,11 +80,12 @@ json run(const std::vector<std::string>& argv) {
   }
   if (words.empty()) throw UsageError("no command given");
   std::string command = words[0];
-  Args a = parse_args({words.begin() + 1, words.end()});
+  Args a = parse_args({words.begin() + 1, words.end()}, kBoolFlags);
+  if (auto out = run_depin_command(command, url, a)) return *out;
   auto need = [&](size_t n) {
     if (a.positional.size() < n) throw UsageError(command + " needs " + std::to_string(n) + " argument(s)");
   };
-  if (command == "key") return cmd_key(a);
+  if (command == "key") return cmd_key(url, a);
   if (command == "status") return call(url, "chain_status", json::object());
   if (command == "balance") {
     need(1);
@@ -211,7 +122,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const auto& w : args)
     if (w == "--help" || w == "-h" || w == "help") {
-      std::cout << kUsage;
+      std::cout << kUsage << kDepinUsage;
       return 0;
     }
   try {

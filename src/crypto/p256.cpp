@@ -140,6 +140,24 @@ Bytes der_signature(ByteSpan raw) {
   return out;
 }
 
+// Checks that need no key: 64 bytes, r and s in [1, n-1], and low S if required.
+bool signature_acceptable(ByteSpan signature, bool require_low_s) {
+  if (signature.size() != 64) return false;
+  if (!p256_scalar_in_range(signature.first(32)) || !p256_scalar_in_range(signature.subspan(32))) return false;
+  return !require_low_s || p256_is_low_s(signature);
+}
+
+// OpenSSL's ECDSA verification of raw r ‖ s (already range-checked) under `key`. EVP_PKEY_CTX_new_from_pkey
+// only reads the key, so one key may be used by many threads at once.
+bool verify_with(EVP_PKEY* key, const Hash32& digest, ByteSpan signature) {
+  const Bytes der = der_signature(signature);
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  const bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+                  EVP_PKEY_verify(ctx.get(), der.data(), der.size(), digest.data(), digest.size()) == 1;
+  if (!ok) ERR_clear_error();
+  return ok;
+}
+
 }  // namespace
 
 bool p256_scalar_in_range(ByteSpan scalar) {
@@ -228,18 +246,19 @@ bool p256_is_low_s(ByteSpan signature) {
 bool p256_is_valid_public_key(ByteSpan public_key) { return public_pkey(public_key) != nullptr; }
 
 bool p256_verify(ByteSpan public_key, const Hash32& digest, ByteSpan signature, bool require_low_s) {
-  if (signature.size() != 64) return false;
-  if (!p256_scalar_in_range(signature.first(32)) || !p256_scalar_in_range(signature.subspan(32)))
-    return false;
-  if (require_low_s && !p256_is_low_s(signature)) return false;
+  if (!signature_acceptable(signature, require_low_s)) return false;
   Pkey key = public_pkey(public_key);
-  if (!key) return false;
-  const Bytes der = der_signature(signature);
-  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
-  const bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
-                  EVP_PKEY_verify(ctx.get(), der.data(), der.size(), digest.data(), digest.size()) == 1;
-  if (!ok) ERR_clear_error();
-  return ok;
+  return key && verify_with(key.get(), digest, signature);
+}
+
+std::optional<P256VerifyKey> P256VerifyKey::parse(ByteSpan public_key) {
+  Pkey key = public_pkey(public_key);
+  if (!key) return std::nullopt;
+  return P256VerifyKey(std::shared_ptr<EVP_PKEY>(key.release(), PkeyFree{}));
+}
+
+bool P256VerifyKey::verify(const Hash32& digest, ByteSpan signature, bool require_low_s) const {
+  return signature_acceptable(signature, require_low_s) && verify_with(key_.get(), digest, signature);
 }
 
 }  // namespace physis::crypto

@@ -7,10 +7,13 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "util/bytes.h"
 #include "util/result.h"
+
+struct evp_pkey_st;  // OpenSSL EVP_PKEY, declared at global scope as OpenSSL does
 
 namespace physis::crypto {
 
@@ -50,5 +53,21 @@ bool p256_is_valid_public_key(ByteSpan public_key);
 // zero or >= n, or high S when `require_low_s` is true. Certificate signatures made by ordinary CAs may have
 // high S, so X.509 chain checks pass require_low_s = false; on-chain signatures always pass true.
 bool p256_verify(ByteSpan public_key, const Hash32& digest, ByteSpan signature, bool require_low_s);
+
+// A public key decoded once, for verifying many signatures by the same key (a device proves with one key for
+// its whole life): each verify then skips decoding the point, about 10% of p256_verify's cost. Holds an
+// immutable OpenSSL key object; copies share it. verify() is const and safe to call from many threads on one
+// instance at once.
+class P256VerifyKey {
+ public:
+  // nullopt unless `public_key` passes p256_is_valid_public_key.
+  static std::optional<P256VerifyKey> parse(ByteSpan public_key);
+  // Same contract as p256_verify with this key.
+  bool verify(const Hash32& digest, ByteSpan signature, bool require_low_s) const;
+
+ private:
+  explicit P256VerifyKey(std::shared_ptr<::evp_pkey_st> key) : key_(std::move(key)) {}
+  std::shared_ptr<::evp_pkey_st> key_;  // OpenSSL's EVP_PKEY, never null, never modified
+};
 
 }  // namespace physis::crypto

@@ -88,6 +88,25 @@ Result<Address> recover_address(const Hash32& digest, ByteSpan signature) {
   return address_of(*pub);
 }
 
+bool verify_with_key(ByteSpan public_key65, const Hash32& digest, ByteSpan signature64) {
+  if (public_key65.size() != 65 || signature64.size() != 64 || public_key65[0] != 0x04) return false;
+  secp256k1_pubkey pk;
+  if (!secp256k1_ec_pubkey_parse(context(), &pk, public_key65.data(), public_key65.size())) return false;
+  secp256k1_ecdsa_signature sig;
+  if (!secp256k1_ecdsa_signature_parse_compact(context(), &sig, signature64.data())) return false;
+  // secp256k1_ecdsa_verify rejects high-S signatures itself.
+  return secp256k1_ecdsa_verify(context(), &sig, digest.data(), &pk) == 1;
+}
+
+std::array<uint8_t, 64> sign_compact(const PrivateKey& key, const Hash32& digest) {
+  secp256k1_ecdsa_signature sig;
+  if (!secp256k1_ecdsa_sign(context(), &sig, digest.data(), key.data(), nullptr, nullptr))
+    throw std::invalid_argument("invalid secp256k1 private key");
+  std::array<uint8_t, 64> out{};
+  secp256k1_ecdsa_signature_serialize_compact(context(), out.data(), &sig);
+  return out;
+}
+
 std::string address_to_string(const Address& address) {
   std::string hex = to_hex(address);
   Hash32 h = keccak256(as_span(hex));

@@ -26,6 +26,12 @@ Signature sign_digest(const PrivateKey& key, const Hash32& digest);
 Result<PublicKey> recover_public_key(const Hash32& digest, ByteSpan signature);
 Result<Address> recover_address(const Hash32& digest, ByteSpan signature);
 
+// Verifies a 64-byte r ‖ s signature (low-S required) by a known public key given as a 65-byte SEC1
+// uncompressed point. False on any malformed input.
+bool verify_with_key(ByteSpan public_key65, const Hash32& digest, ByteSpan signature64);
+// 64-byte r ‖ s signature (no recovery id), low-S. For device keys of type secp256k1.
+std::array<uint8_t, 64> sign_compact(const PrivateKey& key, const Hash32& digest);
+
 // EIP-55 mixed-case checksum form with 0x prefix.
 std::string address_to_string(const Address& address);
 // Accepts 0x + 40 hex digits that are all lower case, all upper case, or correctly checksummed (EIP-55);

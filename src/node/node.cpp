@@ -8,6 +8,8 @@
 #include "primitives/codec.h"
 #include "util/log.h"
 #include "vm/accounts.h"
+#include "vm/depin.h"
+#include "vm/depin_state.h"
 
 namespace physis::node {
 
@@ -61,7 +63,8 @@ Node::Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash
       store_(std::move(store)),
       genesis_hash_(genesis_hash),
       validators_(consensus::ValidatorSet::from_genesis(options_.genesis)),
-      mempool_(options_.mempool, options_.genesis.params, options_.genesis.chain_id) {}
+      mempool_(options_.mempool, options_.genesis.params, options_.genesis.chain_id),
+      state_reader_(std::make_unique<StoreState>(*store_)) {}
 
 Node::~Node() { stop(); }
 
@@ -147,15 +150,17 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   std::vector<VerifiedTx> txs = mempool_.select(params.max_block_txs, params.block_gas_limit);
 
   StoreState state(*store_);
-  vm::BlockContext ctx{chain_id, height, proposer};
-  auto applied = vm::apply_block(state, parent.state_root, params, ctx, txs);
+  vm::BlockContext ctx{chain_id, height, proposer, parent.hash, {}};
+  for (const auto& v : validators_.validators()) ctx.validators.emplace_back(v.address, v.power);
+  const DepinParams& depin = options_.genesis.depin;
+  auto applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
   if (!applied) {
     // A tx the mempool admitted no longer fits the state (should not happen with one producer):
     // drop the pool's stale entries and produce an empty block rather than stall.
     LOG_WARN("node", "dropping mempool selection: " << applied.error().message);
     mempool_.remove_committed({}, state);
     txs.clear();
-    applied = vm::apply_block(state, parent.state_root, params, ctx, txs);
+    applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
     if (!applied) return applied.error();
   }
 
@@ -193,6 +198,24 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   w.txs.reserve(txs.size());
   for (const auto& t : txs) w.txs.push_back(t.tx.hash);
   w.state_writes = std::move(applied->writes);
+  // Explorer indexes of proof results: by device and by epoch (doc/depin.md "Indexes").
+  for (size_t i = 0; i < applied->receipts.size(); ++i) {
+    for (const auto& pr : applied->receipts[i].proofs()) {
+      Bytes where;
+      append_u64_be(where, height);
+      append_u32_be(where, static_cast<uint32_t>(i));
+      append_u32_be(where, pr.index());
+      Bytes value = encode_canonical(pr);
+      Bytes by_device{'P'};
+      append(by_device, pr.device_id());
+      append(by_device, where);
+      w.index_writes[by_device] = value;
+      Bytes by_epoch{'Q'};
+      append_u64_be(by_epoch, pr.epoch());
+      append(by_epoch, where);
+      w.index_writes[by_epoch] = value;
+    }
+  }
   {
     std::unique_lock lock(commit_mutex_);
     if (auto st = store_->commit_block(w); !st) return st.error();
@@ -205,9 +228,67 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   return w.tip;
 }
 
+void Node::warm_signature_cache(const VerifiedTx& vtx) const {
+  const pb::TxBody& body = vtx.tx.body;
+  if (body.has_submit_proofs()) {
+    for (const auto& proof : body.submit_proofs().proofs()) {
+      if (proof.device_id().size() != 20 || proof.signature().size() != 64) continue;
+      auto device = vm::load_record<pb::Device>(*state_reader_, vm::device_key(bytes_to_address(proof.device_id())));
+      if (!device) continue;  // registered later in the same block: verified when applied
+      sig_cache_.verify(device->key_type(), as_span(device->device_key()), vm::proof_digest(options_.genesis.chain_id, proof),
+                        as_span(proof.signature()));
+    }
+  } else if (body.has_register_device()) {
+    (void)verify_evidence(body.register_device().evidence(), vtx.sender);
+  }
+}
+
+Node::SupplyAudit Node::supply_audit() const {
+  std::shared_lock lock(commit_mutex_);
+  SupplyAudit a;
+  a.height = tip().height;
+  auto amount = [](const std::string& b) { return decode_amount(as_span(b)).value_or(0); };
+  if (auto s = vm::load_record<pb::SupplyRecord>(*state_reader_, Bytes{vm::kSupplyKey})) {
+    a.genesis = amount(s->genesis());
+    a.minted = amount(s->minted());
+  }
+  Bytes after;
+  while (true) {
+    auto rows = store_->scan_state(Bytes{vm::kAccountPrefix}, after, 10000);
+    for (const auto& [k, v] : rows) {
+      pb::Account acc;
+      acc.ParseFromArray(v.data(), static_cast<int>(v.size()));
+      a.circulating += amount(acc.balance());
+    }
+    if (rows.size() < 10000) break;
+    after = rows.back().first;
+  }
+  after.clear();
+  while (true) {
+    auto rows = store_->scan_state(Bytes{vm::kEpochPrefix}, after, 10000);
+    for (const auto& [k, v] : rows) {
+      pb::EpochRecord rec;
+      rec.ParseFromArray(v.data(), static_cast<int>(v.size()));
+      if (rec.closed()) a.owed += amount(rec.device_pool()) - amount(rec.settled_amount());
+    }
+    if (rows.size() < 10000) break;
+    after = rows.back().first;
+  }
+  return a;
+}
+
+vm::AttestOutcome Node::verify_evidence(const pb::AttestationEvidence& evidence, const Address& owner) const {
+  vm::AttestContext ctx{options_.genesis.chain_id, owner, tip().height + 1, options_.genesis.depin.ref_window};
+  vm::StateChainView view(*state_reader_);
+  return vm::verify_evidence(evidence, ctx, view, sig_cache_);
+}
+
 Result<Hash32> Node::submit_tx(ByteSpan raw) {
   auto vtx = decode_and_verify_tx(raw);
   if (!vtx) return vtx.error();
+  // Device signatures are checked here, on the submitting RPC thread (several run in parallel), so
+  // the block producer finds them in the cache.
+  warm_signature_cache(*vtx);
   std::shared_lock lock(commit_mutex_);
   StoreState state(*store_);
   return mempool_.add(std::move(*vtx), state);

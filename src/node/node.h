@@ -13,6 +13,8 @@
 
 #include "consensus/validator_set.h"
 #include "mempool/mempool.h"
+#include "node/sig_cache.h"
+#include "vm/attestation.h"
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
 #include "storage/block_store.h"
@@ -79,6 +81,32 @@ class Node {
   mempool::MempoolStatus mempool_status() const { return mempool_.status(); }
   bool in_mempool(const Hash32& hash) const { return mempool_.contains(hash); }
 
+  // Read access for the DePIN queries (thread-safe, always whole blocks).
+  std::optional<Bytes> state_get(const Bytes& key) const { return store_->get_state(key); }
+  storage::KeyValues scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const {
+    return store_->scan_state(prefix, after, limit);
+  }
+  storage::KeyValues scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const {
+    return store_->scan_index(prefix, after, limit);
+  }
+  // A StateReader over the committed state (valid while the node lives).
+  const vm::StateReader& state() const { return *state_reader_; }
+  // Dry-run of the attestation check as if the evidence were included in the next block.
+  vm::AttestOutcome verify_evidence(const pb::AttestationEvidence& evidence, const Address& owner) const;
+  uint64_t current_epoch() const { return (tip().height + 1) / options_.genesis.depin.epoch_blocks; }
+  const SignatureCache& signature_cache() const { return sig_cache_; }
+
+  // Supply audit on one consistent state (no block commits while it runs). O(accounts + epochs): for
+  // devnets, tests and audits, not for hot paths. Invariant: circulating + owed == genesis + minted.
+  struct SupplyAudit {
+    uint64_t height = 0;
+    Amount genesis = 0;
+    Amount minted = 0;       // emissions of closed epochs
+    Amount circulating = 0;  // sum of all account balances
+    Amount owed = 0;         // device rewards of closed epochs not yet settled (lazy settlement)
+  };
+  SupplyAudit supply_audit() const;
+
   // Builds, applies, signs and commits one block at time `now_ms` (raised to parent time + 1 if the
   // clock is behind). Used by the producer thread and by benchmarks. Not to be called concurrently
   // with itself.
@@ -87,12 +115,15 @@ class Node {
  private:
   Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash32 genesis_hash);
   void producer_loop();
+  void warm_signature_cache(const VerifiedTx& tx) const;
 
   const NodeOptions options_;
   std::unique_ptr<storage::BlockStore> store_;
   const Hash32 genesis_hash_;
   const consensus::ValidatorSet validators_;
   mempool::Mempool mempool_;
+  std::unique_ptr<vm::StateReader> state_reader_;
+  SignatureCache sig_cache_;
   mutable std::shared_mutex commit_mutex_;
 
   std::thread producer_;

@@ -15,6 +15,7 @@
 #include "primitives/block.h"
 #include "rpc/http_server.h"
 #include "rpc/json_rpc.h"
+#include "rpc/depin_methods.h"
 #include "rpc/node_methods.h"
 #include "util/log.h"
 
@@ -144,6 +145,7 @@ int run(int argc, char** argv) {
 
   rpc::RpcDispatcher dispatcher;
   rpc::register_node_methods(dispatcher, **node);
+  rpc::register_depin_methods(dispatcher, **node);
   rpc::HttpServerOptions http;
   http.bind = vm["rpc-bind"].as<std::string>();
   http.port = vm["rpc-port"].as<uint16_t>();

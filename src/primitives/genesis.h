@@ -32,10 +32,43 @@ struct GenesisAccount {
   Amount balance = 0;
 };
 
+// A trust anchor listed in genesis (DESIGN §5). Values of role/kinds are the pb enums.
+struct GenesisAnchor {
+  std::string name;
+  Bytes spki;  // P-256 SubjectPublicKeyInfo DER
+  uint32_t role = 0;
+  std::vector<uint32_t> kinds;
+  std::vector<uint32_t> classes;  // empty: every class
+  uint32_t max_chain_len = 3;
+};
+
+// DePIN parameters (doc/depin.md). All reward arithmetic is integer; shares in basis points.
+struct DepinParams {
+  Address governance{};  // the only sender of anchor and key governance transactions
+  Address treasury{};
+  uint64_t epoch_blocks = 20;
+  Amount emission_per_epoch = 0;
+  uint64_t halving_interval_epochs = 0;  // 0: never halves
+  Amount supply_cap = 0;                 // 0: no cap
+  uint32_t device_share_bps = 7000;
+  uint32_t validator_share_bps = 2000;  // the treasury gets the rest and every rounding remainder
+  uint64_t weight_uptime = 10;
+  uint64_t weight_witness = 20;
+  uint64_t weight_data_per_mib = 5;
+  uint64_t device_epoch_cap = 1000;  // most weight one device earns in one epoch
+  uint64_t ref_window = 64;          // a reference block must be among the last ref_window blocks
+  uint64_t witness_min_distance_m = 30;
+  uint64_t witness_max_distance_m = 100'000;
+  int32_t witness_rssi_at_1m_dbm = -10;  // strongest plausible signal at 1 m; it falls 6 dB per doubling
+  uint32_t max_proofs_per_tx = 500;
+  std::vector<GenesisAnchor> anchors;
+};
+
 struct Genesis {
   std::string chain_id;
   uint64_t genesis_time_ms = 0;
   ChainParams params;
+  DepinParams depin;
   std::vector<GenesisValidator> validators;  // sorted by address, unique
   std::vector<GenesisAccount> accounts;      // sorted by address, unique
 };

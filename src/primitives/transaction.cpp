@@ -37,6 +37,16 @@ Result<DecodedTx> decode_tx(ByteSpan raw) {
         return make_error("malformed", "transfer amount is not a canonical amount of at most 16 bytes");
       break;
     }
+    // DePIN payloads are checked field by field by the VM, which records a reason code for each
+    // rejection in the receipt (DESIGN §5).
+    case pb::TxBody::kRegisterAnchor:
+    case pb::TxBody::kRevokeAnchor:
+    case pb::TxBody::kRevokeKey:
+    case pb::TxBody::kRegisterDevice:
+    case pb::TxBody::kUpdateDevice:
+    case pb::TxBody::kSubmitProofs:
+    case pb::TxBody::kClaimRewards:
+      break;
     case pb::TxBody::PAYLOAD_NOT_SET:
       return make_error("malformed", "transaction has no payload");
   }

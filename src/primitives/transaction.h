@@ -10,7 +10,7 @@
 namespace physis {
 
 // Consensus limit on one encoded transaction (see doc/protocol.md).
-inline constexpr size_t kMaxTxBytes = 32 * 1024;
+inline constexpr size_t kMaxTxBytes = 128 * 1024;  // room for a batch of ~500 proofs
 inline constexpr std::string_view kTxDomain = "PHYSIS/TX/v1";
 
 // A transaction whose encoding and structure are valid. The signature is not yet checked.

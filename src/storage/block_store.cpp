@@ -16,6 +16,7 @@ constexpr uint8_t kCommit = 'C';
 constexpr uint8_t kReceipts = 'R';
 constexpr uint8_t kTxIndex = 'T';
 constexpr uint8_t kState = 'S';
+constexpr uint8_t kIndex = 'I';
 
 Bytes key_of(uint8_t prefix, ByteSpan rest) {
   Bytes k(1 + rest.size());
@@ -109,7 +110,14 @@ Status BlockStore::write_block(const BlockWrite& w, const Hash32* genesis_hash) 
     append_u32_be(loc, static_cast<uint32_t>(i));
     batch.Put(slice(key_of(kTxIndex, w.txs[i])), slice(loc));
   }
-  for (const auto& [k, v] : w.state_writes) batch.Put(slice(key_of(kState, k)), slice(v));
+  // An empty value means the key is absent (vm/state.h): delete it.
+  for (const auto& [k, v] : w.state_writes) {
+    if (v.empty())
+      batch.Delete(slice(key_of(kState, k)));
+    else
+      batch.Put(slice(key_of(kState, k)), slice(v));
+  }
+  for (const auto& [k, v] : w.index_writes) batch.Put(slice(key_of(kIndex, k)), slice(v));
   batch.Put(slice(meta_key("tip")), slice(encode_tip(w.tip)));
   if (genesis_hash) {
     Bytes g(genesis_hash->begin(), genesis_hash->end());
@@ -121,6 +129,32 @@ Status BlockStore::write_block(const BlockWrite& w, const Hash32* genesis_hash) 
   if (!st.ok()) return make_error("storage", "write of block " + std::to_string(h) + " failed: " + st.ToString());
   return ok_status();
 }
+
+KeyValues BlockStore::scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit) const {
+  KeyValues out;
+  const Bytes full_prefix = key_of(space, prefix);
+  Bytes start = start_after.empty() ? full_prefix : key_of(space, start_after);
+  leveldb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
+  for (it->Seek(slice(start)); it->Valid() && out.size() < limit; it->Next()) {
+    leveldb::Slice k = it->key();
+    if (k.size() < full_prefix.size() || std::memcmp(k.data(), full_prefix.data(), full_prefix.size()) != 0) break;
+    Bytes key(k.data() + 1, k.data() + k.size());
+    if (!start_after.empty() && key == start_after) continue;
+    leveldb::Slice v = it->value();
+    out.emplace_back(std::move(key), Bytes(v.data(), v.data() + v.size()));
+  }
+  return out;
+}
+
+KeyValues BlockStore::scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit) const {
+  return scan(kState, prefix, start_after, limit);
+}
+KeyValues BlockStore::scan_index(const Bytes& prefix, const Bytes& start_after, size_t limit) const {
+  return scan(kIndex, prefix, start_after, limit);
+}
+std::optional<Bytes> BlockStore::get_index(const Bytes& key) const { return get(key_of(kIndex, key)); }
 
 std::optional<Bytes> BlockStore::get_state(const Bytes& key) const { return get(key_of(kState, key)); }
 std::optional<Bytes> BlockStore::block_at(uint64_t height) const { return get(height_key(kBlock, height)); }

@@ -37,8 +37,11 @@ struct BlockWrite {
   Bytes commit;               // canonical pb::Commit for this block (its "seen commit")
   Bytes receipts;             // canonical pb::BlockReceipts bytes
   std::vector<Hash32> txs;    // tx hashes in block order, for the tx index
-  std::map<Bytes, Bytes> state_writes;  // state key → value
+  std::map<Bytes, Bytes> state_writes;  // state key → value (empty value: delete)
+  std::map<Bytes, Bytes> index_writes;  // explorer indexes outside consensus state (e.g. proof results)
 };
+
+using KeyValues = std::vector<std::pair<Bytes, Bytes>>;
 
 class BlockStore {
  public:
@@ -68,10 +71,17 @@ class BlockStore {
   };
   std::optional<TxLocation> tx_location(const Hash32& tx_hash) const;
 
+  // Up to `limit` entries whose key starts with `prefix` and sorts after `start_after` (empty: from
+  // the first), in key order; keys are returned without the storage's own prefix. Sees whole blocks only.
+  KeyValues scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit) const;
+  KeyValues scan_index(const Bytes& prefix, const Bytes& start_after, size_t limit) const;
+  std::optional<Bytes> get_index(const Bytes& key) const;
+
  private:
   explicit BlockStore(leveldb::DB* db);
   std::optional<Bytes> get(const Bytes& key) const;
   Status write_block(const BlockWrite& write, const Hash32* genesis_hash);
+  KeyValues scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit) const;
 
   std::unique_ptr<leveldb::DB> db_;
 };

@@ -1,0 +1,330 @@
+#include "cli/depin_commands.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "crypto/p256.h"
+#include "crypto/pem.h"
+#include "crypto/sha256.h"
+#include "crypto/x509_chain.h"
+#include "primitives/depin_json.h"
+#include "primitives/transaction.h"
+#include "vm/attestation.h"
+#include "vm/depin.h"
+
+namespace physis::cli {
+
+const char* const kDepinUsage = R"(
+DePIN commands (transactions accept --wait, --nonce, --gas-price, --gas-limit, --chain-id, --dry-run):
+  anchor register --key GOV.key --spki-file ROOT.spki.der --role manufacturer_root|tpm_ak_ca|registrar
+                  --kinds SE_P256[,REGISTRAR_STATEMENT] [--classes 1,2] [--max-chain-len 3] [--name N]
+  anchor revoke --key GOV.key --id ANCHOR_ID [--at HEIGHT]
+  anchor show ID | anchor list [--cursor C] [--limit N]
+  key revoke --key GOV.key --id KEY_ID [--at HEIGHT]      revoke an intermediate or device key
+  device make-evidence --device-key DEVICE.pem --owner ADDRESS --class N
+                  (--cert FILE.der ... as --certs a.der,b.der --anchor-spki-file ROOT.spki.der |
+                   --registrar-key REG.pem --anchor-spki-file REG.spki.der --attestation-type 1..4
+                   --evidence-hash HEX --expiry HEIGHT) [--out FILE]
+                                     evidence JSON (doc/attestation.md) bound to the latest block
+  device register --key OWNER.key --evidence FILE [--lat DEG_E7 --lon DEG_E7 | --h3 CELL]
+  device show ID | device list [--owner A | --anchor ID | --h3-parent CELL] [--cursor C] [--limit N]
+  device update --key OWNER.key --id ID [--lat E7 --lon E7 | --h3 CELL] [--new-owner A] [--deactivate]
+  proof submit --key PAYER.key --device ID --device-key DEVICE.pem --kind uptime|coverage_witness|data_contribution
+                  [--uptime S] [--beaconer ID --rssi DBM --snr DB_X10] [--bytes N] [--seq N]
+  rewards (--device ID | --owner A | --epoch N) | rewards claim --key FILE --devices ID[,ID...]
+  epoch [N]                          epoch emission, pools, weights
+  attest verify --evidence FILE --anchors FILE [--owner A] [--chain-id ID] [--height H]
+                                     offline: the consensus verifier, no node needed; prints {valid, reason}
+)";
+
+namespace {
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, sep))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string hex_arg(const Args& a, const std::string& flag, size_t size) {
+  auto b = from_hex(a.get(flag));
+  if (!b || (size && b->size() != size))
+    throw UsageError("--" + flag + " must be " + (size ? std::to_string(size) + " bytes of " : "") + "hex");
+  return to_string(*b);
+}
+
+crypto::P256PrivateKey load_pem(const Args& a, const std::string& flag) {
+  auto k = crypto::p256_private_key_from_pem_file(a.get(flag));
+  if (!k) throw CommandError(k.error().message);
+  return *k;
+}
+
+std::optional<pb::Location> location_arg(const Args& a) {
+  json j;
+  if (a.has("h3")) j = {{"h3", a.get("h3")}};
+  else if (a.has("lat") || a.has("lon")) {
+    try {
+      j = {{"lat_e7", std::stoll(a.get("lat"))}, {"lon_e7", std::stoll(a.get("lon"))}};
+    } catch (const std::exception&) {
+      throw UsageError("--lat and --lon are integers: degrees × 1e7");
+    }
+  } else return std::nullopt;
+  auto loc = location_from_json(j);
+  if (!loc) throw UsageError(loc.error().message);
+  return *loc;
+}
+
+json latest_block(const std::string& url) {
+  json status = call(url, "chain_status", json::object());
+  return {{"height", status["height"]}, {"hash", status["latest_hash"]}, {"chain_id", status["chain_id"]}};
+}
+
+json list_call(const std::string& url, const std::string& method, json params, const Args& a) {
+  if (a.has("cursor")) params["cursor"] = a.get("cursor");
+  if (a.has("limit")) params["limit"] = parse_u64(a.get("limit"), "--limit");
+  return call(url, method, params);
+}
+
+json cmd_anchor(const std::string& url, const Args& a) {
+  if (a.positional.empty()) throw UsageError("anchor needs a subcommand: register, revoke, show or list");
+  const std::string& sub = a.positional[0];
+  if (sub == "show") {
+    if (a.positional.size() < 2) throw UsageError("anchor show ID");
+    return call(url, "depin_getAnchor", {{"id", a.positional[1]}});
+  }
+  if (sub == "list") return list_call(url, "depin_listAnchors", json::object(), a);
+  if (sub == "register") {
+    json spec = {{"spki", to_hex(as_span(read_file(a.get("spki-file"))))}, {"role", a.get("role")},
+                 {"kinds", split(a.get("kinds"), ',')}, {"name", a.has("name") ? a.get("name") : ""}};
+    json classes = json::array();
+    if (a.has("classes"))
+      for (const auto& c : split(a.get("classes"), ',')) classes.push_back(parse_u64(c, "--classes"));
+    spec["classes"] = classes;
+    if (a.has("max-chain-len")) spec["max_chain_len"] = parse_u64(a.get("max-chain-len"), "--max-chain-len");
+    auto anchor = anchor_from_json(spec);
+    if (!anchor) throw UsageError(anchor.error().message);
+    pb::TxBody body;
+    *body.mutable_register_anchor()->mutable_anchor() = *anchor;
+    json out = send_tx(url, load_key(a), body, a);
+    out["anchor_id"] = to_hex0x(crypto::spki_id(as_span(anchor->spki())));
+    return out;
+  }
+  if (sub == "revoke") {
+    pb::TxBody body;
+    body.mutable_revoke_anchor()->set_anchor_id(hex_arg(a, "id", 32));
+    if (a.has("at")) body.mutable_revoke_anchor()->set_effective_height(parse_u64(a.get("at"), "--at"));
+    return send_tx(url, load_key(a), body, a);
+  }
+  throw UsageError("unknown anchor subcommand '" + sub + "'");
+}
+
+json make_evidence(const std::string& url, const Args& a) {
+  crypto::P256PrivateKey dkey = load_pem(a, "device-key");
+  auto pub = crypto::p256_public_key(dkey);
+  if (!pub) throw CommandError("device key is not a valid P-256 key");
+  Address owner = parse_addr(a.get("owner"));
+  json ref = latest_block(url);
+  pb::AttestationEvidence ev;
+  ev.set_device_class(static_cast<uint32_t>(parse_u64(a.get("class"), "--class")));
+  ev.set_key_type(pb::KEY_P256);
+  ev.set_device_key(to_string(*pub));
+  ev.set_anchor_id(to_string(crypto::spki_id(as_span(read_file(a.get("anchor-spki-file"))))));
+  ev.set_ref_height(ref["height"].get<uint64_t>());
+  ev.set_ref_block_hash(to_string(*from_hex(ref["hash"].get<std::string>())));
+  const std::string chain_id = ref["chain_id"].get<std::string>();
+  if (a.has("registrar-key")) {
+    ev.set_kind(pb::REGISTRAR_STATEMENT);
+    auto* st = ev.mutable_statement();
+    st->set_attestation_type(static_cast<uint32_t>(parse_u64(a.get("attestation-type"), "--attestation-type")));
+    st->set_evidence_hash(hex_arg(a, "evidence-hash", 32));
+    st->set_expiry_height(parse_u64(a.get("expiry"), "--expiry"));
+    auto sig = crypto::p256_sign(load_pem(a, "registrar-key"), crypto::sha256(vm::registrar_statement_message(chain_id, ev)));
+    if (!sig) throw CommandError(sig.error().message);
+    st->set_signature(to_string(*sig));
+  } else {
+    ev.set_kind(pb::SE_P256);
+    for (const auto& f : split(a.get("certs"), ',')) ev.add_cert_chain(read_file(f));
+  }
+  auto pop = crypto::p256_sign(dkey, crypto::sha256(vm::registration_message(chain_id, ev, owner)));
+  if (!pop) throw CommandError(pop.error().message);
+  ev.set_pop_signature(to_string(*pop));
+  json j = evidence_to_json(ev);
+  j["owner"] = crypto::address_to_string(owner);
+  j["chain_id"] = chain_id;
+  j["device_id"] = to_hex0x(vm::device_id_of(ev.kind(), as_span(ev.device_key())));
+  if (a.has("out")) {
+    std::ofstream(a.get("out")) << j.dump(2) << "\n";
+    return {{"file", a.get("out")}, {"device_id", j["device_id"]}};
+  }
+  return j;
+}
+
+json cmd_device(const std::string& url, const Args& a) {
+  if (a.positional.empty()) throw UsageError("device needs a subcommand: make-evidence, register, show, list, update");
+  const std::string& sub = a.positional[0];
+  if (sub == "show") {
+    if (a.positional.size() < 2) throw UsageError("device show ID");
+    return call(url, "depin_getDevice", {{"id", a.positional[1]}});
+  }
+  if (sub == "list") {
+    json params = json::object();
+    if (a.has("owner")) params["owner"] = a.get("owner");
+    if (a.has("anchor")) params["anchor"] = a.get("anchor");
+    if (a.has("h3-parent")) params["h3_parent"] = a.get("h3-parent");
+    return list_call(url, "depin_listDevices", params, a);
+  }
+  if (sub == "make-evidence") return make_evidence(url, a);
+  if (sub == "register") {
+    auto ev = evidence_from_json(read_json_file(a.get("evidence")));
+    if (!ev) throw CommandError(ev.error().message);
+    pb::TxBody body;
+    *body.mutable_register_device()->mutable_evidence() = *ev;
+    if (auto loc = location_arg(a)) *body.mutable_register_device()->mutable_location() = *loc;
+    json out = send_tx(url, load_key(a), body, a);
+    if (!out.contains("device_id")) out["device_id"] = to_hex0x(vm::device_id_of(ev->kind(), as_span(ev->device_key())));
+    return out;
+  }
+  if (sub == "update") {
+    pb::TxBody body;
+    auto* u = body.mutable_update_device();
+    u->set_device_id(hex_arg(a, "id", 20));
+    if (auto loc = location_arg(a)) *u->mutable_location() = *loc;
+    if (a.has("new-owner")) u->set_new_owner(to_string(parse_addr(a.get("new-owner"))));
+    if (a.has("deactivate")) u->set_deactivate(true);
+    return send_tx(url, load_key(a), body, a);
+  }
+  throw UsageError("unknown device subcommand '" + sub + "'");
+}
+
+json cmd_proof(const std::string& url, const Args& a) {
+  if (a.positional.empty() || a.positional[0] != "submit") throw UsageError("proof submit ...");
+  crypto::P256PrivateKey dkey = load_pem(a, "device-key");
+  std::string device_hex = a.get("device");
+  json device = call(url, "depin_getDevice", {{"id", device_hex}});
+  json params = call(url, "depin_getParams", json::object());
+  json ref = latest_block(url);
+  pb::Proof p;
+  p.set_device_id(hex_arg(a, "device", 20));
+  p.set_seq(a.has("seq") ? parse_u64(a.get("seq"), "--seq") : device["seq"].get<uint64_t>() + 1);
+  p.set_ref_height(ref["height"].get<uint64_t>());
+  p.set_ref_block_hash(to_string(*from_hex(ref["hash"].get<std::string>())));
+  p.set_epoch(p.ref_height() / params["epoch_blocks"].get<uint64_t>());
+  int kind = parse_proof_kind(a.get("kind"));
+  if (kind < 0) throw UsageError("--kind must be uptime, coverage_witness or data_contribution");
+  auto* pl = p.mutable_payload();
+  pl->set_kind(static_cast<pb::ProofKind>(kind));
+  if (a.has("uptime")) pl->set_uptime_seconds(parse_u64(a.get("uptime"), "--uptime"));
+  if (a.has("bytes")) pl->set_data_bytes(parse_u64(a.get("bytes"), "--bytes"));
+  if (kind == pb::COVERAGE_WITNESS) {
+    pl->set_beaconer(hex_arg(a, "beaconer", 20));
+    pl->set_rssi_dbm(static_cast<int32_t>(std::stol(a.get("rssi"))));
+    if (a.has("snr")) pl->set_snr_db_x10(static_cast<int32_t>(std::stol(a.get("snr"))));
+  }
+  auto sig = crypto::p256_sign(dkey, vm::proof_digest(ref["chain_id"].get<std::string>(), p));
+  if (!sig) throw CommandError(sig.error().message);
+  p.set_signature(to_string(*sig));
+  pb::TxBody body;
+  *body.mutable_submit_proofs()->add_proofs() = p;
+  json out = send_tx(url, load_key(a), body, a);
+  out["seq"] = p.seq();
+  return out;
+}
+
+json cmd_rewards(const std::string& url, const Args& a) {
+  if (!a.positional.empty() && a.positional[0] == "claim") {
+    pb::TxBody body;
+    for (const auto& id : split(a.get("devices"), ',')) {
+      auto b = from_hex(id);
+      if (!b || b->size() != 20) throw UsageError("--devices takes comma-separated 20-byte hex device ids");
+      body.mutable_claim_rewards()->add_device_ids(to_string(*b));
+    }
+    return send_tx(url, load_key(a), body, a);
+  }
+  json params = json::object();
+  if (a.has("device")) params["device"] = a.get("device");
+  else if (a.has("owner")) params["owner"] = a.get("owner");
+  else if (a.has("epoch")) params["epoch"] = parse_u64(a.get("epoch"), "--epoch");
+  else throw UsageError("rewards needs --device, --owner or --epoch (or: rewards claim)");
+  return list_call(url, "depin_getRewards", params, a);
+}
+
+// Offline chain view from an anchors file: no reference checks (no chain to ask).
+class FileChainView final : public vm::ChainView {
+ public:
+  std::map<Hash32, pb::Anchor> anchors;
+  std::map<Hash32, uint64_t> revoked;
+  std::optional<pb::Anchor> anchor(const Hash32& id) const override {
+    auto it = anchors.find(id);
+    if (it == anchors.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<uint64_t> key_revoked_at(const Hash32& id) const override {
+    auto it = revoked.find(id);
+    if (it == revoked.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<Hash32> block_hash(uint64_t) const override { return std::nullopt; }
+  bool checks_references() const override { return false; }
+};
+
+json cmd_attest(const Args& a) {
+  if (a.positional.empty() || a.positional[0] != "verify") throw UsageError("attest verify --evidence FILE --anchors FILE");
+  json evj = read_json_file(a.get("evidence"));
+  json anchors_doc = read_json_file(a.get("anchors"));
+  FileChainView view;
+  const json* list = nullptr;
+  if (anchors_doc.contains("depin") && anchors_doc["depin"].contains("anchors")) list = &anchors_doc["depin"]["anchors"];
+  else if (anchors_doc.contains("anchors")) list = &anchors_doc["anchors"];
+  if (!list || !list->is_array()) throw CommandError("anchors file needs an \"anchors\" array (or is a genesis file)");
+  for (const auto& aj : *list) {
+    auto anchor = anchor_from_json(aj);
+    if (!anchor) throw CommandError(anchor.error().message);
+    view.anchors[crypto::spki_id(as_span(anchor->spki()))] = *anchor;
+  }
+  for (const auto& r : anchors_doc.value("revoked_keys", json::array())) {
+    auto id = from_hex_fixed<32>(r.value("key_id", ""));
+    if (!id) throw CommandError("revoked_keys entries need a 32-byte hex key_id");
+    view.revoked[*id] = r.value("height", uint64_t{0});
+  }
+  auto ev = evidence_from_json(evj);
+  if (!ev) return {{"valid", false}, {"reason", "malformed_evidence"}, {"message", ev.error().message}};
+  std::string owner_text = a.has("owner") ? a.get("owner") : evj.value("owner", "");
+  std::string chain_id = a.has("chain-id") ? a.get("chain-id")
+                         : evj.contains("chain_id") ? evj["chain_id"].get<std::string>()
+                                                    : anchors_doc.value("chain_id", "");
+  if (owner_text.empty()) throw UsageError("the owner is needed: --owner or \"owner\" in the evidence file");
+  if (chain_id.empty()) throw UsageError("the chain id is needed: --chain-id or \"chain_id\" in the evidence file");
+  vm::AttestContext ctx{chain_id, parse_addr(owner_text),
+                        a.has("height") ? parse_u64(a.get("height"), "--height") : ev->ref_height() + 1, 64};
+  vm::DirectSignatureVerifier direct;
+  auto out = vm::verify_evidence(*ev, ctx, view, direct);
+  return {{"valid", out.ok()},
+          {"reason", std::string(vm::attest_reject_name(out.reason))},
+          {"message", out.message},
+          {"device_id", out.ok() ? json(to_hex0x(out.device_id)) : json(nullptr)},
+          {"reference_checked", false}};
+}
+}  // namespace
+
+json cmd_key_revoke(const std::string& url, const Args& a) {
+  pb::TxBody body;
+  body.mutable_revoke_key()->set_key_id(hex_arg(a, "id", 32));
+  if (a.has("at")) body.mutable_revoke_key()->set_effective_height(parse_u64(a.get("at"), "--at"));
+  return send_tx(url, load_key(a), body, a);
+}
+
+std::optional<json> run_depin_command(const std::string& command, const std::string& url, const Args& a) {
+  if (command == "anchor") return cmd_anchor(url, a);
+  if (command == "device") return cmd_device(url, a);
+  if (command == "proof") return cmd_proof(url, a);
+  if (command == "rewards") return cmd_rewards(url, a);
+  if (command == "epoch")
+    return call(url, "depin_getEpoch",
+                a.positional.empty() ? json::object() : json{{"epoch", parse_u64(a.positional[0], "EPOCH")}});
+  if (command == "attest") return cmd_attest(a);
+  return std::nullopt;
+}
+
+}  // namespace physis::cli

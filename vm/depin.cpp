@@ -1,0 +1,194 @@
+#include "vm/depin.h"
+
+#include <algorithm>
+
+#include "crypto/p256.h"
+#include "crypto/sha256.h"
+#include "crypto/x509.h"
+#include "crypto/x509_chain.h"
+#include "primitives/codec.h"
+#include "primitives/transaction.h"
+#include "vm/depin_state.h"
+#include "vm/geo.h"
+
+namespace physis::vm {
+
+namespace {
+TxOutcome fail(TxFailReason code, std::string message, uint32_t detail = 0) {
+  TxOutcome o;
+  o.fail = code;
+  o.detail = detail;
+  o.message = std::move(message);
+  return o;
+}
+
+Hash32 hash_of(const std::string& b) {
+  Hash32 h{};
+  std::copy_n(b.begin(), std::min<size_t>(32, b.size()), h.begin());
+  return h;
+}
+}  // namespace
+
+std::optional<pb::Anchor> StateChainView::anchor(const Hash32& id) const {
+  return load_record<pb::Anchor>(state_, anchor_key(id));
+}
+std::optional<uint64_t> StateChainView::key_revoked_at(const Hash32& id) const {
+  return vm::key_revoked_at(state_, id);
+}
+std::optional<Hash32> StateChainView::block_hash(uint64_t height) const {
+  auto raw = state_.get(block_hash_key(height));
+  if (!raw || raw->size() != 32) return std::nullopt;
+  Hash32 h{};
+  std::copy(raw->begin(), raw->end(), h.begin());
+  return h;
+}
+
+DepinExecutor::DepinExecutor(StateOverlay& state, const std::string& chain_id, const DepinParams& params,
+                             uint64_t height, const std::vector<std::pair<Address, uint64_t>>& validators,
+                             const SignatureVerifier& signatures)
+    : state_(state),
+      chain_id_(chain_id),
+      params_(params),
+      height_(height),
+      validators_(validators),
+      signatures_(signatures) {}
+
+void DepinExecutor::begin_block(const Hash32& parent_hash) {
+  state_.put(block_hash_key(height_ - 1), Bytes(parent_hash.begin(), parent_hash.end()));
+  if (height_ % params_.epoch_blocks == 0) close_epoch(current_epoch() - 1);
+  epoch_ = load_record<pb::EpochRecord>(state_, epoch_key(current_epoch())).value_or(pb::EpochRecord());
+}
+
+void DepinExecutor::end_block() {
+  if (epoch_dirty_) state_.put(epoch_key(current_epoch()), encode_canonical(epoch_));
+}
+
+void DepinExecutor::store_device(const Address& id, const pb::Device& device) {
+  state_.put(device_key(id), encode_canonical(device));
+}
+
+TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::RegisterAnchor& tx) {
+  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority registers anchors");
+  pb::Anchor a = tx.anchor();
+  auto spki = crypto::parse_p256_spki(as_span(a.spki()));
+  if (!spki.ok()) return fail(TxFailReason::kBadAnchor, "anchor spki is not a strict P-256 SubjectPublicKeyInfo: " + spki.message);
+  if (a.role() == pb::ROLE_NONE || !pb::AnchorRole_IsValid(a.role()))
+    return fail(TxFailReason::kBadAnchor, "anchor role must be manufacturer root, TPM AK CA or registrar");
+  if (a.allowed_kinds_size() == 0) return fail(TxFailReason::kBadAnchor, "anchor must allow at least one evidence kind");
+  if (a.max_chain_len() == 0 || a.max_chain_len() > crypto::kMaxCertChainLength)
+    return fail(TxFailReason::kBadAnchor, "anchor max_chain_len must be 1..3");
+  if (a.revoked_at() != 0 || a.registered_at() != 0)
+    return fail(TxFailReason::kBadAnchor, "revoked_at and registered_at are set by the chain");
+  Hash32 id = crypto::spki_id(as_span(a.spki()));
+  if (state_.get(anchor_key(id))) return fail(TxFailReason::kAnchorExists, "anchor " + to_hex0x(id) + " already exists");
+  a.set_registered_at(height_);
+  state_.put(anchor_key(id), encode_canonical(a));
+  return {};
+}
+
+TxOutcome DepinExecutor::revoke_anchor(const Address& sender, const pb::RevokeAnchor& tx) {
+  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority revokes anchors");
+  if (tx.anchor_id().size() != 32) return fail(TxFailReason::kUnknownAnchor, "anchor_id must be 32 bytes");
+  Hash32 id = hash_of(tx.anchor_id());
+  auto a = load_record<pb::Anchor>(state_, anchor_key(id));
+  if (!a) return fail(TxFailReason::kUnknownAnchor, "anchor " + to_hex0x(id) + " is not registered");
+  // Revocation never reaches back before the including block, and can only move earlier.
+  uint64_t at = std::max(tx.effective_height(), height_);
+  if (a->revoked_at() == 0 || at < a->revoked_at()) a->set_revoked_at(at);
+  state_.put(anchor_key(id), encode_canonical(*a));
+  return {};
+}
+
+TxOutcome DepinExecutor::revoke_key(const Address& sender, const pb::RevokeKey& tx) {
+  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority revokes keys");
+  if (tx.key_id().size() != 32) return fail(TxFailReason::kBadKeyId, "key_id must be 32 bytes (SHA-256 of the key)");
+  Hash32 id = hash_of(tx.key_id());
+  uint64_t at = std::max(tx.effective_height(), height_);
+  auto existing = key_revoked_at(state_, id);
+  if (existing && *existing <= at) return {};
+  Bytes v;
+  append_u64_be(v, at);
+  state_.put(prefixed_key(kRevokedKeyPrefix, id), v);
+  return {};
+}
+
+TxOutcome DepinExecutor::register_device(const Address& sender, const pb::RegisterDevice& tx) {
+  const auto& ev = tx.evidence();
+  if (tx.has_location() && !valid_location(tx.location()))
+    return fail(TxFailReason::kAttestationFailed, "location is out of range", static_cast<uint32_t>(AttestReject::kBadLocation));
+  Address id = device_id_of(ev.kind(), as_span(ev.device_key()));
+  if (state_.get(device_key(id)))
+    return fail(TxFailReason::kAttestationFailed, "device " + to_hex0x(id) + " is already registered",
+                static_cast<uint32_t>(AttestReject::kDeviceExists));
+  AttestContext ctx{chain_id_, sender, height_, params_.ref_window};
+  StateChainView view(state_);
+  AttestOutcome out = verify_evidence(ev, ctx, view, signatures_);
+  if (!out.ok())
+    return fail(TxFailReason::kAttestationFailed, std::string(attest_reject_name(out.reason)) + ": " + out.message,
+                static_cast<uint32_t>(out.reason));
+  pb::Device d;
+  d.set_owner(to_string(sender));
+  d.set_kind(ev.kind());
+  d.set_device_class(ev.device_class());
+  d.set_key_type(ev.key_type());
+  d.set_device_key(ev.device_key());
+  d.set_anchor_id(to_string(out.anchor_id));
+  for (const auto& k : out.key_ids) d.add_key_ids(to_string(k));
+  if (tx.has_location()) *d.mutable_location() = tx.location();
+  d.set_registered_at(height_);
+  d.set_statement_expiry(out.statement_expiry);
+  store_device(id, d);
+  state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), kIndexMarker);
+  state_.put(prefixed_key(kAnchorIndexPrefix, out.anchor_id, id), kIndexMarker);
+  TxOutcome ok;
+  ok.device_id = id;
+  return ok;
+}
+
+TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDevice& tx) {
+  if (tx.device_id().size() != 20) return fail(TxFailReason::kUnknownDevice, "device_id must be 20 bytes");
+  Address id = bytes_to_address(tx.device_id());
+  auto d = load_record<pb::Device>(state_, device_key(id));
+  if (!d) return fail(TxFailReason::kUnknownDevice, "device " + to_hex0x(id) + " is not registered");
+  if (d->owner() != to_string(sender)) return fail(TxFailReason::kNotOwner, "only the device owner may update it");
+  if (d->inactive()) return fail(TxFailReason::kDeviceInactive, "device is deactivated");
+  if (tx.has_location()) {
+    if (!valid_location(tx.location())) return fail(TxFailReason::kBadLocation, "location is out of range");
+    *d->mutable_location() = tx.location();
+  }
+  if (!tx.new_owner().empty()) {
+    if (tx.new_owner().size() != 20) return fail(TxFailReason::kNotOwner, "new_owner must be a 20-byte address");
+    settle(id, *d);  // rewards earned so far go to the owner who earned them
+    state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), {});
+    d->set_owner(tx.new_owner());
+    state_.put(prefixed_key(kOwnerIndexPrefix, as_span(tx.new_owner()), id), kIndexMarker);
+  }
+  if (tx.deactivate()) {
+    settle(id, *d);
+    d->set_inactive(true);
+  }
+  store_device(id, *d);
+  return {};
+}
+
+TxOutcome DepinExecutor::claim_rewards(const pb::ClaimRewards& tx) {
+  if (tx.device_ids_size() == 0 || tx.device_ids_size() > static_cast<int>(params_.max_proofs_per_tx))
+    return fail(TxFailReason::kBadBatchSize, "claim 1.." + std::to_string(params_.max_proofs_per_tx) + " devices at a time");
+  // Check every id before writing anything: a failed transaction changes nothing but fee and nonce.
+  std::vector<std::pair<Address, pb::Device>> devices;
+  for (const auto& raw : tx.device_ids()) {
+    if (raw.size() != 20) return fail(TxFailReason::kUnknownDevice, "device ids must be 20 bytes");
+    Address id = bytes_to_address(raw);
+    auto d = load_record<pb::Device>(state_, device_key(id));
+    if (!d) return fail(TxFailReason::kUnknownDevice, "device " + to_hex0x(id) + " is not registered");
+    devices.emplace_back(id, std::move(*d));
+  }
+  for (auto& [id, d] : devices) {
+    auto fresh = load_record<pb::Device>(state_, device_key(id));  // the same id may be listed twice
+    settle(id, *fresh);
+    store_device(id, *fresh);
+  }
+  return {};
+}
+
+}  // namespace physis::vm

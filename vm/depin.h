@@ -1,0 +1,120 @@
+// DePIN transactions and epoch rewards inside apply_block (DESIGN §3, §5; doc/depin.md).
+// Pure: reads and writes only through the StateOverlay it is given.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "primitives/genesis.h"
+#include "primitives/physis.pb.h"
+#include "vm/attestation.h"
+#include "vm/signatures.h"
+#include "vm/state.h"
+#include "vm/tx_fail_reason.h"
+
+namespace physis::vm {
+
+// Why one proof in a SubmitProofs batch was rejected (0 = accepted). Stored in receipts: never
+// renumber; every value has a test.
+enum class ProofReject : uint32_t {
+  kAccepted = 0,
+  kMalformed = 1,          // wrong field lengths, or no payload kind
+  kUnknownDevice = 2,
+  kDeviceInactive = 3,
+  kAnchorRevoked = 4,      // the device's anchor is revoked at this height
+  kKeyRevoked = 5,         // a key of the device's attestation is revoked at this height
+  kStatementExpired = 6,   // the registrar statement behind the device has expired
+  kFutureReference = 7,    // ref height not below the including height
+  kStaleReference = 8,     // ref height older than the window
+  kWrongRefHash = 9,       // ref block hash is not canonical
+  kWrongEpoch = 10,        // proof epoch is not the epoch of its ref height
+  kReplayedSeq = 11,       // seq ≤ the device's last accepted seq
+  kSeqGap = 12,            // seq > last accepted seq + 1
+  kHighS = 13,
+  kBadSignature = 14,
+  kWitnessSelf = 15,       // a device cannot witness itself
+  kUnknownBeaconer = 16,   // beaconer not registered, or inactive
+  kLocationUnknown = 17,   // witness or beaconer has no lat/lon location
+  kWitnessTooClose = 18,
+  kWitnessTooFar = 19,
+  kSignalTooStrong = 20,   // RSSI impossibly strong for the asserted distance
+};
+inline constexpr uint32_t kProofRejectCount = 21;
+std::string_view proof_reject_name(ProofReject reason);
+
+
+
+struct TxOutcome {
+  TxFailReason fail = TxFailReason::kNone;
+  uint32_t detail = 0;
+  std::string message;
+  std::vector<pb::ProofResult> proofs;
+  Address device_id{};
+};
+
+// The proof message (doc/depin.md) and the digest the device signs: SHA-256 of it.
+Bytes proof_message(const std::string& chain_id, const pb::Proof& proof);
+Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof);
+
+// Emission scheduled for an epoch before the supply cap: emission_per_epoch >> (epoch / halving).
+Amount scheduled_emission(const DepinParams& p, uint64_t epoch);
+// floor(a × b / c) for a weight a < 2^64, without overflow (c > 0, a ≤ c).
+Amount mul_div_weight(uint64_t a, Amount b, uint64_t c);
+
+// Reward a device has accrued in a closed epoch but not yet been paid (lazy settlement); 0 if none.
+Amount pending_reward(const StateReader& state, const pb::Device& device, uint64_t current_epoch);
+
+class DepinExecutor {
+ public:
+  DepinExecutor(StateOverlay& state, const std::string& chain_id, const DepinParams& params, uint64_t height,
+                const std::vector<std::pair<Address, uint64_t>>& validators, const SignatureVerifier& signatures);
+
+  // At the start of every block: records the parent's hash for reference checks and, on an epoch
+  // boundary, closes the previous epoch in O(1) (mints the validator and treasury shares; device
+  // shares are settled lazily).
+  void begin_block(const Hash32& parent_hash);
+  // Writes the current epoch's accumulator back. Call once after the last transaction.
+  void end_block();
+
+  TxOutcome register_anchor(const Address& sender, const pb::RegisterAnchor& tx);
+  TxOutcome revoke_anchor(const Address& sender, const pb::RevokeAnchor& tx);
+  TxOutcome revoke_key(const Address& sender, const pb::RevokeKey& tx);
+  TxOutcome register_device(const Address& sender, const pb::RegisterDevice& tx);
+  TxOutcome update_device(const Address& sender, const pb::UpdateDevice& tx);
+  TxOutcome submit_proofs(const pb::SubmitProofs& tx);
+  TxOutcome claim_rewards(const pb::ClaimRewards& tx);
+
+  uint64_t current_epoch() const { return height_ / params_.epoch_blocks; }
+
+ private:
+  ProofReject check_proof(const pb::Proof& proof, pb::Device& device, const Address& id, uint64_t& weight);
+  void accrue(const Address& id, pb::Device& device, uint64_t weight);
+  void settle(const Address& id, pb::Device& device);
+  void close_epoch(uint64_t epoch);
+  void credit(const Address& to, Amount amount);
+  void store_device(const Address& id, const pb::Device& device);
+
+  StateOverlay& state_;
+  const std::string& chain_id_;
+  const DepinParams& params_;
+  const uint64_t height_;
+  const std::vector<std::pair<Address, uint64_t>>& validators_;
+  const SignatureVerifier& signatures_;
+  pb::EpochRecord epoch_;  // the open epoch's accumulator, written by end_block
+  bool epoch_dirty_ = false;
+};
+
+// ChainView over state, for the attestation verifier.
+class StateChainView final : public ChainView {
+ public:
+  explicit StateChainView(const StateReader& state) : state_(state) {}
+  std::optional<pb::Anchor> anchor(const Hash32& id) const override;
+  std::optional<uint64_t> key_revoked_at(const Hash32& id) const override;
+  std::optional<Hash32> block_hash(uint64_t height) const override;
+
+ private:
+  const StateReader& state_;
+};
+
+}  // namespace physis::vm

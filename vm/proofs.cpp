@@ -1,0 +1,170 @@
+// SubmitProofs: each proof accepted or rejected on its own, with a reason code (DESIGN §3, §5).
+#include <algorithm>
+
+#include "crypto/p256.h"
+#include "crypto/sha256.h"
+#include "primitives/codec.h"
+#include "primitives/transaction.h"
+#include "vm/depin.h"
+#include "vm/depin_state.h"
+#include "vm/geo.h"
+
+namespace physis::vm {
+
+std::string_view proof_reject_name(ProofReject reason) {
+  switch (reason) {
+    case ProofReject::kAccepted: return "accepted";
+    case ProofReject::kMalformed: return "malformed";
+    case ProofReject::kUnknownDevice: return "unknown_device";
+    case ProofReject::kDeviceInactive: return "device_inactive";
+    case ProofReject::kAnchorRevoked: return "anchor_revoked";
+    case ProofReject::kKeyRevoked: return "key_revoked";
+    case ProofReject::kStatementExpired: return "statement_expired";
+    case ProofReject::kFutureReference: return "future_reference";
+    case ProofReject::kStaleReference: return "stale_reference";
+    case ProofReject::kWrongRefHash: return "wrong_ref_hash";
+    case ProofReject::kWrongEpoch: return "wrong_epoch";
+    case ProofReject::kReplayedSeq: return "replayed_seq";
+    case ProofReject::kSeqGap: return "seq_gap";
+    case ProofReject::kHighS: return "high_s";
+    case ProofReject::kBadSignature: return "bad_signature";
+    case ProofReject::kWitnessSelf: return "witness_self";
+    case ProofReject::kUnknownBeaconer: return "unknown_beaconer";
+    case ProofReject::kLocationUnknown: return "location_unknown";
+    case ProofReject::kWitnessTooClose: return "witness_too_close";
+    case ProofReject::kWitnessTooFar: return "witness_too_far";
+    case ProofReject::kSignalTooStrong: return "signal_too_strong";
+  }
+  return "unknown";
+}
+
+Bytes proof_message(const std::string& chain_id, const pb::Proof& proof) {
+  Bytes m;
+  append(m, std::string_view("PHYSIS/PROOF/v1"));
+  append_u32_be(m, static_cast<uint32_t>(chain_id.size()));
+  append(m, chain_id);
+  append(m, proof.device_id());
+  append_u64_be(m, proof.seq());
+  append_u64_be(m, proof.epoch());
+  append_u64_be(m, proof.ref_height());
+  append(m, proof.ref_block_hash());
+  Hash32 payload_hash = crypto::sha256(encode_canonical(proof.payload()));
+  append(m, payload_hash);
+  return m;
+}
+
+Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof) {
+  return crypto::sha256(proof_message(chain_id, proof));
+}
+
+ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& device, const Address& id,
+                                       uint64_t& weight) {
+  const pb::ProofPayload& pl = proof.payload();
+  if (device.inactive()) return ProofReject::kDeviceInactive;
+  // Trust chain still standing at this height.
+  auto anchor = load_record<pb::Anchor>(state_, anchor_key([&] {
+    Hash32 h{};
+    std::copy_n(device.anchor_id().begin(), std::min<size_t>(32, device.anchor_id().size()), h.begin());
+    return h;
+  }()));
+  if (anchor && anchor->revoked_at() != 0 && anchor->revoked_at() <= height_) return ProofReject::kAnchorRevoked;
+  for (const auto& k : device.key_ids()) {
+    Hash32 kid{};
+    std::copy_n(k.begin(), std::min<size_t>(32, k.size()), kid.begin());
+    auto at = key_revoked_at(state_, kid);
+    if (at && *at <= height_) return ProofReject::kKeyRevoked;
+  }
+  if (device.statement_expiry() != 0 && device.statement_expiry() <= height_) return ProofReject::kStatementExpired;
+  // Reference block: recent and canonical; epoch is the reference's epoch.
+  if (proof.ref_height() >= height_) return ProofReject::kFutureReference;
+  if (height_ - proof.ref_height() > params_.ref_window) return ProofReject::kStaleReference;
+  auto canonical = state_.get(block_hash_key(proof.ref_height()));
+  if (!canonical || to_string(*canonical) != proof.ref_block_hash()) return ProofReject::kWrongRefHash;
+  if (proof.epoch() != proof.ref_height() / params_.epoch_blocks) return ProofReject::kWrongEpoch;
+  // Sequence: exactly one more than the last accepted.
+  if (proof.seq() <= device.seq()) return ProofReject::kReplayedSeq;
+  if (proof.seq() != device.seq() + 1) return ProofReject::kSeqGap;
+  // Signature by the attested device key.
+  if (device.key_type() == pb::KEY_P256 && !crypto::p256_is_low_s(as_span(proof.signature())))
+    return ProofReject::kHighS;
+  if (!signatures_.verify(device.key_type(), as_span(device.device_key()), proof_digest(chain_id_, proof),
+                          as_span(proof.signature())))
+    return ProofReject::kBadSignature;
+  // Kind-specific rules and weight.
+  switch (pl.kind()) {
+    case pb::UPTIME:
+      weight = params_.weight_uptime;
+      return ProofReject::kAccepted;
+    case pb::DATA_CONTRIBUTION:
+      weight = static_cast<uint64_t>(std::min<Amount>(static_cast<Amount>(params_.weight_data_per_mib) * (pl.data_bytes() >> 20),
+                                                      params_.device_epoch_cap));
+      return ProofReject::kAccepted;
+    case pb::COVERAGE_WITNESS: {
+      Address beaconer = bytes_to_address(pl.beaconer());
+      if (beaconer == id) return ProofReject::kWitnessSelf;
+      auto b = load_record<pb::Device>(state_, device_key(beaconer));
+      if (!b || b->inactive()) return ProofReject::kUnknownBeaconer;
+      if (!device.location().has_latlon() || !b->location().has_latlon()) return ProofReject::kLocationUnknown;
+      uint64_t d = distance_m(device.location().latlon().lat_e7(), device.location().latlon().lon_e7(),
+                              b->location().latlon().lat_e7(), b->location().latlon().lon_e7());
+      if (d < params_.witness_min_distance_m) return ProofReject::kWitnessTooClose;
+      if (d > params_.witness_max_distance_m) return ProofReject::kWitnessTooFar;
+      // Free-space loss: 20·log10(d) ≈ 6 dB per doubling of distance.
+      int64_t strongest = static_cast<int64_t>(params_.witness_rssi_at_1m_dbm) - 6 * floor_log2(std::max<uint64_t>(d, 1));
+      if (pl.rssi_dbm() > strongest) return ProofReject::kSignalTooStrong;
+      weight = params_.weight_witness;
+      return ProofReject::kAccepted;
+    }
+    case pb::PROOF_NONE:
+    default:
+      return ProofReject::kMalformed;
+  }
+}
+
+TxOutcome DepinExecutor::submit_proofs(const pb::SubmitProofs& tx) {
+  TxOutcome out;
+  if (tx.proofs_size() == 0 || tx.proofs_size() > static_cast<int>(params_.max_proofs_per_tx)) {
+    out.fail = TxFailReason::kBadBatchSize;
+    out.message = "a batch holds 1.." + std::to_string(params_.max_proofs_per_tx) + " proofs";
+    return out;
+  }
+  out.proofs.reserve(tx.proofs_size());
+  for (int i = 0; i < tx.proofs_size(); ++i) {
+    const pb::Proof& proof = tx.proofs(i);
+    pb::ProofResult r;
+    r.set_index(static_cast<uint32_t>(i));
+    r.set_device_id(proof.device_id());
+    r.set_seq(proof.seq());
+    r.set_epoch(proof.epoch());
+    r.set_kind(proof.payload().kind());
+    ProofReject reason = ProofReject::kAccepted;
+    uint64_t weight = 0;
+    std::optional<pb::Device> device;
+    Address id{};
+    if (proof.device_id().size() != 20 || proof.ref_block_hash().size() != 32 || proof.signature().size() != 64 ||
+        proof.payload().kind() == pb::PROOF_NONE || !pb::ProofKind_IsValid(proof.payload().kind()) ||
+        (proof.payload().kind() == pb::COVERAGE_WITNESS && proof.payload().beaconer().size() != 20)) {
+      reason = ProofReject::kMalformed;
+    } else {
+      id = bytes_to_address(proof.device_id());
+      device = load_record<pb::Device>(state_, device_key(id));
+      reason = device ? check_proof(proof, *device, id, weight) : ProofReject::kUnknownDevice;
+    }
+    if (reason == ProofReject::kAccepted) {
+      device->set_seq(proof.seq());
+      device->set_proofs_accepted(device->proofs_accepted() + 1);
+      accrue(id, *device, weight);
+      store_device(id, *device);
+      epoch_.set_proofs_accepted(epoch_.proofs_accepted() + 1);
+      r.set_weight(weight);
+    } else {
+      epoch_.set_proofs_rejected(epoch_.proofs_rejected() + 1);
+    }
+    epoch_dirty_ = true;
+    r.set_reason(static_cast<uint32_t>(reason));
+    out.proofs.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace physis::vm

@@ -1,0 +1,32 @@
+// Device-signature checks behind an interface, so the node can answer from a cache of checks it already
+// made in parallel at mempool admission (DESIGN §8: verify in parallel, once). The answer must be the
+// same as verify_device_signature's; a cache only memoises that pure function.
+#pragma once
+
+#include "util/bytes.h"
+
+namespace physis::vm {
+
+// pb::KeyType values.
+inline constexpr uint32_t kKeyP256 = 1;
+inline constexpr uint32_t kKeySecp256k1 = 2;
+
+// Verifies a 64-byte r ‖ s signature, low-S required, over `digest` by a 65-byte uncompressed key of
+// the given type. False on any malformed input. Pure and thread-safe.
+bool verify_device_signature(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature);
+
+class SignatureVerifier {
+ public:
+  virtual ~SignatureVerifier() = default;
+  virtual bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature) const = 0;
+};
+
+// Verifies every time.
+class DirectSignatureVerifier final : public SignatureVerifier {
+ public:
+  bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature) const override {
+    return verify_device_signature(key_type, public_key, digest, signature);
+  }
+};
+
+}  // namespace physis::vm
