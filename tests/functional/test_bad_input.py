@@ -73,8 +73,8 @@ def test_bad_input(env):
     # Gas: too low a limit, too low a price.
     expect_reject(node, build("--nonce", 0, "--gas-limit", 100), "gas_limit_too_low", ["21000"])
     expect_reject(node, build("--nonce", 0, "--gas-price", 0), "gas_price_too_low", ["minimum"])
-    # Oversized: 40 KiB of hex-encoded junk is above the 32 KiB transaction limit.
-    expect_reject(node, "0x" + "0a" * (40 * 1024), "oversize", ["limit"])
+    # Oversized: 160 KiB of junk is above the 128 KiB transaction limit.
+    expect_reject(node, "0x" + "0a" * (160 * 1024), "oversize", ["limit"])
     assert snapshot(env, node) == before, "rejected transactions changed state"
     assert node.rpc("mempool_status")["txs"] == 0
 
