@@ -143,7 +143,8 @@ Bytes der_signature(ByteSpan raw) {
 // Checks that need no key: 64 bytes, r and s in [1, n-1], and low S if required.
 bool signature_acceptable(ByteSpan signature, bool require_low_s) {
   if (signature.size() != 64) return false;
-  if (!p256_scalar_in_range(signature.first(32)) || !p256_scalar_in_range(signature.subspan(32))) return false;
+  if (!p256_scalar_in_range(signature.first(32)) || !p256_scalar_in_range(signature.subspan(32)))
+    return false;
   return !require_low_s || p256_is_low_s(signature);
 }
 

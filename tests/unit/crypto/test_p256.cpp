@@ -179,15 +179,40 @@ TEST(P256, VerifiesOpensslSignatureFixture) {
   EXPECT_FALSE(p256_verify(*pub, sha256(as_span("other")), low, false));
 }
 
+TEST(P256, VerifyKeyMatchesFreeFunction) {
+  const Signed s = make_signed("prepared");
+  auto key = P256VerifyKey::parse(s.pub);
+  ASSERT_TRUE(key);
+  EXPECT_TRUE(key->verify(s.digest, s.sig, true));
+  EXPECT_FALSE(key->verify(s.digest, flip_s(s.sig), true));
+  EXPECT_TRUE(key->verify(s.digest, flip_s(s.sig), false));
+  Hash32 other = s.digest;
+  other[31] ^= 0x80;
+  EXPECT_FALSE(key->verify(other, s.sig, false));
+  P256Signature r_zero = s.sig;
+  std::fill(r_zero.begin(), r_zero.begin() + 32, 0);
+  EXPECT_FALSE(key->verify(s.digest, r_zero, false));
+  const P256VerifyKey copy = *key;  // copies share the decoded key
+  EXPECT_TRUE(copy.verify(s.digest, s.sig, true));
+  P256PublicKey off_curve = s.pub;
+  off_curve[64] ^= 1;
+  EXPECT_FALSE(P256VerifyKey::parse(off_curve));
+  EXPECT_FALSE(P256VerifyKey::parse(ByteSpan(s.pub).first(64)));
+}
+
 TEST(P256, ConcurrentVerification) {
   const Signed s = make_signed("threads");
+  const P256VerifyKey shared = P256VerifyKey::parse(s.pub).value();
   std::atomic<int> good{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 50; ++i) good += p256_verify(s.pub, s.digest, s.sig, true) ? 1 : 0;
+      for (int i = 0; i < 50; ++i) {
+        good += p256_verify(s.pub, s.digest, s.sig, true) ? 1 : 0;
+        good += shared.verify(s.digest, s.sig, true) ? 1 : 0;
+      }
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(good.load(), 200);
+  EXPECT_EQ(good.load(), 400);
 }
