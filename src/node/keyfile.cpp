@@ -24,6 +24,7 @@ Result<crypto::PrivateKey> read_key_file(const std::string& path) {
   auto pub = crypto::public_key_of(*key);
   if (!pub) return make_error("key_file", "key file " + path + ": private_key is not a valid secp256k1 key");
   if (doc.contains("address")) {
+    if (!doc["address"].is_string()) return make_error("key_file", "key file " + path + ": address must be a string");
     auto addr = crypto::parse_address(doc["address"].get<std::string>());
     if (!addr || *addr != crypto::address_of(*pub))
       return make_error("key_file", "key file " + path + ": address does not match the private key");

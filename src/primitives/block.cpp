@@ -30,7 +30,7 @@ Status decode_block(ByteSpan bytes, pb::Block& out) {
   if (auto st = decode_canonical(bytes, out, "block"); !st) return st;
   const pb::Header& h = out.header();
   for (const std::string* f : {&h.prev_hash(), &h.tx_root(), &h.state_root(), &h.receipts_root(),
-                               &h.validators_hash(), &h.next_validators_hash()})
+                               &h.validators_hash(), &h.next_validators_hash(), &h.last_commit_hash()})
     if (f->size() != 32) return make_error("malformed", "block header hash field is not 32 bytes");
   if (h.proposer().size() != 20) return make_error("malformed", "block proposer is not a 20-byte address");
   if (out.has_last_commit() && out.last_commit().block_hash().size() != 32)

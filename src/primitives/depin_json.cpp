@@ -47,6 +47,11 @@ bool read_u64(const json& j, const char* key, uint64_t& out, std::string& err) {
   return false;
 }
 
+std::string string_or(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 int find_name(const std::string& s, std::initializer_list<std::pair<const char*, int>> names) {
   for (const auto& [n, v] : names)
     if (s == n) return v;
@@ -217,10 +222,12 @@ Result<pb::Anchor> anchor_from_json(const json& j) {
   std::string err, spki;
   if (!read_hex(j, "spki", spki, true, err)) return bad(err);
   a.set_spki(spki);
-  std::string role = j.value("role", "");
+  std::string role = string_or(j, "role");
   int r = find_name(role, {{"manufacturer_root", pb::MANUFACTURER_ROOT}, {"tpm_ak_ca", pb::TPM_AK_CA}, {"registrar", pb::REGISTRAR}});
   if (r < 0) return bad("'role' must be manufacturer_root, tpm_ak_ca or registrar");
   a.set_role(static_cast<pb::AnchorRole>(r));
+  if ((j.contains("kinds") && !j["kinds"].is_array()) || (j.contains("classes") && !j["classes"].is_array()))
+    return bad("'kinds' and 'classes' must be arrays");
   for (const auto& k : j.value("kinds", json::array())) {
     int kind = k.is_string() ? parse_evidence_kind(k.get<std::string>()) : -1;
     if (kind < 0) return bad("'kinds' entries must be SE_P256, TPM2_QUOTE or REGISTRAR_STATEMENT");
@@ -235,7 +242,7 @@ Result<pb::Anchor> anchor_from_json(const json& j) {
   a.set_max_chain_len(static_cast<uint32_t>(len));
   if (!read_u64(j, "revoked_at", revoked, err)) return bad(err);
   a.set_revoked_at(revoked);
-  a.set_name(j.value("name", ""));
+  a.set_name(string_or(j, "name"));
   return a;
 }
 

@@ -12,6 +12,12 @@ using nlohmann::json;
 
 Error bad(const std::string& what) { return make_error("bad_genesis", "genesis: " + what); }
 
+// A string member or the fallback; never throws on a member of another type.
+std::string string_or(const json& obj, const char* key, std::string fallback = "") {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 // Reads an unsigned integer given as a JSON number or a decimal string.
 std::optional<Amount> read_uint(const json& v) {
   if (v.is_number_unsigned()) return static_cast<Amount>(v.get<uint64_t>());
@@ -85,8 +91,8 @@ Status parse_depin(const json& d, DepinParams& p) {
       auto spki = from_hex(a["spki"].get<std::string>());
       if (!spki || spki->empty()) return bad("anchor spki is not hex");
       ga.spki = *spki;
-      ga.name = a.value("name", "");
-      auto role = enum_value(a.value("role", json()), {{"manufacturer_root", 1}, {"tpm_ak_ca", 2}, {"registrar", 3}});
+      ga.name = string_or(a, "name");
+      auto role = enum_value(a.contains("role") ? a["role"] : json(), {{"manufacturer_root", 1}, {"tpm_ak_ca", 2}, {"registrar", 3}});
       if (!role || *role == 0 || *role > 3) return bad("anchor role must be manufacturer_root, tpm_ak_ca or registrar");
       ga.role = *role;
       for (const auto& k : a.value("kinds", json::array())) {
@@ -150,9 +156,14 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
     auto power = read_u64(v, "power", 0);
     if (!power || *power == 0) return bad("validator power must be a positive integer");
     gv.power = *power;
-    gv.name = v.value("name", "");
+    if (v.contains("name") && !v["name"].is_string()) return bad("validator name must be a string");
+    gv.name = string_or(v, "name");
     g.validators.push_back(gv);
   }
+  uint64_t total_power = 0;
+  for (const auto& v : g.validators)
+    if (__builtin_add_overflow(total_power, v.power, &total_power) || total_power > (UINT64_MAX >> 2))
+      return bad("total validator power must stay below 2^62");
   std::sort(g.validators.begin(), g.validators.end(), [](auto& a, auto& b) { return a.address < b.address; });
   for (size_t i = 1; i < g.validators.size(); ++i)
     if (g.validators[i].address == g.validators[i - 1].address) return bad("duplicate validator address");
@@ -169,7 +180,8 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
       auto bal = read_uint(a["balance"]);
       if (!bal) return bad("account balance must be a decimal string");
       ga.balance = *bal;
-      ga.name = a.value("name", "");
+      if (a.contains("name") && !a["name"].is_string()) return bad("account name must be a string");
+      ga.name = string_or(a, "name");
       g.accounts.push_back(ga);
     }
   }

@@ -19,7 +19,9 @@ void put_varint(Bytes& out, uint64_t v) {
   }
   out.push_back(static_cast<uint8_t>(v));
 }
-void put_tag(Bytes& out, uint32_t field, uint32_t wire_type) { put_varint(out, (uint64_t{field} << 3) | wire_type); }
+void put_tag(Bytes& out, uint32_t field, uint32_t wire_type) {
+  put_varint(out, (uint64_t{field} << 3) | wire_type);
+}
 void put_uint(Bytes& out, uint32_t field, uint64_t v) {
   put_tag(out, field, 0);
   put_varint(out, v);
@@ -34,9 +36,9 @@ void put_bytes(Bytes& out, uint32_t field, std::string_view b) {
 Bytes canonical_body_bytes() {
   Bytes out;
   put_bytes(out, 1, "chain-a");
-  put_uint(out, 2, 5);       // nonce
-  put_uint(out, 3, 21000);   // gas_limit
-  put_uint(out, 4, 3);       // gas_price
+  put_uint(out, 2, 5);      // nonce
+  put_uint(out, 3, 21000);  // gas_limit
+  put_uint(out, 4, 3);      // gas_price
   return out;
 }
 
@@ -203,4 +205,12 @@ TEST(Codec, ErrorNamesTheObject) {
   Bytes bytes = canonical_body_bytes();
   put_uint(bytes, 99, 1);
   expect_malformed(bytes, "widget");
+}
+
+TEST(Codec, RejectsStringFieldThatIsNotUtf8) {
+  // proto3 `string` fields must be UTF-8; chain_id = 0xff 0xfe is not.
+  Bytes bytes;
+  put_bytes(bytes, 1, "\xff\xfe");
+  put_uint(bytes, 2, 5);
+  expect_malformed(bytes);
 }

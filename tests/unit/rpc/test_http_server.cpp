@@ -1,12 +1,7 @@
 // HTTP round trips over real sockets on 127.0.0.1: the server with the dispatcher, and the client against it.
-#include "rpc/http_server.h"
+#include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
-#include <future>
-#include <thread>
-#include <vector>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,9 +9,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
+#include <chrono>
+#include <future>
+#include <random>
+#include <thread>
+#include <vector>
 
 #include "rpc/http_client.h"
+#include "rpc/http_server.h"
 #include "rpc/json_rpc.h"
 
 namespace physis::rpc {
@@ -48,6 +48,17 @@ class RawConnection {
     net::read(socket_, net::buffer(&byte, 1), ec);
     return ec == net::error::eof || ec == net::error::connection_reset;
   }
+  // Reads until the server closes the connection; returns what arrived.
+  std::string read_all() {
+    std::string out;
+    beast::error_code ec;
+    net::read(socket_, net::dynamic_buffer(out), ec);
+    return out;
+  }
+  void shutdown_send() {
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  }
   void shutdown() {
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -76,7 +87,8 @@ class HttpServerTest : public ::testing::Test {
 
   std::uint16_t start(HttpServerOptions options = {}) {
     options.port = 0;
-    server_ = std::make_unique<HttpServer>(options, [this](std::string_view body) { return dispatcher_.handle(body); });
+    server_ = std::make_unique<HttpServer>(
+        options, [this](std::string_view body) { return dispatcher_.handle(body); });
     auto port = server_->start();
     EXPECT_TRUE(port.ok()) << (port.ok() ? "" : port.error().message);
     port_ = port.ok() ? *port : 0;
@@ -120,7 +132,8 @@ TEST_F(HttpServerTest, OversizeBodyGets413WithJsonRpcError) {
   HttpServerOptions options;
   options.max_body_bytes = 1024;
   start(options);
-  const std::string big = R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[")" + std::string(2000, 'x') + R"("]})";
+  const std::string big =
+      R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[")" + std::string(2000, 'x') + R"("]})";
   const auto reply = http_post_json(url(), big, 5s);
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.error().code, "rpc_status");
@@ -136,11 +149,12 @@ TEST_F(HttpServerTest, OversizeBodyGets413WithJsonRpcError) {
 
   // A chunked body has no length up front; it is cut off once it passes the limit.
   RawConnection chunked(port_);
-  chunked.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" + std::string(0x800, 'y') +
-               "\r\n0\r\n\r\n");
+  chunked.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
+               std::string(0x800, 'y') + "\r\n0\r\n\r\n");
   const auto chunked_response = chunked.read_response();
   EXPECT_EQ(chunked_response.result(), http::status::payload_too_large);
-  EXPECT_NE(chunked_response.body().find("more than 1024 bytes"), std::string::npos) << chunked_response.body();
+  EXPECT_NE(chunked_response.body().find("more than 1024 bytes"), std::string::npos)
+      << chunked_response.body();
 }
 
 TEST_F(HttpServerTest, MethodsPathsAndHealth) {
@@ -178,8 +192,8 @@ TEST_F(HttpServerTest, ExpectContinue) {
   start();
   RawConnection raw(port_);
   const std::string body = R"({"jsonrpc":"2.0","id":5,"method":"echo"})";
-  raw.send("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n\r\n");
+  raw.send("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n");
   EXPECT_EQ(raw.read_response().result(), http::status::continue_);
   raw.send(body);
   EXPECT_EQ(json::parse(raw.read_response().body()).at("id"), 5);
@@ -198,10 +212,35 @@ TEST_F(HttpServerTest, MalformedHttpGets400AndClose) {
   EXPECT_TRUE(http_post_json(url(), R"({"jsonrpc":"2.0","id":1,"method":"echo"})", 5s).ok());
 }
 
+TEST_F(HttpServerTest, DefaultLimitRejectsMegabytesPromptly) {
+  start();
+  const std::string big(2 * 1024 * 1024, ' ');
+  const auto reply = http_post_json(url(), big, 10s);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_NE(reply.error().message.find("request too large: 2097152 bytes, limit 1048576"), std::string::npos)
+      << reply.error().message;
+}
+
+TEST_F(HttpServerTest, RandomBytesNeverHurtTheServer) {
+  start();
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 30; ++round) {
+    std::string junk(rng() % 4096 + 1, '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    if (round % 3 == 0) junk = "POST / HTTP/1.1\r\n" + junk;  // get past the request line sometimes
+    RawConnection raw(port_);
+    raw.send(junk);
+    raw.shutdown_send();
+    const std::string answer = raw.read_all();  // returns once the server closes
+    EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 4", 0) == 0) << answer.substr(0, 80);
+  }
+  EXPECT_TRUE(http_post_json(url(), R"({"jsonrpc":"2.0","id":1,"method":"echo"})", 5s).ok());
+}
+
 TEST_F(HttpServerTest, HandlerExceptionGets500) {
-  server_ = std::make_unique<HttpServer>(HttpServerOptions{"127.0.0.1", 0}, [](std::string_view) -> std::string {
-    throw std::runtime_error("boom");
-  });
+  server_ =
+      std::make_unique<HttpServer>(HttpServerOptions{"127.0.0.1", 0},
+                                   [](std::string_view) -> std::string { throw std::runtime_error("boom"); });
   auto port = server_->start();
   ASSERT_TRUE(port.ok());
   port_ = *port;
@@ -220,7 +259,8 @@ TEST_F(HttpServerTest, ConcurrentClients) {
   for (int t = 0; t < 8; ++t) {
     clients.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
-        const json request = {{"jsonrpc", "2.0"}, {"id", t * 1000 + i}, {"method", "echo"}, {"params", {t, i}}};
+        const json request = {
+            {"jsonrpc", "2.0"}, {"id", t * 1000 + i}, {"method", "echo"}, {"params", {t, i}}};
         const auto reply = http_post_json(url(), request.dump(), 10s);
         if (!reply.ok()) continue;
         const json response = json::parse(*reply);
@@ -286,7 +326,8 @@ TEST_F(HttpServerTest, ClientConnectionRefusedSaysWhatToDo) {
   const auto reply = http_post_json(url(), "{}", 5s);
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.error().code, "rpc_connect");
-  EXPECT_NE(reply.error().message.find("cannot connect to 127.0.0.1:" + std::to_string(port_) + ": connection refused"),
+  EXPECT_NE(reply.error().message.find("cannot connect to 127.0.0.1:" + std::to_string(port_) +
+                                       ": connection refused"),
             std::string::npos)
       << reply.error().message;
   EXPECT_NE(reply.error().message.find("is physisd running?"), std::string::npos);
@@ -294,7 +335,8 @@ TEST_F(HttpServerTest, ClientConnectionRefusedSaysWhatToDo) {
 
 TEST_F(HttpServerTest, ClientTimeout) {
   start();
-  const auto reply = http_post_json(url(), R"({"jsonrpc":"2.0","id":1,"method":"sleep","params":[500]})", 100ms);
+  const auto reply =
+      http_post_json(url(), R"({"jsonrpc":"2.0","id":1,"method":"sleep","params":[500]})", 100ms);
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.error().code, "rpc_timeout");
   EXPECT_NE(reply.error().message.find("within 100 ms"), std::string::npos) << reply.error().message;

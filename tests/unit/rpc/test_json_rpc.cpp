@@ -1,11 +1,11 @@
-#include "rpc/json_rpc.h"
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
+#include "rpc/json_rpc.h"
 
 namespace physis::rpc {
 namespace {
@@ -20,12 +20,11 @@ class JsonRpcTest : public ::testing::Test {
                        reject_extra_params(params, {"a", "b"});
                        return json(param_u64(params, 0, "a") + param_u64(params, 1, "b"));
                      }});
-    dispatcher_.add({"block", "block(height) -> not found", [](const json& params) -> json {
+    dispatcher_.add({"block", "block(height) -> not found", [](const json&) -> json {
                        throw RpcError(kNotFound, "no block at height 5", json{{"height", 5}});
                      }});
-    dispatcher_.add({"broken", "broken() -> throws", [](const json&) -> json {
-                       throw std::runtime_error("disk on fire");
-                     }});
+    dispatcher_.add({"broken", "broken() -> throws",
+                     [](const json&) -> json { throw std::runtime_error("disk on fire"); }});
     dispatcher_.add({"count", "count() -> calls so far", [this](const json&) { return json(++calls_); }});
   }
 
@@ -67,22 +66,25 @@ TEST_F(JsonRpcTest, ParseErrorSaysWhatWasWrong) {
 
 TEST_F(JsonRpcTest, DeepNestingIsAParseErrorNotACrash) {
   const std::string deep(100000, '[');
-  EXPECT_NE(expect_error(call(deep + std::string(100000, ']')), kParseError).find("nesting"), std::string::npos);
+  EXPECT_NE(expect_error(call(deep + std::string(100000, ']')), kParseError).find("nesting"),
+            std::string::npos);
   const std::string ok = R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[[[[[[[[1]]]]]]]]})";
   EXPECT_TRUE(call(ok).contains("result"));
 }
 
 TEST_F(JsonRpcTest, InvalidRequests) {
   EXPECT_NE(expect_error(call("42"), kInvalidRequest).find("object"), std::string::npos);
-  EXPECT_NE(expect_error(call(R"({"id":1,"method":"echo"})"), kInvalidRequest, 1).find("jsonrpc"), std::string::npos);
+  EXPECT_NE(expect_error(call(R"({"id":1,"method":"echo"})"), kInvalidRequest, 1).find("jsonrpc"),
+            std::string::npos);
   expect_error(call(R"({"jsonrpc":"1.0","id":1,"method":"echo"})"), kInvalidRequest, 1);
   expect_error(call(R"({"jsonrpc":2.0,"id":1,"method":"echo"})"), kInvalidRequest, 1);
   EXPECT_NE(expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":5})"), kInvalidRequest, 1).find("method"),
             std::string::npos);
   expect_error(call(R"({"jsonrpc":"2.0","id":1})"), kInvalidRequest, 1);
   // An id of the wrong type cannot be echoed, so the response carries null.
-  EXPECT_NE(expect_error(call(R"({"jsonrpc":"2.0","id":{"a":1},"method":"echo"})"), kInvalidRequest).find("id"),
-            std::string::npos);
+  EXPECT_NE(
+      expect_error(call(R"({"jsonrpc":"2.0","id":{"a":1},"method":"echo"})"), kInvalidRequest).find("id"),
+      std::string::npos);
   expect_error(call(R"({"jsonrpc":"2.0","id":[1],"method":"echo"})"), kInvalidRequest);
   expect_error(call(R"({"jsonrpc":"2.0","id":true,"method":"echo"})"), kInvalidRequest);
   EXPECT_NE(expect_error(call(R"({"jsonrpc":"2.0","id":3,"method":"echo","params":"x"})"), kInvalidRequest, 3)
@@ -94,7 +96,8 @@ TEST_F(JsonRpcTest, InvalidRequests) {
 }
 
 TEST_F(JsonRpcTest, MethodNotFoundNamesMethodAndSuggestsList) {
-  const std::string message = expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"chain_nope"})"), kMethodNotFound, 1);
+  const std::string message =
+      expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"chain_nope"})"), kMethodNotFound, 1);
   EXPECT_NE(message.find("chain_nope"), std::string::npos);
   EXPECT_NE(message.find("rpc_methods"), std::string::npos);
   // A huge method name is not echoed in full.
@@ -103,9 +106,11 @@ TEST_F(JsonRpcTest, MethodNotFoundNamesMethodAndSuggestsList) {
 }
 
 TEST_F(JsonRpcTest, InvalidParams) {
-  std::string message = expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"add","params":[1]})"), kInvalidParams, 1);
+  std::string message =
+      expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"add","params":[1]})"), kInvalidParams, 1);
   EXPECT_NE(message.find("missing parameter 'b'"), std::string::npos) << message;
-  message = expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"add","params":{"a":1,"b":-2}})"), kInvalidParams, 1);
+  message = expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"add","params":{"a":1,"b":-2}})"),
+                         kInvalidParams, 1);
   EXPECT_NE(message.find("'b'"), std::string::npos) << message;
   message = expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"add","params":{"a":1,"b":2,"c":3}})"),
                          kInvalidParams, 1);
@@ -120,7 +125,8 @@ TEST_F(JsonRpcTest, ApplicationErrorKeepsCodeMessageAndData) {
 }
 
 TEST_F(JsonRpcTest, StdExceptionBecomesInternalErrorWithWhat) {
-  const std::string message = expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"broken"})"), kInternalError, 1);
+  const std::string message =
+      expect_error(call(R"({"jsonrpc":"2.0","id":1,"method":"broken"})"), kInternalError, 1);
   EXPECT_NE(message.find("disk on fire"), std::string::npos) << message;
   EXPECT_NE(message.find("broken"), std::string::npos) << message;
 }
@@ -151,12 +157,14 @@ TEST_F(JsonRpcTest, BatchWithMixedRequests) {
 }
 
 TEST_F(JsonRpcTest, BatchEdgeCases) {
-  EXPECT_EQ(dispatcher_.handle(R"([{"jsonrpc":"2.0","method":"count"},{"jsonrpc":"2.0","method":"count"}])"), "");
+  EXPECT_EQ(dispatcher_.handle(R"([{"jsonrpc":"2.0","method":"count"},{"jsonrpc":"2.0","method":"count"}])"),
+            "");
   EXPECT_EQ(calls_, 2);
   EXPECT_NE(expect_error(call("[]"), kInvalidRequest).find("empty batch"), std::string::npos);
 
   json batch = json::array();
-  for (std::size_t i = 0; i < kMaxBatchSize; ++i) batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "echo"}});
+  for (std::size_t i = 0; i < kMaxBatchSize; ++i)
+    batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "echo"}});
   EXPECT_EQ(call(batch.dump()).size(), kMaxBatchSize);
   batch.push_back({{"jsonrpc", "2.0"}, {"id", 0}, {"method", "echo"}});
   const std::string message = expect_error(call(batch.dump()), kInvalidRequest);

@@ -1,0 +1,304 @@
+// Genesis documents (genesis/devnet.json): parse_genesis validates everything and names the offending
+// field; every rejection is code "bad_genesis". One test per rejection reason.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "crypto/secp256k1.h"
+#include "primitives/genesis.h"
+
+using namespace physis;
+using nlohmann::json;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string devnet_json() { return read_file(std::string(PHYSIS_SOURCE_DIR) + "/genesis/devnet.json"); }
+
+// A small valid document; tests change one thing in it.
+json base_doc() {
+  return json{
+      {"chain_id", "physis-test-1"},
+      {"genesis_time_ms", 1000},
+      {"params", {{"block_time_ms", 500}, {"min_gas_price", 2}, {"transfer_gas", 21000}}},
+      {"validators",
+       json::array(
+           {{{"name", "v0"}, {"address", "0x1111111111111111111111111111111111111111"}, {"power", 10}}})},
+      {"accounts",
+       json::array(
+           {{{"name", "b"}, {"address", "0x2222222222222222222222222222222222222222"}, {"balance", "500"}},
+            {{"name", "a"},
+             {"address", "0x0000000000000000000000000000000000000001"},
+             {"balance", "1000000000000000000000000"}}})},
+  };
+}
+
+void expect_bad(const json& doc, std::string_view fragment) {
+  Result<Genesis> g = parse_genesis(doc.dump());
+  ASSERT_FALSE(g.ok()) << "accepted: " << doc.dump();
+  EXPECT_EQ(g.error().code, "bad_genesis");
+  EXPECT_NE(g.error().message.find(fragment), std::string::npos) << g.error().message;
+}
+
+Address addr(std::string_view text) { return *crypto::parse_address(text); }
+
+}  // namespace
+
+TEST(Genesis, ParsesDevnetJson) {
+  auto g = parse_genesis(devnet_json());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->chain_id, "physis-devnet-1");
+  EXPECT_EQ(g->genesis_time_ms, 1735689600000u);
+  EXPECT_EQ(g->params.block_time_ms, 1000u);
+  EXPECT_EQ(g->params.min_gas_price, 1u);
+  EXPECT_EQ(g->params.transfer_gas, 21000u);
+  EXPECT_EQ(g->params.block_gas_limit, 210000000u);
+  EXPECT_EQ(g->params.max_block_txs, 10000u);
+  ASSERT_EQ(g->validators.size(), 1u);
+  EXPECT_EQ(g->validators[0].name, "validator0");
+  EXPECT_EQ(g->validators[0].address, addr("0x368Ee712e3D0D7517cCE4909124Aa8d2A766e078"));
+  EXPECT_EQ(g->validators[0].power, 10u);
+  // The funded dev accounts whose keys are in genesis/devnet-keys (others may follow).
+  const Amount million_tokens = *parse_amount("1000000000000000000000000");
+  const std::pair<const char*, const char*> dev[] = {{"dev0", "0x8706D1e218184ad14372Fa078D9d674B6E79961d"},
+                                                     {"dev1", "0x5d5E9646438527607370033E46ac5073246ECCb3"},
+                                                     {"dev2", "0xbca450CBA5Bf6bdBb745205576d993f52EE2976f"},
+                                                     {"dev3", "0x98fB7011efA3533DA888c32EF81aB8D9853ecb36"},
+                                                     {"dev4", "0x7417c023358083C148DC34ba83e2aa8BeC307746"}};
+  for (const auto& [name, address] : dev) {
+    auto it = std::find_if(g->accounts.begin(), g->accounts.end(), [&](auto& a) { return a.name == name; });
+    ASSERT_NE(it, g->accounts.end()) << name;
+    EXPECT_EQ(it->address, addr(address)) << name;
+    EXPECT_TRUE(it->balance == million_tokens) << name;
+  }
+  for (size_t i = 1; i < g->accounts.size(); ++i)
+    EXPECT_LT(g->accounts[i - 1].address, g->accounts[i].address);
+}
+
+TEST(Genesis, ParsesMinimalDocumentAndSortsAccountsByAddress) {
+  auto g = parse_genesis(base_doc().dump());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->params.block_time_ms, 500u);
+  EXPECT_EQ(g->params.min_gas_price, 2u);
+  // Unset params keep their defaults.
+  EXPECT_EQ(g->params.block_gas_limit, ChainParams{}.block_gas_limit);
+  EXPECT_EQ(g->params.max_block_txs, ChainParams{}.max_block_txs);
+  ASSERT_EQ(g->accounts.size(), 2u);
+  EXPECT_EQ(g->accounts[0].name, "a");  // 0x00…01 sorts before 0x22…22
+  EXPECT_EQ(g->accounts[1].name, "b");
+  EXPECT_TRUE(g->accounts[1].balance == 500);
+}
+
+TEST(Genesis, AcceptsBalanceAsJsonNumber) {
+  json doc = base_doc();
+  doc["accounts"][0]["balance"] = 77;
+  auto g = parse_genesis(doc.dump());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_TRUE(g->accounts[1].balance == 77);
+}
+
+TEST(Genesis, AcceptsNoAccounts) {
+  json doc = base_doc();
+  doc.erase("accounts");
+  auto g = parse_genesis(doc.dump());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_TRUE(g->accounts.empty());
+}
+
+TEST(Genesis, RejectsNotJson) {
+  auto g = parse_genesis("{\"chain_id\": ");
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.error().code, "bad_genesis");
+}
+
+TEST(Genesis, RejectsJsonArray) {
+  auto g = parse_genesis("[]");
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.error().code, "bad_genesis");
+}
+
+TEST(Genesis, RejectsMissingChainId) {
+  json doc = base_doc();
+  doc.erase("chain_id");
+  expect_bad(doc, "chain_id");
+}
+
+TEST(Genesis, RejectsEmptyChainId) {
+  json doc = base_doc();
+  doc["chain_id"] = "";
+  expect_bad(doc, "chain_id");
+}
+
+TEST(Genesis, RejectsChainIdLongerThan64) {
+  json doc = base_doc();
+  doc["chain_id"] = std::string(65, 'c');
+  expect_bad(doc, "chain_id");
+}
+
+TEST(Genesis, RejectsMissingGenesisTime) {
+  json doc = base_doc();
+  doc.erase("genesis_time_ms");
+  expect_bad(doc, "genesis_time_ms");
+}
+
+TEST(Genesis, RejectsNonIntegerParam) {
+  json doc = base_doc();
+  doc["params"]["min_gas_price"] = -1;
+  expect_bad(doc, "params.min_gas_price");
+}
+
+TEST(Genesis, RejectsZeroMaxBlockTxs) {
+  json doc = base_doc();
+  doc["params"]["max_block_txs"] = 0;
+  expect_bad(doc, "max_block_txs");
+}
+
+TEST(Genesis, RejectsTooShortBlockTime) {
+  json doc = base_doc();
+  doc["params"]["block_time_ms"] = 9;
+  expect_bad(doc, "block_time_ms");
+}
+
+TEST(Genesis, RejectsZeroTransferGas) {
+  json doc = base_doc();
+  doc["params"]["transfer_gas"] = 0;
+  expect_bad(doc, "transfer_gas");
+}
+
+TEST(Genesis, RejectsNoValidators) {
+  json doc = base_doc();
+  doc["validators"] = json::array();
+  expect_bad(doc, "validators");
+}
+
+TEST(Genesis, RejectsBadValidatorAddress) {
+  json doc = base_doc();
+  doc["validators"][0]["address"] = "0x11111111111111111111111111111111111111";  // 19 bytes
+  expect_bad(doc, "validator address");
+}
+
+TEST(Genesis, RejectsValidatorAddressWithWrongChecksum) {
+  json doc = base_doc();
+  // The devnet validator's EIP-55 address with the case of one letter flipped.
+  doc["validators"][0]["address"] = "0x368ee712e3D0D7517cCE4909124Aa8d2A766e078";
+  expect_bad(doc, "validator address");
+}
+
+TEST(Genesis, RejectsZeroPower) {
+  json doc = base_doc();
+  doc["validators"][0]["power"] = 0;
+  expect_bad(doc, "power");
+}
+
+TEST(Genesis, RejectsMissingPower) {
+  json doc = base_doc();
+  doc["validators"][0].erase("power");
+  expect_bad(doc, "power");
+}
+
+TEST(Genesis, RejectsDuplicateValidator) {
+  json doc = base_doc();
+  doc["validators"].push_back(doc["validators"][0]);
+  expect_bad(doc, "duplicate validator");
+}
+
+// The validators' total power must fit the uint64 that ValidatorSet::total_power() returns; otherwise it
+// wraps (here to 0, and proposer() then divides by zero). parse_genesis does not check this today:
+// known bug, see the test report.
+TEST(Genesis, RejectsTotalPowerOverflow) {
+  json doc = base_doc();
+  doc["validators"][0]["power"] = "9223372036854775808";  // 2^63
+  doc["validators"].push_back({{"name", "v1"},
+                               {"address", "0x3333333333333333333333333333333333333333"},
+                               {"power", "9223372036854775808"}});
+  expect_bad(doc, "power");
+}
+
+TEST(Genesis, RejectsBadAccountAddress) {
+  json doc = base_doc();
+  doc["accounts"][0]["address"] = "0xZZ22222222222222222222222222222222222222";
+  expect_bad(doc, "account address");
+}
+
+TEST(Genesis, RejectsDuplicateAccount) {
+  json doc = base_doc();
+  doc["accounts"][1]["address"] = doc["accounts"][0]["address"];
+  expect_bad(doc, "duplicate account");
+}
+
+TEST(Genesis, RejectsDuplicateAccountSpelledInAnotherCase) {
+  json doc = base_doc();
+  doc["accounts"][0]["address"] = "0x8706D1e218184ad14372Fa078D9d674B6E79961d";
+  doc["accounts"][1]["address"] = "0x8706d1e218184ad14372fa078d9d674b6e79961d";
+  expect_bad(doc, "duplicate account");
+}
+
+TEST(Genesis, RejectsMissingBalance) {
+  json doc = base_doc();
+  doc["accounts"][0].erase("balance");
+  expect_bad(doc, "balance");
+}
+
+TEST(Genesis, RejectsNonDecimalBalance) {
+  json doc = base_doc();
+  doc["accounts"][0]["balance"] = "12abc";
+  expect_bad(doc, "balance");
+}
+
+TEST(Genesis, RejectsNegativeBalance) {
+  json doc = base_doc();
+  doc["accounts"][0]["balance"] = -5;
+  expect_bad(doc, "balance");
+}
+
+TEST(Genesis, RejectsFractionalBalance) {
+  json doc = base_doc();
+  doc["accounts"][0]["balance"] = "1.5";
+  expect_bad(doc, "balance");
+}
+
+TEST(Genesis, RejectsBalanceWithLeadingZero) {
+  json doc = base_doc();
+  doc["accounts"][0]["balance"] = "0100";
+  expect_bad(doc, "balance");
+}
+
+TEST(Genesis, RejectsBalanceAbove128Bits) {
+  json doc = base_doc();
+  doc["accounts"][0]["balance"] = "340282366920938463463374607431768211456";  // 2^128
+  expect_bad(doc, "balance");
+}
+
+TEST(Genesis, RejectsTotalSupplyOverflow) {
+  json doc = base_doc();
+  doc["accounts"][0]["balance"] = "340282366920938463463374607431768211455";  // 2^128 - 1
+  doc["accounts"][1]["balance"] = "1";
+  expect_bad(doc, "total supply");
+}
+
+// A wrong JSON type for an optional field must give an error value, never an exception across the
+// library boundary (STYLE). parse_genesis reads "name" with json::value(), which throws type_error for a
+// non-string: known bug, see the test report.
+TEST(Genesis, RejectsNonStringValidatorNameWithoutThrowing) {
+  json doc = base_doc();
+  doc["validators"][0]["name"] = 5;
+  bool threw = false;
+  try {
+    Result<Genesis> g = parse_genesis(doc.dump());
+    ASSERT_FALSE(g.ok());
+    EXPECT_EQ(g.error().code, "bad_genesis");
+  } catch (const std::exception& e) {
+    threw = true;
+    ADD_FAILURE() << "parse_genesis threw: " << e.what();
+  }
+  EXPECT_FALSE(threw);
+}
