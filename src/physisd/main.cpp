@@ -19,6 +19,8 @@
 #include "rpc/node_methods.h"
 #include "util/log.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 namespace po = boost::program_options;
 using namespace physis;
 
@@ -36,7 +38,14 @@ flags on the command line win. By default DIR/physis.conf is read if it exists.
 
 Options)";
 
+// Protobuf logs parse failures of untrusted input itself; route them to our debug log (the caller
+// already reports the rejection with a reason).
+void protobuf_log(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+  LOG_DEBUG("protobuf", message << " (" << file << ":" << line << ", level " << static_cast<int>(level) << ")");
+}
+
 int run(int argc, char** argv) {
+  google::protobuf::SetLogHandler(protobuf_log);
   po::options_description desc(kUsage);
   desc.add_options()                                                                                     //
       ("help,h", "print this help and exit")                                                             //
