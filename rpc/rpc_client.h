@@ -1,4 +1,4 @@
-// The CLI's JSON-RPC client: one call, result or a readable error.
+// JSON-RPC client for tools (physis-cli, physis-devsim): one call, result or a readable error.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -6,7 +6,7 @@
 
 #include "util/result.h"
 
-namespace physis::cli {
+namespace physis::rpc {
 
 // Calls `method` with `params` on the node at `url`. Error codes: "rpc_transport" (cannot reach the
 // node), "rpc_error" (the node answered with a JSON-RPC error; message is the node's message, and
@@ -14,4 +14,4 @@ namespace physis::cli {
 Result<nlohmann::json> rpc_call(const std::string& url, const std::string& method, const nlohmann::json& params,
                                 nlohmann::json* error_data = nullptr);
 
-}  // namespace physis::cli
+}  // namespace physis::rpc
