@@ -42,6 +42,8 @@ Hash32 ValidatorSet::hash() const {
 const Validator& ValidatorSet::proposer(uint64_t height, uint32_t round) const {
   // Weighted round-robin by position in the cumulative power line; the slot advances by one per
   // height and round. Integer only.
+  static const Validator kNone{};
+  if (total_power_ == 0) return validators_.empty() ? kNone : validators_.front();  // genesis forbids this
   uint64_t slot = (height + round) % total_power_;
   for (const auto& v : validators_) {
     if (slot < v.power) return v;

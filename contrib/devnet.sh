@@ -3,28 +3,36 @@
 # single-validator chain from genesis/devnet.json with JSON-RPC on 127.0.0.1:8545.
 # Ctrl-C stops it cleanly; the chain is kept in the datadir and resumes on the next run.
 #
-# Usage: contrib/devnet.sh [--datadir DIR] [--rpc-port PORT] [--reset] [-- extra physisd flags]
+# With --devices N, physis-devsim runs beside the node: N simulated devices with certificates from the
+# devnet's test manufacturer register and submit proofs, so rewards appear every epoch.
+#
+# Usage: contrib/devnet.sh [--datadir DIR] [--rpc-port PORT] [--reset] [--devices N] [--rate R]
+#                          [-- extra physisd flags]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 datadir="${PHYSIS_DEVNET_DIR:-$HOME/.physis-devnet}"
 port=8545
 reset=0
+devices=0
+rate=20
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --datadir) datadir="$2"; shift 2 ;;
     --rpc-port) port="$2"; shift 2 ;;
     --reset) reset=1; shift ;;
+    --devices) devices="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "devnet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
 bash contrib/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target physisd physis-cli
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target physisd physis-cli physis-devsim
 
 if [ "$reset" = 1 ]; then rm -rf "$datadir"; fi
 mkdir -p "$datadir"
@@ -43,5 +51,27 @@ echo "        --to $(python3 -c 'import json;print(json.load(open("genesis/devne
 echo "Data in $datadir (use --reset to start over). Ctrl-C stops the node."
 echo
 
-exec build/bin/physisd --datadir "$datadir" --genesis genesis/devnet.json --rpc-port "$port" \
-  --validator-key genesis/devnet-keys/validator.key "${extra[@]}"
+node_cmd=(build/bin/physisd --datadir "$datadir" --genesis genesis/devnet.json --rpc-port "$port"
+  --validator-key genesis/devnet-keys/validator.key "${extra[@]}")
+if [ "$devices" = 0 ]; then
+  exec "${node_cmd[@]}"
+fi
+
+# Node and device simulator together; Ctrl-C stops both (the node last, cleanly).
+"${node_cmd[@]}" &
+node_pid=$!
+sim_pid=""
+stop() {
+  [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  kill -TERM "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
+  exit 0
+}
+trap stop INT TERM
+for _ in $(seq 1 100); do
+  build/bin/physis-cli --rpc "http://127.0.0.1:$port" status >/dev/null 2>&1 && break
+  sleep 0.1
+done
+echo "Starting physis-devsim with $devices devices at $rate proofs/s (rewards: physis-cli rewards --owner <dev0>)"
+build/bin/physis-devsim --rpc "http://127.0.0.1:$port" --devices "$devices" --rate "$rate" --epochs 0 &
+sim_pid=$!
+wait "$node_pid"

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <thread>
 
-#include "cli/rpc_client.h"
+#include "rpc/rpc_client.h"
 #include "node/keyfile.h"
 #include "primitives/transaction.h"
 #include "util/amount.h"
@@ -41,7 +41,7 @@ Args parse_args(const std::vector<std::string>& words, const std::vector<std::st
 
 json call(const std::string& url, const std::string& method, const json& params) {
   json data;
-  auto r = rpc_call(url, method, params, &data);
+  auto r = rpc::rpc_call(url, method, params, &data);
   if (!r) throw CommandError(r.error().message, data);
   return *r;
 }
@@ -97,7 +97,7 @@ json send_tx(const std::string& url, const crypto::PrivateKey& key, pb::TxBody b
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     json data;
-    auto r = rpc_call(url, "chain_getReceipt", {{"hash", hash}}, &data);
+    auto r = rpc::rpc_call(url, "chain_getReceipt", {{"hash", hash}}, &data);
     if (r) {
       json out = {{"hash", hash}, {"status", (*r)["status"]}, {"height", (*r)["height"]}, {"reason", (*r)["reason"]}};
       for (const char* k : {"message", "detail", "device_id", "proofs_accepted", "proofs_rejected", "proofs"})

@@ -9,7 +9,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/depin_commands.h"
-#include "cli/rpc_client.h"
+#include "rpc/rpc_client.h"
 #include "crypto/secp256k1.h"
 #include "node/keyfile.h"
 #include "primitives/transaction.h"

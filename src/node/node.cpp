@@ -142,6 +142,7 @@ void Node::producer_loop() {
 }
 
 Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
+  if (!options_.validator_key) return make_error("not_validator", "this node has no validator key");
   const ChainParams& params = options_.genesis.params;
   const std::string& chain_id = options_.genesis.chain_id;
   storage::ChainTip parent = tip();
@@ -277,9 +278,28 @@ Node::SupplyAudit Node::supply_audit() const {
   return a;
 }
 
+namespace {
+// The view the next block will have: state, plus the tip's own hash, which the next block records
+// in state before it runs its transactions.
+class NextBlockView final : public vm::ChainView {
+ public:
+  NextBlockView(const vm::StateReader& state, const storage::ChainTip& tip) : state_view_(state), tip_(tip) {}
+  std::optional<pb::Anchor> anchor(const Hash32& id) const override { return state_view_.anchor(id); }
+  std::optional<uint64_t> key_revoked_at(const Hash32& id) const override { return state_view_.key_revoked_at(id); }
+  std::optional<Hash32> block_hash(uint64_t height) const override {
+    return height == tip_.height ? std::optional<Hash32>(tip_.hash) : state_view_.block_hash(height);
+  }
+
+ private:
+  vm::StateChainView state_view_;
+  storage::ChainTip tip_;
+};
+}  // namespace
+
 vm::AttestOutcome Node::verify_evidence(const pb::AttestationEvidence& evidence, const Address& owner) const {
-  vm::AttestContext ctx{options_.genesis.chain_id, owner, tip().height + 1, options_.genesis.depin.ref_window};
-  vm::StateChainView view(*state_reader_);
+  const storage::ChainTip t = tip();
+  vm::AttestContext ctx{options_.genesis.chain_id, owner, t.height + 1, options_.genesis.depin.ref_window};
+  NextBlockView view(*state_reader_, t);
   return vm::verify_evidence(evidence, ctx, view, sig_cache_);
 }
 

@@ -141,8 +141,8 @@ class Env:
     """Paths, the CLI, and cleanup for one test run."""
 
     def __init__(self, bindir, srcdir):
-        self.bindir = bindir
-        self.srcdir = srcdir
+        self.bindir = os.path.abspath(bindir)
+        self.srcdir = os.path.abspath(srcdir)
         self.genesis = os.path.join(srcdir, "genesis", "devnet.json")
         with open(self.genesis) as f:
             self.genesis_doc = json.load(f)

@@ -1,0 +1,305 @@
+// DePIN benchmarks (issue 3), one run, figures printed with their bounds:
+//   1. raw P-256 verifications/s on 1 thread and on 2 threads (the physical bound, DESIGN §8);
+//   2. device registrations/s (SE_P256: certificate chain + proof of possession), admitted on 2
+//      threads and applied + committed through Node::produce_block;
+//   3. proofs verified + applied + committed/s, batched (500 per tx), signatures verified on 2
+//      admission threads (cached for the producer), against the 2-thread raw rate. Target ≥ 60%;
+//   4. epoch close with 1,000,000 devices holding accrued weight (apply_block of the boundary block
+//      on an in-memory state). Target < 1 s. Also the deferred per-device settlement cost.
+//
+// Usage: bench_depin [--devices N] [--proofs-per-device K] [--close-devices M]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "crypto/p256.h"
+#include "crypto/sha256.h"
+#include "crypto/x509_builder.h"
+#include "crypto/x509_chain.h"
+#include "node/node.h"
+#include "primitives/codec.h"
+#include "primitives/transaction.h"
+#include "util/log.h"
+#include "vm/apply.h"
+#include "vm/attestation.h"
+#include "vm/depin.h"
+#include "vm/depin_state.h"
+
+using namespace physis;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+uint64_t arg(int argc, char** argv, const std::string& name, uint64_t fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (argv[i] == "--" + name) return std::strtoull(argv[i + 1], nullptr, 10);
+  return fallback;
+}
+
+// Runs fn(i) for i in [0, n) on `threads` threads.
+template <typename F>
+void parallel_for(size_t n, int threads, F fn) {
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (size_t i = t; i < n; i += threads) fn(i);
+    });
+  for (auto& th : pool) th.join();
+}
+
+double p256_rate(int threads) {
+  const size_t n = 20000;
+  std::vector<crypto::P256PublicKey> pubs(64);
+  std::vector<crypto::P256PrivateKey> keys(64);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    keys[i] = crypto::p256_generate();
+    pubs[i] = *crypto::p256_public_key(keys[i]);
+  }
+  std::vector<Hash32> digests(n);
+  std::vector<crypto::P256Signature> sigs(n);
+  for (size_t i = 0; i < n; ++i) {
+    Bytes m;
+    append_u64_be(m, i);
+    digests[i] = crypto::sha256(m);
+    sigs[i] = *crypto::p256_sign(keys[i % keys.size()], digests[i]);
+  }
+  std::atomic<size_t> ok{0};
+  auto t0 = Clock::now();
+  parallel_for(n, threads, [&](size_t i) { ok += crypto::p256_verify(pubs[i % pubs.size()], digests[i], sigs[i], true); });
+  double rate = n / since(t0);
+  if (ok != n) std::fprintf(stderr, "p256 verification failed\n");
+  return rate;
+}
+
+struct Fleet {
+  std::vector<crypto::P256PrivateKey> keys;
+  std::vector<Address> ids;
+};
+
+void bench_epoch_close(uint64_t devices) {
+  Genesis g;
+  g.chain_id = "physis-bench";
+  g.genesis_time_ms = 1;
+  g.depin.epoch_blocks = 100;
+  g.depin.emission_per_epoch = static_cast<Amount>(1000000000000000000ULL) * 1000;
+  crypto::PrivateKey v = crypto::generate_private_key();
+  Address validator = crypto::address_of(*crypto::public_key_of(v));
+  vm::MemoryState state;
+  state.apply(vm::genesis_state(g).writes);
+  // 1M devices that each earned weight in epoch 0, and the epoch's running total (what proofs leave).
+  vm::WriteSet seed;
+  pb::Device d;
+  d.set_owner(to_string(validator));
+  d.set_kind(pb::SE_P256);
+  d.set_key_type(pb::KEY_P256);
+  d.set_device_key(std::string(65, '\x04'));
+  d.set_accrued_epoch(0);
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < devices; ++i) {
+    Address id{};
+    for (int b = 0; b < 8; ++b) id[12 + b] = static_cast<uint8_t>(i >> (8 * (7 - b)));
+    d.set_accrued_weight(1 + i % 50);
+    total += d.accrued_weight();
+    seed[vm::device_key(id)] = encode_canonical(d);
+    seed[vm::u64_key(vm::kEpochDevicePrefix, 0, id)] = vm::kIndexMarker;
+  }
+  pb::EpochRecord rec;
+  rec.set_total_weight(total);
+  rec.set_devices(devices);
+  seed[vm::epoch_key(0)] = encode_canonical(rec);
+  state.apply(seed);
+  seed.clear();
+
+  vm::BlockContext ctx{g.chain_id, g.depin.epoch_blocks, validator, Hash32{}, {{validator, 1}}};
+  vm::DirectSignatureVerifier direct;
+  auto t0 = Clock::now();
+  auto r = vm::apply_block(state, Hash32{}, g.params, g.depin, ctx, {}, direct);
+  double close_s = since(t0);
+  if (!r) {
+    std::fprintf(stderr, "close failed: %s\n", r.error().message.c_str());
+    return;
+  }
+  std::printf("epoch close, %llu devices with accrued weight: %.3f ms (target < 1000 ms: %s); %zu state writes\n",
+              static_cast<unsigned long long>(devices), close_s * 1000, close_s < 1.0 ? "MET" : "NOT MET",
+              r->writes.size());
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  set_log_level(LogLevel::kWarn);
+  const uint64_t n_dev = arg(argc, argv, "devices", 5000);
+  const uint64_t per_dev = arg(argc, argv, "proofs-per-device", 4);
+  const uint64_t close_devices = arg(argc, argv, "close-devices", 1000000);
+
+  const double raw1 = p256_rate(1);
+  const double raw2 = p256_rate(2);
+  std::printf("P-256 verifications/s: 1 thread %.0f, 2 threads %.0f\n", raw1, raw2);
+
+  // Chain with a manufacturer root, funded owners and relayers.
+  crypto::P256PrivateKey root = crypto::p256_generate();
+  Bytes root_spki = crypto::p256_spki_der(*crypto::p256_public_key(root));
+  Genesis g;
+  g.chain_id = "physis-bench";
+  g.genesis_time_ms = 1;
+  g.params.block_gas_limit = 10'000'000'000ULL;
+  g.params.max_block_txs = 100000;
+  g.depin.epoch_blocks = 1000000;
+  g.depin.ref_window = 100000;
+  g.depin.device_epoch_cap = 1'000'000;
+  g.depin.anchors.push_back({"root", root_spki, pb::MANUFACTURER_ROOT, {pb::SE_P256}, {}, 3});
+  crypto::PrivateKey validator = crypto::generate_private_key();
+  g.validators.push_back({"v", crypto::address_of(*crypto::public_key_of(validator)), 1});
+  const int kOwners = 2;  // one per admission thread
+  std::vector<crypto::PrivateKey> owners(kOwners);
+  for (auto& k : owners) {
+    k = crypto::generate_private_key();
+    g.accounts.push_back({"", crypto::address_of(*crypto::public_key_of(k)), static_cast<Amount>(1) << 100});
+  }
+  std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
+
+  auto dir = std::filesystem::temp_directory_path() / ("physis-bench-depin-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  node::NodeOptions opts;
+  opts.datadir = dir.string();
+  opts.genesis = g;
+  opts.validator_key = validator;
+  opts.mempool.max_txs = 1'000'000;
+  opts.mempool.max_bytes = 1ull << 33;
+  opts.mempool.max_per_sender = 1'000'000;
+  auto node = node::Node::open(opts);
+  if (!node) {
+    std::fprintf(stderr, "%s\n", node.error().message.c_str());
+    return 1;
+  }
+  uint64_t now_ms = 1000;
+  if (!(*node)->produce_block(now_ms += 1000)) return 1;
+  const auto ref = (*node)->tip();
+  const Hash32 anchor_id = crypto::spki_id(root_spki);
+
+  // Registrations: build (not timed), admit on 2 threads, apply + commit.
+  Fleet fleet;
+  fleet.keys.resize(n_dev);
+  fleet.ids.resize(n_dev);
+  std::vector<std::vector<Bytes>> reg_txs(kOwners);
+  for (uint64_t i = 0; i < n_dev; ++i) {
+    fleet.keys[i] = crypto::p256_generate();
+    auto pub = *crypto::p256_public_key(fleet.keys[i]);
+    fleet.ids[i] = vm::device_id_of(pb::SE_P256, pub);
+    crypto::CertSpec spec;
+    spec.serial = i + 1;
+    spec.issuer_cn = "root";
+    spec.subject_cn = "dev" + std::to_string(i);
+    spec.subject_key = pub;
+    int o = static_cast<int>(i % kOwners);
+    Address owner = crypto::address_of(*crypto::public_key_of(owners[o]));
+    pb::TxBody body;
+    auto* ev = body.mutable_register_device()->mutable_evidence();
+    ev->set_kind(pb::SE_P256);
+    ev->set_device_class(1);
+    ev->set_key_type(pb::KEY_P256);
+    ev->set_device_key(to_string(pub));
+    ev->set_anchor_id(to_string(anchor_id));
+    ev->add_cert_chain(to_string(*crypto::build_certificate(spec, root)));
+    ev->set_ref_height(ref.height);
+    ev->set_ref_block_hash(to_string(ref.hash));
+    ev->set_pop_signature(to_string(*crypto::p256_sign(fleet.keys[i], crypto::sha256(vm::registration_message(g.chain_id, *ev, owner)))));
+    body.set_chain_id(g.chain_id);
+    body.set_nonce(reg_txs[o].size());
+    body.set_gas_price(1);
+    body.set_gas_limit(vm::intrinsic_gas(g.params, body));
+    reg_txs[o].push_back(sign_tx(body, owners[o]));
+  }
+  auto t0 = Clock::now();
+  parallel_for(kOwners, kOwners, [&](size_t o) {
+    for (const auto& raw : reg_txs[o])
+      if (auto r = (*node)->submit_tx(raw); !r) std::fprintf(stderr, "registration rejected: %s\n", r.error().message.c_str());
+  });
+  const double reg_admit = since(t0);
+  t0 = Clock::now();
+  while ((*node)->mempool_status().txs > 0)
+    if (auto r = (*node)->produce_block(now_ms += 1000); !r) {
+      std::fprintf(stderr, "block failed: %s\n", r.error().message.c_str());
+      return 1;
+    }
+  const double reg_apply = since(t0);
+  auto dev0 = vm::load_record<pb::Device>((*node)->state(), vm::device_key(fleet.ids[0]));
+  if (!dev0) {
+    std::fprintf(stderr, "registration did not land\n");
+    return 1;
+  }
+  std::printf("device registrations/s (SE_P256, 1-cert chain + PoP): %.0f  (admission on 2 threads %.2f s, apply+commit %.2f s, %llu devices)\n",
+              n_dev / (reg_admit + reg_apply), reg_admit, reg_apply, static_cast<unsigned long long>(n_dev));
+
+  // Proofs: per_dev rounds; device i is served by relayer i % 2 (its own nonce sequence).
+  const auto pref = (*node)->tip();
+  std::vector<std::vector<Bytes>> proof_txs(kOwners);
+  const uint64_t batch = 500;
+  for (int o = 0; o < kOwners; ++o) {
+    uint64_t nonce = (*node)->account(crypto::address_of(*crypto::public_key_of(owners[o]))).nonce;
+    for (uint64_t round = 1; round <= per_dev; ++round) {
+      pb::TxBody body;
+      auto flush = [&] {
+        if (body.submit_proofs().proofs_size() == 0) return;
+        body.set_chain_id(g.chain_id);
+        body.set_nonce(nonce++);
+        body.set_gas_price(1);
+        body.set_gas_limit(vm::intrinsic_gas(g.params, body));
+        proof_txs[o].push_back(sign_tx(body, owners[o]));
+        body.Clear();
+      };
+      for (uint64_t i = o; i < n_dev; i += kOwners) {
+        pb::Proof p;
+        p.set_device_id(to_string(fleet.ids[i]));
+        p.set_seq(round);
+        p.set_ref_height(pref.height);
+        p.set_ref_block_hash(to_string(pref.hash));
+        p.set_epoch(pref.height / g.depin.epoch_blocks);
+        p.mutable_payload()->set_kind(pb::UPTIME);
+        p.mutable_payload()->set_uptime_seconds(60);
+        p.set_signature(to_string(*crypto::p256_sign(fleet.keys[i], vm::proof_digest(g.chain_id, p))));
+        *body.mutable_submit_proofs()->add_proofs() = std::move(p);
+        if (static_cast<uint64_t>(body.submit_proofs().proofs_size()) == batch) flush();
+      }
+      flush();
+    }
+  }
+  const uint64_t n_proofs = n_dev * per_dev;
+  t0 = Clock::now();
+  parallel_for(kOwners, kOwners, [&](size_t o) {
+    for (const auto& raw : proof_txs[o])
+      if (auto r = (*node)->submit_tx(raw); !r) std::fprintf(stderr, "proof tx rejected: %s\n", r.error().message.c_str());
+  });
+  const double proof_admit = since(t0);
+  t0 = Clock::now();
+  uint64_t blocks = 0;
+  while ((*node)->mempool_status().txs > 0) {
+    if (auto r = (*node)->produce_block(now_ms += 1000); !r) {
+      std::fprintf(stderr, "block failed: %s\n", r.error().message.c_str());
+      return 1;
+    }
+    ++blocks;
+  }
+  const double proof_apply = since(t0);
+  auto devl = vm::load_record<pb::Device>((*node)->state(), vm::device_key(fleet.ids[n_dev - 1]));
+  if (!devl || devl->seq() != per_dev) {
+    std::fprintf(stderr, "proofs were not all accepted (last device seq %llu)\n",
+                 static_cast<unsigned long long>(devl ? devl->seq() : 0));
+    return 1;
+  }
+  const double proof_rate = n_proofs / (proof_admit + proof_apply);
+  std::printf("proofs verified+applied+committed/s: %.0f  (%llu proofs in %llu blocks; admission/verify on 2 threads %.2f s, "
+              "apply+commit %.2f s)\n",
+              proof_rate, static_cast<unsigned long long>(n_proofs), static_cast<unsigned long long>(blocks), proof_admit,
+              proof_apply);
+  std::printf("  = %.2f x the 2-thread raw P-256 rate (target >= 0.60: %s)\n", proof_rate / raw2,
+              proof_rate >= 0.6 * raw2 ? "MET" : "NOT MET");
+  node->reset();
+  std::filesystem::remove_all(dir);
+
+  bench_epoch_close(close_devices);
+  return 0;
+}

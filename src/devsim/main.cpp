@@ -1,0 +1,287 @@
+// physis-devsim: a fleet of simulated devices for a devnet. With the devnet's test manufacturer key it
+// makes N P-256 device keys and certificates, registers the devices (SE_P256 evidence), then submits
+// device-signed proofs at a given rate through a relayer account, printing progress, until the given
+// number of epochs has closed (or Ctrl-C). Test tool: it holds device keys in memory, which real
+// devices never reveal.
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "cli/cli_common.h"
+#include "crypto/p256.h"
+#include "crypto/pem.h"
+#include "crypto/sha256.h"
+#include "crypto/x509_builder.h"
+#include "crypto/x509_chain.h"
+#include "node/keyfile.h"
+#include "primitives/depin_json.h"
+#include "primitives/transaction.h"
+#include "rpc/rpc_client.h"
+#include "vm/apply.h"
+#include "vm/attestation.h"
+#include "vm/depin.h"
+
+using namespace physis;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kUsage = R"(physis-devsim — simulated devices that register and earn rewards on a devnet
+
+Usage: physis-devsim [options]
+  --rpc URL                 node (default http://127.0.0.1:8545)
+  --devices N               fleet size (default 10)
+  --rate R                  proofs per second to submit (default 20)
+  --epochs E                stop after E full epochs have closed after registration (default 3; 0 = run until Ctrl-C)
+  --owner-key FILE          secp256k1 key file of the devices' owner (default genesis/devnet-keys/dev0.key)
+  --relayer-key FILE        secp256k1 key file that pays for proofs (default genesis/devnet-keys/dev1.key)
+  --manufacturer-key FILE   P-256 PEM of the manufacturer root anchor (default genesis/devnet-keys/manufacturer-root.key.pem)
+  --class N                 device class (default 1)
+  --seed S                  device keys are derived from S, so a rerun finds the same devices (default 1)
+  --witness-every K         every K-th proof is a coverage witness of a neighbour (default 4; 0 = none)
+Prints progress lines on stderr and a JSON summary on stdout.
+)";
+
+std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM; the only process-wide state, as signals need
+void on_signal(int) { g_stop = true; }
+
+struct Device {
+  crypto::P256PrivateKey key{};
+  crypto::P256PublicKey pub{};
+  Address id{};
+  uint64_t seq = 0;
+  int64_t lat_e7 = 0, lon_e7 = 0;
+};
+
+json rpc(const std::string& url, const std::string& method, const json& params) {
+  json data;
+  auto r = rpc::rpc_call(url, method, params, &data);
+  if (!r) throw std::runtime_error(method + ": " + r.error().message);
+  return *r;
+}
+
+crypto::P256PrivateKey derive_key(uint64_t seed, uint64_t index) {
+  for (uint64_t attempt = 0;; ++attempt) {
+    Bytes m;
+    append(m, std::string_view("physis-devsim"));
+    append_u64_be(m, seed);
+    append_u64_be(m, index);
+    append_u64_be(m, attempt);
+    Hash32 h = crypto::sha256(m);
+    if (crypto::p256_scalar_in_range(h)) return h;
+  }
+}
+
+class Sender {
+ public:
+  Sender(std::string url, crypto::PrivateKey key, std::string chain_id)
+      : url_(std::move(url)), key_(key), chain_id_(std::move(chain_id)) {
+    addr_ = crypto::address_of(*crypto::public_key_of(key_));
+    nonce_ = rpc(url_, "state_getAccount", {{"address", crypto::address_to_string(addr_)}})["nonce"].get<uint64_t>();
+  }
+  // Sends and returns the tx hash.
+  std::string send(pb::TxBody body) {
+    body.set_chain_id(chain_id_);
+    body.set_nonce(nonce_);
+    body.set_gas_price(1);
+    body.set_gas_limit(vm::intrinsic_gas(ChainParams{}, body));
+    Bytes raw = sign_tx(body, key_);
+    json r = rpc(url_, "tx_send", {{"raw", to_hex0x(raw)}});
+    ++nonce_;
+    return r["hash"].get<std::string>();
+  }
+
+ private:
+  std::string url_;
+  crypto::PrivateKey key_;
+  std::string chain_id_;
+  Address addr_{};
+  uint64_t nonce_ = 0;
+};
+
+json wait_receipt(const std::string& url, const std::string& hash, int timeout_s = 60) {
+  auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+  while (Clock::now() < deadline && !g_stop) {
+    auto r = rpc::rpc_call(url, "chain_getReceipt", {{"hash", hash}});
+    if (r) return *r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  throw std::runtime_error("transaction " + hash + " not included in time");
+}
+
+int run(const cli::Args& a) {
+  const std::string url = a.has("rpc") ? a.get("rpc") : "http://127.0.0.1:8545";
+  const uint64_t n = a.has("devices") ? cli::parse_u64(a.get("devices"), "--devices") : 10;
+  const uint64_t rate = std::max<uint64_t>(1, a.has("rate") ? cli::parse_u64(a.get("rate"), "--rate") : 20);
+  const uint64_t epochs = a.has("epochs") ? cli::parse_u64(a.get("epochs"), "--epochs") : 3;
+  const uint64_t seed = a.has("seed") ? cli::parse_u64(a.get("seed"), "--seed") : 1;
+  const uint64_t witness_every = a.has("witness-every") ? cli::parse_u64(a.get("witness-every"), "--witness-every") : 4;
+  const uint32_t device_class = static_cast<uint32_t>(a.has("class") ? cli::parse_u64(a.get("class"), "--class") : 1);
+  auto owner_key = node::read_key_file(a.has("owner-key") ? a.get("owner-key") : "genesis/devnet-keys/dev0.key");
+  auto relayer_key = node::read_key_file(a.has("relayer-key") ? a.get("relayer-key") : "genesis/devnet-keys/dev1.key");
+  auto maker_key = crypto::p256_private_key_from_pem_file(
+      a.has("manufacturer-key") ? a.get("manufacturer-key") : "genesis/devnet-keys/manufacturer-root.key.pem");
+  if (!owner_key || !relayer_key) throw std::runtime_error(!owner_key ? owner_key.error().message : relayer_key.error().message);
+  if (!maker_key) throw std::runtime_error(maker_key.error().message);
+  const Address owner = crypto::address_of(*crypto::public_key_of(*owner_key));
+
+  json status = rpc(url, "chain_status", json::object());
+  json params = rpc(url, "depin_getParams", json::object());
+  const std::string chain_id = status["chain_id"].get<std::string>();
+  const uint64_t epoch_blocks = params["epoch_blocks"].get<uint64_t>();
+  const Bytes anchor_spki = crypto::p256_spki_der(*crypto::p256_public_key(*maker_key));
+  const Hash32 anchor_id = crypto::spki_id(anchor_spki);
+  std::fprintf(stderr, "devsim: chain %s, anchor %s, %llu devices\n", chain_id.c_str(), to_hex0x(anchor_id).c_str(),
+               static_cast<unsigned long long>(n));
+
+  // 1. Devices: keys, certificates, registration.
+  std::vector<Device> fleet(n);
+  Sender owner_tx(url, *owner_key, chain_id);
+  std::vector<std::string> pending;
+  for (uint64_t i = 0; i < n; ++i) {
+    Device& d = fleet[i];
+    d.key = derive_key(seed, i);
+    d.pub = *crypto::p256_public_key(d.key);
+    d.id = vm::device_id_of(pb::SE_P256, d.pub);
+    // A grid with 2 km spacing around Lisbon: neighbours are plausible witnesses.
+    d.lat_e7 = 387000000 + static_cast<int64_t>(i % 10) * 180000;
+    d.lon_e7 = -91000000 + static_cast<int64_t>(i / 10) * 230000;
+    if (auto existing = rpc::rpc_call(url, "depin_getDevice", {{"id", to_hex0x(d.id)}})) {
+      d.seq = (*existing)["seq"].get<uint64_t>();
+      continue;
+    }
+    crypto::CertSpec spec;
+    spec.serial = 1000 + i;
+    spec.issuer_cn = "Physis Devnet Test Manufacturer";
+    spec.subject_cn = "devsim-" + std::to_string(seed) + "-" + std::to_string(i);
+    spec.subject_key = d.pub;
+    auto cert = crypto::build_certificate(spec, *maker_key);
+    if (!cert) throw std::runtime_error("certificate: " + cert.error().message);
+    json tip = rpc(url, "chain_status", json::object());
+    pb::TxBody body;
+    auto* reg = body.mutable_register_device();
+    auto* ev = reg->mutable_evidence();
+    ev->set_kind(pb::SE_P256);
+    ev->set_device_class(device_class);
+    ev->set_key_type(pb::KEY_P256);
+    ev->set_device_key(to_string(d.pub));
+    ev->set_anchor_id(to_string(anchor_id));
+    ev->add_cert_chain(to_string(*cert));
+    ev->set_ref_height(tip["height"].get<uint64_t>());
+    ev->set_ref_block_hash(to_string(*from_hex(tip["latest_hash"].get<std::string>())));
+    auto pop = crypto::p256_sign(d.key, crypto::sha256(vm::registration_message(chain_id, *ev, owner)));
+    ev->set_pop_signature(to_string(*pop));
+    reg->mutable_location()->mutable_latlon()->set_lat_e7(static_cast<int32_t>(d.lat_e7));
+    reg->mutable_location()->mutable_latlon()->set_lon_e7(static_cast<int32_t>(d.lon_e7));
+    pending.push_back(owner_tx.send(body));
+  }
+  uint64_t registered = 0;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    json r = wait_receipt(url, pending[i]);
+    if (r["status"] != "success") throw std::runtime_error("registration failed: " + r.dump());
+    if (++registered % 10 == 0 || registered == pending.size())
+      std::fprintf(stderr, "devsim: registered %llu/%zu new devices\n", static_cast<unsigned long long>(registered),
+                   pending.size());
+  }
+
+  // 2. Proofs at the given rate until `epochs` epochs have closed.
+  Sender relayer(url, *relayer_key, chain_id);
+  const uint64_t start_epoch = rpc(url, "chain_status", json::object())["height"].get<uint64_t>() / epoch_blocks;
+  const uint64_t stop_epoch = start_epoch + epochs + 1;  // epochs start..start+epochs-1 closed when stop_epoch begins
+  uint64_t sent = 0, accepted = 0, rejected = 0, next_device = 0;
+  auto last_report = Clock::now();
+  while (!g_stop) {
+    auto round_start = Clock::now();
+    json tip = rpc(url, "chain_status", json::object());
+    const uint64_t height = tip["height"].get<uint64_t>();
+    if (epochs > 0 && height / epoch_blocks >= stop_epoch) break;
+    const std::string ref_hash = to_string(*from_hex(tip["latest_hash"].get<std::string>()));
+    pb::TxBody body;
+    const uint64_t batch = std::min<uint64_t>(rate, params["max_proofs_per_tx"].get<uint64_t>());
+    std::vector<size_t> in_batch;
+    for (uint64_t k = 0; k < batch && k < n; ++k) {
+      size_t i = next_device++ % n;
+      Device& d = fleet[i];
+      pb::Proof p;
+      p.set_device_id(to_string(d.id));
+      p.set_seq(d.seq + 1);
+      p.set_ref_height(height);
+      p.set_ref_block_hash(ref_hash);
+      p.set_epoch(height / epoch_blocks);
+      auto* pl = p.mutable_payload();
+      if (witness_every > 0 && n > 1 && (sent + k) % witness_every == witness_every - 1) {
+        const Device& b = fleet[(i + 1) % n];
+        pl->set_kind(pb::COVERAGE_WITNESS);
+        pl->set_beaconer(to_string(b.id));
+        pl->set_rssi_dbm(-110);
+        pl->set_snr_db_x10(55);
+      } else if ((sent + k) % 7 == 3) {
+        pl->set_kind(pb::DATA_CONTRIBUTION);
+        pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
+      } else {
+        pl->set_kind(pb::UPTIME);
+        pl->set_uptime_seconds(60);
+      }
+      p.set_signature(to_string(*crypto::p256_sign(d.key, vm::proof_digest(chain_id, p))));
+      *body.mutable_submit_proofs()->add_proofs() = std::move(p);
+      in_batch.push_back(i);
+    }
+    json r = wait_receipt(url, relayer.send(body));
+    for (const auto& pr : r.value("proofs", json::array())) {
+      Device& d = fleet[in_batch[pr["index"].get<size_t>()]];
+      if (pr["accepted"].get<bool>()) {
+        ++accepted;
+        d.seq = pr["seq"].get<uint64_t>();
+      } else {
+        ++rejected;
+        d.seq = rpc(url, "depin_getDevice", {{"id", to_hex0x(d.id)}})["seq"].get<uint64_t>();
+      }
+    }
+    sent += in_batch.size();
+    if (Clock::now() - last_report > std::chrono::seconds(3)) {
+      json ep = rpc(url, "depin_getEpoch", json::object());
+      std::fprintf(stderr, "devsim: height %llu epoch %llu: proofs sent %llu accepted %llu rejected %llu; epoch weight %llu\n",
+                   static_cast<unsigned long long>(height), static_cast<unsigned long long>(height / epoch_blocks),
+                   static_cast<unsigned long long>(sent), static_cast<unsigned long long>(accepted),
+                   static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(ep["total_weight"].get<uint64_t>()));
+      last_report = Clock::now();
+    }
+    // One batch per second at `rate` proofs; the wait for inclusion already took most of it.
+    auto elapsed = Clock::now() - round_start;
+    if (elapsed < std::chrono::seconds(1)) std::this_thread::sleep_for(std::chrono::seconds(1) - elapsed);
+  }
+  json ids = json::array();
+  for (const auto& d : fleet) ids.push_back(to_hex0x(d.id));
+  json summary = {{"devices", n},          {"registered", registered}, {"proofs_sent", sent},
+                  {"proofs_accepted", accepted}, {"proofs_rejected", rejected}, {"start_epoch", start_epoch},
+                  {"owner", crypto::address_to_string(owner)}, {"device_ids", ids}};
+  std::cout << summary.dump(2) << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  for (const auto& w : words)
+    if (w == "--help" || w == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  try {
+    return run(cli::parse_args(words, {}));
+  } catch (const cli::UsageError& e) {
+    std::cerr << "physis-devsim: " << e.what() << "; see --help\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "physis-devsim: " << e.what() << "\n";
+    return 1;
+  }
+}

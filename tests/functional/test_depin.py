@@ -1,0 +1,154 @@
+"""DePIN end to end on a real devnet node: physis-devsim registers 50 attested devices and submits
+proofs over 3 epochs; rewards match an independent integer computation; the supply invariant holds;
+rejected proofs show their reasons over RPC; governance, CLI registration and offline verification."""
+import json
+import os
+import subprocess
+
+from framework import RpcError, run
+
+
+def paged(node, method, params, limit=20):
+    items, cursor = [], None
+    while True:
+        p = dict(params, limit=limit)
+        if cursor:
+            p["cursor"] = cursor
+        r = node.rpc(method, p)
+        items += r["items"]
+        cursor = r["next_cursor"]
+        if not cursor:
+            return items
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def make_device_cert(env, work):
+    """A device key and a leaf certificate signed by the devnet's test manufacturer root, by openssl."""
+    root_key = os.path.join(env.srcdir, "genesis", "devnet-keys", "manufacturer-root.key.pem")
+    openssl("req", "-new", "-x509", "-key", root_key, "-subj", "/O=Physis Devnet/CN=Test Root", "-days", "30",
+            "-out", "root.crt", cwd=work)
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "dev.pem", cwd=work)
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "other.pem", cwd=work)
+    openssl("req", "-new", "-key", "dev.pem", "-subj", "/O=Physis Devnet/CN=func-device", "-out", "dev.csr", cwd=work)
+    with open(os.path.join(work, "ext.cnf"), "w") as f:
+        f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n")
+    openssl("x509", "-req", "-in", "dev.csr", "-CA", "root.crt", "-CAkey", root_key, "-CAcreateserial", "-days", "30",
+            "-extfile", "ext.cnf", "-outform", "DER", "-out", "dev.der", cwd=work)
+    openssl("ec", "-in", root_key, "-pubout", "-outform", "DER", "-out", "root.spki.der", cwd=work)
+
+
+def check_rewards(env, node, epoch, params):
+    """Independent integer computation of one closed epoch's device rewards from the proof log."""
+    ep = node.rpc("depin_getEpoch", {"epoch": epoch})
+    assert ep["closed"], ep
+    B = params["epoch_blocks"]
+    weights = {}
+    for p in paged(node, "depin_getProofs", {"epoch": epoch}, limit=200) + \
+            paged(node, "depin_getProofs", {"epoch": epoch - 1}, limit=200) if epoch > 0 else \
+            paged(node, "depin_getProofs", {"epoch": epoch}, limit=200):
+        # Weight accrues in the epoch of the including block.
+        if p["accepted"] and p["height"] // B == epoch:
+            weights[p["device_id"]] = weights.get(p["device_id"], 0) + p["weight"]
+    cap = params["device_epoch_cap"]
+    weights = {d: min(w, cap) for d, w in weights.items() if min(w, cap) > 0}
+    total = sum(weights.values())
+    assert total == ep["total_weight"], (epoch, total, ep["total_weight"])
+    emission = int(params["emission_per_epoch"]) >> (epoch // params["halving_interval_epochs"])
+    assert int(ep["emission"]) == emission
+    pool = emission * params["device_share_bps"] // 10000
+    assert int(ep["device_pool"]) == pool
+    rewards = {r["device_id"]: r for r in paged(node, "depin_getRewards", {"epoch": epoch}, limit=100)}
+    assert set(rewards) == set(weights), (epoch, len(rewards), len(weights))
+    for d, w in weights.items():
+        assert rewards[d]["weight"] == w
+        assert int(rewards[d]["amount"]) == w * pool // total, (d, rewards[d], w, pool, total)
+    return len(weights)
+
+
+def test_depin(env):
+    node = env.new_node().start()
+    node.wait_height(2)
+    params = node.rpc("depin_getParams")
+    keys = os.path.join(env.srcdir, "genesis", "devnet-keys")
+    owner = env.address("dev0")
+
+    # 1. The device simulator: 50 devices, certificates from the test manufacturer, 3 epochs.
+    sim = subprocess.run([env.bin("physis-devsim"), "--rpc", node.url, "--devices", "50", "--rate", "50",
+                          "--epochs", "3", "--owner-key", os.path.join(keys, "dev0.key"),
+                          "--relayer-key", os.path.join(keys, "dev1.key"),
+                          "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem")],
+                         capture_output=True, text=True, timeout=300)
+    assert sim.returncode == 0, sim.stderr
+    assert "registered" in sim.stderr and "proofs sent" in sim.stderr, "devsim prints progress"
+    summary = json.loads(sim.stdout)
+    assert summary["registered"] == 50 and summary["proofs_accepted"] > 100, summary
+    devices = paged(node, "depin_listDevices", {"owner": owner}, limit=20)
+    assert len(devices) == 50 and all(d["active"] and d["kind"] == "SE_P256" for d in devices)
+    assert {d["id"] for d in devices} == set(summary["device_ids"])
+    anchor_devices = paged(node, "depin_listDevices", {"anchor": devices[0]["anchor_id"]}, limit=50)
+    assert len(anchor_devices) >= 50
+
+    # 2. Rewards of the three full epochs, against an independent integer computation.
+    first = summary["start_epoch"]
+    earning = [check_rewards(env, node, e, params) for e in range(first, first + 3)]
+    assert all(n > 0 for n in earning), earning
+
+    # 3. Supply: balances + unsettled rewards = genesis + minted.
+    s = node.rpc("state_getSupply")
+    assert s["balanced"], s
+    assert int(s["minted"]) > 0
+
+    # 4. A device registered through the CLI, with rejected proofs and their reasons.
+    work = os.path.join(env.tmp, "dev")
+    os.makedirs(work)
+    make_device_cert(env, work)
+    _, ev = env.cli(node, "device", "make-evidence", "--device-key", f"{work}/dev.pem", "--owner", owner,
+                    "--class", 1, "--certs", f"{work}/dev.der", "--anchor-spki-file", f"{work}/root.spki.der",
+                    "--out", f"{work}/ev.json")
+    _, offline = env.cli(node, "attest", "verify", "--evidence", f"{work}/ev.json", "--anchors", env.genesis)
+    assert offline["valid"] and offline["reason"] == "ok", offline
+    with open(f"{work}/ev.json") as f:
+        evidence = json.load(f)
+    dry = node.rpc("depin_verifyEvidence", {"evidence": evidence, "owner": owner})
+    assert dry["valid"], dry
+    wrong_owner = node.rpc("depin_verifyEvidence", {"evidence": evidence, "owner": env.address("dev2")})
+    assert not wrong_owner["valid"] and wrong_owner["reason"] == "bad_possession_signature", wrong_owner
+    _, reg = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/ev.json",
+                     "--lat", 387100000, "--lon", -91100000, "--wait")
+    assert reg["status"] == "success", reg
+    dev = reg["device_id"]
+    _, again = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/ev.json", "--wait")
+    assert again["status"] == "failed" and again["detail"] == "device_exists", again
+
+    def prove(*extra, key="dev.pem"):
+        _, out = env.cli(node, "proof", "submit", "--key", env.key("dev1"), "--device", dev, "--device-key",
+                         f"{work}/{key}", "--kind", "uptime", "--wait", *extra)
+        return out["proofs"][0]["reason"]
+
+    assert prove() == "accepted"
+    assert prove("--seq", 1) == "replayed_seq"
+    assert prove("--seq", 5) == "seq_gap"
+    assert prove(key="other.pem") == "bad_signature"
+    reasons = [p["reason"] for p in node.rpc("depin_getProofs", {"device": dev})["items"]]
+    assert reasons == ["accepted", "replayed_seq", "seq_gap", "bad_signature"], reasons
+
+    # 5. Governance: only the governance key may revoke; revoking the anchor stops the device's proofs.
+    anchor = node.rpc("depin_getDevice", {"id": dev})["anchor_id"]
+    _, bad = env.cli(node, "anchor", "revoke", "--key", env.key("dev0"), "--id", anchor, "--wait")
+    assert bad["status"] == "failed" and bad["reason"] == "not_governance", bad
+    _, ok = env.cli(node, "anchor", "revoke", "--key", env.key("governance"), "--id", anchor, "--wait")
+    assert ok["status"] == "success", ok
+    assert node.rpc("depin_getAnchor", {"id": anchor})["revoked_at"] > 0
+    assert prove() == "anchor_revoked"
+    _, offline = env.cli(node, "attest", "verify", "--evidence", f"{work}/ev.json", "--anchors", env.genesis)
+    assert offline["valid"], "the genesis file does not know the revocation"
+    s = node.rpc("state_getSupply")
+    assert s["balanced"], s
+    assert node.stop() == 0
+
+
+if __name__ == "__main__":
+    run(test_depin)
