@@ -87,6 +87,7 @@ TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::Regist
 }
 
 TxOutcome DepinExecutor::revoke_anchor(const Address& sender, const pb::RevokeAnchor& tx) {
+  clear_memos();
   if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority revokes anchors");
   if (tx.anchor_id().size() != 32) return fail(TxFailReason::kUnknownAnchor, "anchor_id must be 32 bytes");
   Hash32 id = hash_of(tx.anchor_id());
@@ -100,6 +101,7 @@ TxOutcome DepinExecutor::revoke_anchor(const Address& sender, const pb::RevokeAn
 }
 
 TxOutcome DepinExecutor::revoke_key(const Address& sender, const pb::RevokeKey& tx) {
+  clear_memos();
   if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority revokes keys");
   if (tx.key_id().size() != 32) return fail(TxFailReason::kBadKeyId, "key_id must be 32 bytes (SHA-256 of the key)");
   Hash32 id = hash_of(tx.key_id());

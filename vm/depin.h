@@ -2,6 +2,7 @@
 // Pure: reads and writes only through the StateOverlay it is given.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +95,15 @@ class DepinExecutor {
   void close_epoch(uint64_t epoch);
   void credit(const Address& to, Amount amount);
   void store_device(const Address& id, const pb::Device& device);
+  // Per-block memos. Anchors and key revocations can change inside a block (a governance tx), so the
+  // governance handlers clear them.
+  bool anchor_revoked(const std::string& anchor_id);
+  bool key_revoked(const std::string& key_id);
+  const std::string& block_hash_at(uint64_t height);
+  void clear_memos() {
+    anchor_revoked_.clear();
+    key_revoked_.clear();
+  }
 
   StateOverlay& state_;
   const std::string& chain_id_;
@@ -102,6 +112,9 @@ class DepinExecutor {
   const std::vector<std::pair<Address, uint64_t>>& validators_;
   const SignatureVerifier& signatures_;
   pb::EpochRecord epoch_;  // the open epoch's accumulator, written by end_block
+  std::map<std::string, bool> anchor_revoked_;
+  std::map<std::string, bool> key_revoked_;
+  std::map<uint64_t, std::string> block_hashes_;  // block hashes never change
   bool epoch_dirty_ = false;
 };
 

@@ -61,25 +61,15 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
                                        uint64_t& weight) {
   const pb::ProofPayload& pl = proof.payload();
   if (device.inactive()) return ProofReject::kDeviceInactive;
-  // Trust chain still standing at this height.
-  auto anchor = load_record<pb::Anchor>(state_, anchor_key([&] {
-    Hash32 h{};
-    std::copy_n(device.anchor_id().begin(), std::min<size_t>(32, device.anchor_id().size()), h.begin());
-    return h;
-  }()));
-  if (anchor && anchor->revoked_at() != 0 && anchor->revoked_at() <= height_) return ProofReject::kAnchorRevoked;
-  for (const auto& k : device.key_ids()) {
-    Hash32 kid{};
-    std::copy_n(k.begin(), std::min<size_t>(32, k.size()), kid.begin());
-    auto at = key_revoked_at(state_, kid);
-    if (at && *at <= height_) return ProofReject::kKeyRevoked;
-  }
+  // Trust chain still standing at this height (lookups memoised for the block: many proofs share them).
+  if (anchor_revoked(device.anchor_id())) return ProofReject::kAnchorRevoked;
+  for (const auto& k : device.key_ids())
+    if (key_revoked(k)) return ProofReject::kKeyRevoked;
   if (device.statement_expiry() != 0 && device.statement_expiry() <= height_) return ProofReject::kStatementExpired;
   // Reference block: recent and canonical; epoch is the reference's epoch.
   if (proof.ref_height() >= height_) return ProofReject::kFutureReference;
   if (height_ - proof.ref_height() > params_.ref_window) return ProofReject::kStaleReference;
-  auto canonical = state_.get(block_hash_key(proof.ref_height()));
-  if (!canonical || to_string(*canonical) != proof.ref_block_hash()) return ProofReject::kWrongRefHash;
+  if (block_hash_at(proof.ref_height()) != proof.ref_block_hash()) return ProofReject::kWrongRefHash;
   if (proof.epoch() != proof.ref_height() / params_.epoch_blocks) return ProofReject::kWrongEpoch;
   // Sequence: exactly one more than the last accepted.
   if (proof.seq() <= device.seq()) return ProofReject::kReplayedSeq;
@@ -119,6 +109,35 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
     default:
       return ProofReject::kMalformed;
   }
+}
+
+bool DepinExecutor::anchor_revoked(const std::string& anchor_id) {
+  auto it = anchor_revoked_.find(anchor_id);
+  if (it != anchor_revoked_.end()) return it->second;
+  Hash32 id{};
+  std::copy_n(anchor_id.begin(), std::min<size_t>(32, anchor_id.size()), id.begin());
+  auto anchor = load_record<pb::Anchor>(state_, anchor_key(id));
+  bool revoked = anchor && anchor->revoked_at() != 0 && anchor->revoked_at() <= height_;
+  anchor_revoked_.emplace(anchor_id, revoked);
+  return revoked;
+}
+
+bool DepinExecutor::key_revoked(const std::string& key_id) {
+  auto it = key_revoked_.find(key_id);
+  if (it != key_revoked_.end()) return it->second;
+  Hash32 id{};
+  std::copy_n(key_id.begin(), std::min<size_t>(32, key_id.size()), id.begin());
+  auto at = key_revoked_at(state_, id);
+  bool revoked = at && *at <= height_;
+  key_revoked_.emplace(key_id, revoked);
+  return revoked;
+}
+
+const std::string& DepinExecutor::block_hash_at(uint64_t height) {
+  auto it = block_hashes_.find(height);
+  if (it != block_hashes_.end()) return it->second;
+  auto raw = state_.get(block_hash_key(height));
+  return block_hashes_.emplace(height, raw ? to_string(*raw) : std::string()).first->second;
 }
 
 TxOutcome DepinExecutor::submit_proofs(const pb::SubmitProofs& tx) {

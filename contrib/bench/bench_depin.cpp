@@ -7,7 +7,7 @@
 //   4. epoch close with 1,000,000 devices holding accrued weight (apply_block of the boundary block
 //      on an in-memory state). Target < 1 s. Also the deferred per-device settlement cost.
 //
-// Usage: bench_depin [--devices N] [--proofs-per-device K] [--close-devices M]
+// Usage: bench_depin [--devices N] [--proofs-per-device K] [--close-devices M] [--verbose 1]
 #include <unistd.h>
 
 #include <chrono>
@@ -130,7 +130,7 @@ void bench_epoch_close(uint64_t devices) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  set_log_level(LogLevel::kWarn);
+  set_log_level(arg(argc, argv, "verbose", 0) ? LogLevel::kDebug : LogLevel::kWarn);
   const uint64_t n_dev = arg(argc, argv, "devices", 5000);
   const uint64_t per_dev = arg(argc, argv, "proofs-per-device", 4);
   const uint64_t close_devices = arg(argc, argv, "close-devices", 1000000);

@@ -15,27 +15,34 @@ constexpr uint64_t kRoundConstants[24] = {
     0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800aULL, 0x800000008000000aULL,
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
 
-// Rotation offsets r[x + 5y] and the pi permutation, from the Keccak reference.
-constexpr int kRotations[25] = {0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
-                                25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14};
+// Rho rotation amounts and pi lane order along the lane walk 1 → 10 → 7 → … (Keccak reference, §3.2).
+constexpr int kRho[24] = {1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44};
+constexpr int kPi[24] = {10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1};
 
-inline uint64_t rotl(uint64_t v, int n) { return n == 0 ? v : (v << n) | (v >> (64 - n)); }
+inline uint64_t rotl(uint64_t v, int n) { return (v << n) | (v >> (64 - n)); }
 
 void keccak_f1600(uint64_t a[25]) {
+  uint64_t c[5];
   for (int round = 0; round < 24; ++round) {
     // theta
-    uint64_t c[5], d[5];
     for (int x = 0; x < 5; ++x) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-    for (int x = 0; x < 5; ++x) d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
-    for (int i = 0; i < 25; ++i) a[i] ^= d[i % 5];
-    // rho and pi: B[y, 2x+3y] = rot(A[x,y], r[x,y])
-    uint64_t b[25];
-    for (int x = 0; x < 5; ++x)
-      for (int y = 0; y < 5; ++y) b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(a[x + 5 * y], kRotations[x + 5 * y]);
+    for (int x = 0; x < 5; ++x) {
+      const uint64_t d = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
+      for (int y = 0; y < 25; y += 5) a[y + x] ^= d;
+    }
+    // rho and pi, in place along the lane walk
+    uint64_t carry = a[1];
+    for (int i = 0; i < 24; ++i) {
+      const int j = kPi[i];
+      const uint64_t next = a[j];
+      a[j] = rotl(carry, kRho[i]);
+      carry = next;
+    }
     // chi
-    for (int y = 0; y < 5; ++y)
-      for (int x = 0; x < 5; ++x)
-        a[x + 5 * y] = b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
+    for (int y = 0; y < 25; y += 5) {
+      for (int x = 0; x < 5; ++x) c[x] = a[y + x];
+      for (int x = 0; x < 5; ++x) a[y + x] = c[x] ^ (~c[(x + 1) % 5] & c[(x + 2) % 5]);
+    }
     // iota
     a[0] ^= kRoundConstants[round];
   }

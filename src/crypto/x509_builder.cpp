@@ -1,110 +1,116 @@
 #include "crypto/x509_builder.h"
 
+#include "crypto/der.h"
+#include "crypto/der_writer.h"
 #include "crypto/sha256.h"
+#include "crypto/x509.h"
 
 namespace physis::crypto {
 
 namespace {
-// Minimal DER writing: tag, minimal definite length, contents.
-Bytes tlv(uint8_t tag, ByteSpan content) {
-  Bytes out{tag};
-  size_t n = content.size();
-  if (n < 0x80) {
-    out.push_back(static_cast<uint8_t>(n));
-  } else {
-    Bytes len;
-    for (size_t v = n; v > 0; v >>= 8) len.insert(len.begin(), static_cast<uint8_t>(v & 0xff));
-    out.push_back(static_cast<uint8_t>(0x80 | len.size()));
-    append(out, len);
+
+constexpr uint8_t kOidCommonName[] = {0x55, 0x04, 0x03};    // 2.5.4.3
+constexpr uint8_t kOidOrganization[] = {0x55, 0x04, 0x0a};  // 2.5.4.10
+
+// AlgorithmIdentifier { ecdsa-with-SHA256 } with the parameters absent (RFC 5758 §3.2).
+Bytes ecdsa_with_sha256() { return der_sequence({der_oid(ByteSpan(oid::kEcdsaWithSha256))}); }
+
+// RelativeDistinguishedName ::= SET { AttributeTypeAndValue { type, UTF8String value } }.
+Result<Bytes> rdn(ByteSpan type, std::string_view value, std::string_view what) {
+  auto text = der_utf8_string(value);
+  if (!text) return make_error("bad_name", std::string(what) + " is not well-formed UTF-8");
+  return der_set({der_sequence({der_oid(type), *text})});
+}
+
+// Validity time: UTCTime for 1950-2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5).
+Result<Bytes> validity_time(std::string_view text, std::string_view what) {
+  Result<Bytes> encoded = text.size() == 13 ? der_utc_time(text) : der_generalized_time(text);
+  if (!encoded)
+    return make_error("bad_time", std::string(what) + " \"" + std::string(text) +
+                                      "\" is not YYYYMMDDHHMMSSZ or YYMMDDHHMMSSZ");
+  if (text.size() == 15 && text.substr(0, 4) >= "1950" && text.substr(0, 4) <= "2049")
+    return der_utc_time(text.substr(2));
+  return encoded;
+}
+
+// Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. DER leaves the
+// default out, so critical FALSE is never written.
+Bytes extension(ByteSpan id, bool critical, ByteSpan value) {
+  if (critical) return der_sequence({der_oid(id), der_boolean(true), der_octet_string(value)});
+  return der_sequence({der_oid(id), der_octet_string(value)});
+}
+
+Result<Bytes> extensions(const CertSpec& spec) {
+  std::vector<Bytes> list;
+  // basicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }.
+  Bytes bc_fields;
+  if (spec.is_ca) {
+    append(bc_fields, der_boolean(true));
+    if (spec.path_len) append(bc_fields, der_integer(uint64_t{*spec.path_len}));
   }
-  append(out, content);
-  return out;
+  list.push_back(extension(oid::kBasicConstraints, true, der_tlv(der_tag::kSequence, bc_fields)));
+  if (spec.key_usage) {
+    const uint32_t bits = spec.is_ca ? (kKeyUsageKeyCertSign | kKeyUsageCrlSign) : kKeyUsageDigitalSignature;
+    list.push_back(extension(oid::kKeyUsage, true, der_named_bit_string(bits)));
+  }
+  if (!spec.ext_key_usage_oids.empty()) {
+    std::vector<Bytes> purposes;
+    for (const std::string& dotted : spec.ext_key_usage_oids) {
+      auto purpose = der_oid(dotted);
+      if (!purpose) return make_error("bad_oid", "extKeyUsage: " + purpose.error().message);
+      purposes.push_back(std::move(*purpose));
+    }
+    list.push_back(extension(oid::kExtKeyUsage, false, der_sequence_of(purposes)));
+  }
+  return der_context(3, {der_sequence_of(list)});
 }
 
-Bytes concat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& p : parts) append(out, p);
-  return out;
-}
-
-Bytes seq(std::initializer_list<Bytes> parts) { return tlv(0x30, concat(parts)); }
-
-// INTEGER from unsigned big-endian bytes: minimal, with a 0x00 when the high bit is set.
-Bytes integer(ByteSpan be) {
-  size_t i = 0;
-  while (i + 1 < be.size() && be[i] == 0) ++i;
-  Bytes v;
-  v.reserve(be.size() - i + 1);
-  if (i >= be.size() || (be[i] & 0x80)) v.push_back(0);
-  v.insert(v.end(), be.begin() + static_cast<long>(i), be.end());
-  return tlv(0x02, v);
-}
-Bytes integer(uint64_t x) {
-  Bytes be;
-  append_u64_be(be, x);
-  return integer(be);
-}
-
-Bytes oid(std::initializer_list<uint8_t> content) { return tlv(0x06, Bytes(content)); }
-const Bytes kEcdsaSha256 = oid({0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02});
-const Bytes kEcPublicKey = oid({0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01});
-const Bytes kPrime256v1 = oid({0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07});
-const Bytes kCommonName = oid({0x55, 0x04, 0x03});
-const Bytes kOrganization = oid({0x55, 0x04, 0x0a});
-const Bytes kBasicConstraints = oid({0x55, 0x1d, 0x13});
-const Bytes kKeyUsage = oid({0x55, 0x1d, 0x0f});
-const Bytes kExtKeyUsage = oid({0x55, 0x1d, 0x25});
-
-Bytes name(const std::string& o, const std::string& cn) {
-  auto rdn = [](const Bytes& type, const std::string& value) {
-    return tlv(0x31, seq({type, tlv(0x0c, as_span(value))}));  // SET { SEQUENCE { type, UTF8String } }
-  };
-  return seq({rdn(kOrganization, o), rdn(kCommonName, cn)});
-}
-
-Bytes extension(const Bytes& id, bool critical, const Bytes& value) {
-  Bytes body = id;
-  if (critical) append(body, Bytes{0x01, 0x01, 0xff});
-  append(body, tlv(0x04, value));
-  return tlv(0x30, body);
-}
 }  // namespace
 
 Bytes p256_spki_der(const P256PublicKey& pub) {
-  Bytes bits{0x00};
-  append(bits, pub);
-  return seq({seq({kEcPublicKey, kPrime256v1}), tlv(0x03, bits)});
+  return der_sequence({der_sequence({der_oid(ByteSpan(oid::kEcPublicKey)), der_oid(ByteSpan(oid::kPrime256v1))}),
+                       der_bit_string(pub)});
+}
+
+Result<Bytes> x509_name_der(std::string_view o, std::string_view cn) {
+  if (cn.empty()) return make_error("bad_name", "the common name is empty");
+  std::vector<Bytes> rdns;
+  if (!o.empty()) {
+    auto org = rdn(kOidOrganization, o, "organization name");
+    if (!org) return org.error();
+    rdns.push_back(std::move(*org));
+  }
+  auto common = rdn(kOidCommonName, cn, "common name");
+  if (!common) return common.error();
+  rdns.push_back(std::move(*common));
+  return der_sequence_of(rdns);
 }
 
 Result<Bytes> build_certificate(const CertSpec& spec, const P256PrivateKey& issuer_key) {
-  Bytes exts;
-  Bytes bc_body;
-  if (spec.is_ca) {
-    append(bc_body, Bytes{0x01, 0x01, 0xff});
-    if (spec.path_len) append(bc_body, integer(*spec.path_len));
-  }
-  append(exts, extension(kBasicConstraints, true, tlv(0x30, bc_body)));
-  if (spec.key_usage) {
-    // BIT STRING, named bits MSB first: digitalSignature = bit 0; keyCertSign = 5, cRLSign = 6.
-    Bytes ku = spec.is_ca ? Bytes{0x03, 0x02, 0x01, 0x06} : Bytes{0x03, 0x02, 0x07, 0x80};
-    append(exts, extension(kKeyUsage, true, ku));
-  }
-  if (!spec.ext_key_usage_oids.empty()) {
-    Bytes list;
-    for (const auto& o : spec.ext_key_usage_oids) append(list, tlv(0x06, o));
-    append(exts, extension(kExtKeyUsage, false, tlv(0x30, list)));
-  }
-  const Bytes alg = seq({kEcdsaSha256});
-  const Bytes tbs = seq({tlv(0xa0, integer(2)), integer(spec.serial), alg, name(spec.issuer_o, spec.issuer_cn),
-                         seq({tlv(0x18, as_span(spec.not_before)), tlv(0x18, as_span(spec.not_after))}),
-                         name(spec.subject_o, spec.subject_cn), p256_spki_der(spec.subject_key),
-                         tlv(0xa3, tlv(0x30, exts))});
-  auto sig = p256_sign(issuer_key, sha256(tbs));
-  if (!sig) return make_error("bad_key", "cannot sign the certificate: " + sig.error().message);
-  Bytes sig_value = seq({integer(ByteSpan(sig->data(), 32)), integer(ByteSpan(sig->data() + 32, 32))});
-  Bytes bits{0x00};
-  append(bits, sig_value);
-  return seq({tbs, alg, tlv(0x03, bits)});
+  if (spec.serial == 0) return make_error("bad_serial", "the serial number must be non-zero");
+  if (spec.path_len && !spec.is_ca)
+    return make_error("bad_path_len", "pathLenConstraint is only allowed in a CA certificate");
+  if (!p256_is_valid_public_key(spec.subject_key))
+    return make_error("bad_public_key", "the subject key is not an uncompressed point on P-256");
+
+  auto issuer = x509_name_der(spec.issuer_o, spec.issuer_cn);
+  if (!issuer) return make_error("bad_name", "issuer: " + issuer.error().message);
+  auto subject = x509_name_der(spec.subject_o, spec.subject_cn);
+  if (!subject) return make_error("bad_name", "subject: " + subject.error().message);
+  auto not_before = validity_time(spec.not_before, "notBefore");
+  if (!not_before) return not_before.error();
+  auto not_after = validity_time(spec.not_after, "notAfter");
+  if (!not_after) return not_after.error();
+  auto exts = extensions(spec);
+  if (!exts) return exts.error();
+
+  const Bytes alg = ecdsa_with_sha256();
+  const Bytes tbs = der_sequence({der_context(0, {der_integer(uint64_t{2})}), der_integer(spec.serial), alg,
+                                  *issuer, der_sequence({*not_before, *not_after}), *subject,
+                                  p256_spki_der(spec.subject_key), *exts});
+  auto signature = p256_sign(issuer_key, sha256(tbs));
+  if (!signature) return make_error("bad_key", "cannot sign the certificate: " + signature.error().message);
+  return der_sequence({tbs, alg, der_bit_string(der_ecdsa_sig_value(*signature))});
 }
 
 }  // namespace physis::crypto

@@ -150,6 +150,7 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
   std::vector<VerifiedTx> txs = mempool_.select(params.max_block_txs, params.block_gas_limit);
 
+  const auto started = std::chrono::steady_clock::now();
   StoreState state(*store_);
   vm::BlockContext ctx{chain_id, height, proposer, parent.hash, {}};
   for (const auto& v : validators_.validators()) ctx.validators.emplace_back(v.address, v.power);
@@ -165,6 +166,7 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
     if (!applied) return applied.error();
   }
 
+  const auto applied_at = std::chrono::steady_clock::now();
   pb::Block block;
   pb::Header& h = *block.mutable_header();
   h.set_chain_id(chain_id);
@@ -210,18 +212,23 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
       Bytes by_device{'P'};
       append(by_device, pr.device_id());
       append(by_device, where);
-      w.index_writes[by_device] = value;
+      w.index_writes.emplace_back(std::move(by_device), value);
       Bytes by_epoch{'Q'};
       append_u64_be(by_epoch, pr.epoch());
       append(by_epoch, where);
-      w.index_writes[by_epoch] = value;
+      w.index_writes.emplace_back(std::move(by_epoch), std::move(value));
     }
   }
+  const auto built_at = std::chrono::steady_clock::now();
   {
     std::unique_lock lock(commit_mutex_);
     if (auto st = store_->commit_block(w); !st) return st.error();
     mempool_.remove_committed(w.txs, state);
   }
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  LOG_DEBUG("node", "block " << height << ": apply " << ms(started, applied_at) << " ms, build "
+                             << ms(applied_at, built_at) << " ms, commit " << ms(built_at, std::chrono::steady_clock::now())
+                             << " ms, " << w.state_writes.size() << " state writes");
   if (!txs.empty() || height % 60 == 0)
     LOG_INFO("node", "committed block " << height << " " << hash_to_string(hash) << " txs=" << txs.size());
   else

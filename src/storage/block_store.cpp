@@ -1,6 +1,8 @@
 #include "storage/block_store.h"
 
+#include <leveldb/cache.h>
 #include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
 #include <cstring>
@@ -42,18 +44,25 @@ Bytes encode_tip(const ChainTip& t) {
 }
 }  // namespace
 
-BlockStore::BlockStore(leveldb::DB* db) : db_(db) {}
 BlockStore::~BlockStore() = default;
 
 Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir) {
+  std::unique_ptr<BlockStore> store(new BlockStore());
+  // Bloom filters make lookups of absent keys (new accounts, unrevoked keys) cheap; the block cache
+  // keeps hot state (devices, accounts) in memory.
+  store->filter_.reset(leveldb::NewBloomFilterPolicy(10));
+  store->cache_.reset(leveldb::NewLRUCache(128 << 20));
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
-  options.write_buffer_size = 16 << 20;
+  options.write_buffer_size = 32 << 20;
+  options.filter_policy = store->filter_.get();
+  options.block_cache = store->cache_.get();
   leveldb::DB* db = nullptr;
   leveldb::Status st = leveldb::DB::Open(options, dir, &db);
   if (!st.ok()) return make_error("storage", "cannot open database in " + dir + ": " + st.ToString());
-  return std::unique_ptr<BlockStore>(new BlockStore(db));
+  store->db_.reset(db);
+  return store;
 }
 
 std::optional<Bytes> BlockStore::get(const Bytes& key) const {

@@ -19,6 +19,8 @@
 
 namespace leveldb {
 class DB;
+class Cache;
+class FilterPolicy;
 }
 
 namespace physis::storage {
@@ -38,7 +40,7 @@ struct BlockWrite {
   Bytes receipts;             // canonical pb::BlockReceipts bytes
   std::vector<Hash32> txs;    // tx hashes in block order, for the tx index
   std::map<Bytes, Bytes> state_writes;  // state key → value (empty value: delete)
-  std::map<Bytes, Bytes> index_writes;  // explorer indexes outside consensus state (e.g. proof results)
+  std::vector<std::pair<Bytes, Bytes>> index_writes;  // explorer indexes outside consensus state (proof results)
 };
 
 using KeyValues = std::vector<std::pair<Bytes, Bytes>>;
@@ -78,11 +80,14 @@ class BlockStore {
   std::optional<Bytes> get_index(const Bytes& key) const;
 
  private:
-  explicit BlockStore(leveldb::DB* db);
+  BlockStore() = default;
   std::optional<Bytes> get(const Bytes& key) const;
   Status write_block(const BlockWrite& write, const Hash32* genesis_hash);
   KeyValues scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit) const;
 
+  // Declared before db_ so they outlive it: LevelDB borrows them.
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<leveldb::DB> db_;
 };
 
