@@ -196,7 +196,9 @@ Bytes der_named_bit_string(uint32_t bits) {
 
 Bytes der_octet_string(ByteSpan bytes) { return der_tlv(der_tag::kOctetString, bytes); }
 
-Bytes der_boolean(bool value) { return Bytes{der_tag::kBoolean, 0x01, static_cast<uint8_t>(value ? 0xff : 0x00)}; }
+Bytes der_boolean(bool value) {
+  return Bytes{der_tag::kBoolean, 0x01, static_cast<uint8_t>(value ? 0xff : 0x00)};
+}
 
 Bytes der_null() { return Bytes{der_tag::kNull, 0x00}; }
 
@@ -208,7 +210,8 @@ Result<Bytes> der_utf8_string(std::string_view text) {
 Result<Bytes> der_printable_string(std::string_view text) {
   for (char c : text)
     if (!printable_char(c))
-      return make_error("bad_string", "\"" + std::string(text) + "\" has a character outside PrintableString");
+      return make_error("bad_string",
+                        "\"" + std::string(text) + "\" has a character outside PrintableString");
   return der_tlv(der_tag::kPrintableString, as_span(text));
 }
 

@@ -68,8 +68,9 @@ Result<Bytes> extensions(const CertSpec& spec) {
 }  // namespace
 
 Bytes p256_spki_der(const P256PublicKey& pub) {
-  return der_sequence({der_sequence({der_oid(ByteSpan(oid::kEcPublicKey)), der_oid(ByteSpan(oid::kPrime256v1))}),
-                       der_bit_string(pub)});
+  return der_sequence(
+      {der_sequence({der_oid(ByteSpan(oid::kEcPublicKey)), der_oid(ByteSpan(oid::kPrime256v1))}),
+       der_bit_string(pub)});
 }
 
 Result<Bytes> x509_name_der(std::string_view o, std::string_view cn) {
