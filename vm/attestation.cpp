@@ -7,6 +7,7 @@
 #include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
 #include "crypto/x509_chain.h"
+#include "primitives/block.h"
 
 namespace physis::vm {
 
@@ -16,12 +17,6 @@ AttestOutcome reject(AttestReject reason, std::string message) {
   out.reason = reason;
   out.message = std::move(message);
   return out;
-}
-
-Hash32 to_hash(const std::string& b) {
-  Hash32 h{};
-  std::copy_n(b.begin(), std::min<size_t>(32, b.size()), h.begin());
-  return h;
 }
 
 void append_str(Bytes& out, const std::string& s) {
@@ -61,7 +56,7 @@ AttestOutcome check_reference(uint64_t ref_height, const std::string& ref_hash, 
     return reject(AttestReject::kStaleReference, "ref height " + std::to_string(ref_height) + " is more than " +
                                                      std::to_string(ctx.ref_window) + " blocks old");
   auto canonical = chain.block_hash(ref_height);
-  if (!canonical || to_hash(ref_hash) != *canonical)
+  if (!canonical || to_hash32(ref_hash) != *canonical)
     return reject(AttestReject::kWrongRefHash, "ref block hash is not the chain's block at height " +
                                                    std::to_string(ref_height));
   return {};
@@ -160,8 +155,8 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
         return reject(AttestReject::kBadDeviceKey, "device key is not a valid uncompressed P-256 point");
       break;
     case pb::KEY_SECP256K1:
-      if (key.size() != 65 || key[0] != 0x04)
-        return reject(AttestReject::kBadDeviceKey, "device key is not a 65-byte uncompressed secp256k1 point");
+      if (!crypto::is_valid_public_key(key))
+        return reject(AttestReject::kBadDeviceKey, "device key is not a valid uncompressed secp256k1 point");
       break;
     default:
       return reject(AttestReject::kBadDeviceKey, "device key type must be P256 or SECP256K1");
@@ -179,7 +174,7 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
   if (auto r = check_reference(ev.ref_height(), ev.ref_block_hash(), ctx, chain); !r.ok()) return r;
 
   // 3. Anchor: known, not revoked at this height, right role, allows kind and class.
-  const Hash32 anchor_id = to_hash(ev.anchor_id());
+  const Hash32 anchor_id = to_hash32(ev.anchor_id());
   auto anchor = chain.anchor(anchor_id);
   if (!anchor) return reject(AttestReject::kUnknownAnchor, "anchor " + to_hex0x(anchor_id) + " is not registered");
   if (anchor->revoked_at() != 0 && anchor->revoked_at() <= ctx.height)
@@ -232,7 +227,7 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
   }
   // 6. Proof of possession by the device key over the registration message.
   const ByteSpan pop = as_span(ev.pop_signature());
-  bool low_s = ev.key_type() == pb::KEY_P256 ? crypto::p256_is_low_s(pop) : true;
+  bool low_s = ev.key_type() == pb::KEY_P256 ? crypto::p256_is_low_s(pop) : crypto::is_low_s(pop);
   if (!low_s) return reject(AttestReject::kHighS, "proof-of-possession signature has high S");
   Hash32 digest = crypto::sha256(registration_message(ctx.chain_id, ev, ctx.owner));
   if (!signatures.verify(ev.key_type(), key, digest, pop))

@@ -6,6 +6,7 @@
 #include "crypto/sha256.h"
 #include "crypto/x509.h"
 #include "crypto/x509_chain.h"
+#include "primitives/block.h"
 #include "primitives/codec.h"
 #include "primitives/transaction.h"
 #include "vm/depin_state.h"
@@ -22,11 +23,6 @@ TxOutcome fail(TxFailReason code, std::string message, uint32_t detail = 0) {
   return o;
 }
 
-Hash32 hash_of(const std::string& b) {
-  Hash32 h{};
-  std::copy_n(b.begin(), std::min<size_t>(32, b.size()), h.begin());
-  return h;
-}
 }  // namespace
 
 std::optional<pb::Anchor> StateChainView::anchor(const Hash32& id) const {
@@ -90,7 +86,7 @@ TxOutcome DepinExecutor::revoke_anchor(const Address& sender, const pb::RevokeAn
   clear_memos();
   if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority revokes anchors");
   if (tx.anchor_id().size() != 32) return fail(TxFailReason::kUnknownAnchor, "anchor_id must be 32 bytes");
-  Hash32 id = hash_of(tx.anchor_id());
+  Hash32 id = to_hash32(tx.anchor_id());
   auto a = load_record<pb::Anchor>(state_, anchor_key(id));
   if (!a) return fail(TxFailReason::kUnknownAnchor, "anchor " + to_hex0x(id) + " is not registered");
   // Revocation never reaches back before the including block, and can only move earlier.
@@ -104,7 +100,7 @@ TxOutcome DepinExecutor::revoke_key(const Address& sender, const pb::RevokeKey& 
   clear_memos();
   if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority revokes keys");
   if (tx.key_id().size() != 32) return fail(TxFailReason::kBadKeyId, "key_id must be 32 bytes (SHA-256 of the key)");
-  Hash32 id = hash_of(tx.key_id());
+  Hash32 id = to_hash32(tx.key_id());
   uint64_t at = std::max(tx.effective_height(), height_);
   auto existing = key_revoked_at(state_, id);
   if (existing && *existing <= at) return {};

@@ -2,7 +2,9 @@
 #include <algorithm>
 
 #include "crypto/p256.h"
+#include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
+#include "primitives/block.h"
 #include "primitives/codec.h"
 #include "primitives/transaction.h"
 #include "vm/depin.h"
@@ -75,7 +77,8 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
   if (proof.seq() <= device.seq()) return ProofReject::kReplayedSeq;
   if (proof.seq() != device.seq() + 1) return ProofReject::kSeqGap;
   // Signature by the attested device key.
-  if (device.key_type() == pb::KEY_P256 && !crypto::p256_is_low_s(as_span(proof.signature())))
+  const ByteSpan sig = as_span(proof.signature());
+  if (device.key_type() == pb::KEY_P256 ? !crypto::p256_is_low_s(sig) : !crypto::is_low_s(sig))
     return ProofReject::kHighS;
   if (!signatures_.verify(device.key_type(), as_span(device.device_key()), proof_digest(chain_id_, proof),
                           as_span(proof.signature())))
@@ -114,9 +117,7 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
 bool DepinExecutor::anchor_revoked(const std::string& anchor_id) {
   auto it = anchor_revoked_.find(anchor_id);
   if (it != anchor_revoked_.end()) return it->second;
-  Hash32 id{};
-  std::copy_n(anchor_id.begin(), std::min<size_t>(32, anchor_id.size()), id.begin());
-  auto anchor = load_record<pb::Anchor>(state_, anchor_key(id));
+  auto anchor = load_record<pb::Anchor>(state_, anchor_key(to_hash32(anchor_id)));
   bool revoked = anchor && anchor->revoked_at() != 0 && anchor->revoked_at() <= height_;
   anchor_revoked_.emplace(anchor_id, revoked);
   return revoked;
@@ -125,9 +126,7 @@ bool DepinExecutor::anchor_revoked(const std::string& anchor_id) {
 bool DepinExecutor::key_revoked(const std::string& key_id) {
   auto it = key_revoked_.find(key_id);
   if (it != key_revoked_.end()) return it->second;
-  Hash32 id{};
-  std::copy_n(key_id.begin(), std::min<size_t>(32, key_id.size()), id.begin());
-  auto at = key_revoked_at(state_, id);
+  auto at = key_revoked_at(state_, to_hash32(key_id));
   bool revoked = at && *at <= height_;
   key_revoked_.emplace(key_id, revoked);
   return revoked;

@@ -98,6 +98,20 @@ bool verify_with_key(ByteSpan public_key65, const Hash32& digest, ByteSpan signa
   return secp256k1_ecdsa_verify(context(), &sig, digest.data(), &pk) == 1;
 }
 
+bool is_valid_public_key(ByteSpan public_key65) {
+  if (public_key65.size() != 65 || public_key65[0] != 0x04) return false;
+  secp256k1_pubkey pk;
+  return secp256k1_ec_pubkey_parse(context(), &pk, public_key65.data(), public_key65.size()) == 1;
+}
+
+bool is_low_s(ByteSpan signature64) {
+  if (signature64.size() != 64) return false;
+  secp256k1_ecdsa_signature sig;
+  if (!secp256k1_ecdsa_signature_parse_compact(context(), &sig, signature64.data())) return false;
+  secp256k1_ecdsa_signature normalized;
+  return secp256k1_ecdsa_signature_normalize(context(), &normalized, &sig) == 0;  // 1 means it was high
+}
+
 std::array<uint8_t, 64> sign_compact(const PrivateKey& key, const Hash32& digest) {
   secp256k1_ecdsa_signature sig;
   if (!secp256k1_ecdsa_sign(context(), &sig, digest.data(), key.data(), nullptr, nullptr))

@@ -29,6 +29,10 @@ Result<Address> recover_address(const Hash32& digest, ByteSpan signature);
 // Verifies a 64-byte r ‖ s signature (low-S required) by a known public key given as a 65-byte SEC1
 // uncompressed point. False on any malformed input.
 bool verify_with_key(ByteSpan public_key65, const Hash32& digest, ByteSpan signature64);
+// True for a 65-byte uncompressed point on the curve.
+bool is_valid_public_key(ByteSpan public_key65);
+// True for a 64-byte r ‖ s with r, s in range and s ≤ n/2.
+bool is_low_s(ByteSpan signature64);
 // 64-byte r ‖ s signature (no recovery id), low-S. For device keys of type secp256k1.
 std::array<uint8_t, 64> sign_compact(const PrivateKey& key, const Hash32& digest);
 

@@ -1,0 +1,816 @@
+// DePIN transactions through apply_block (DESIGN §3, §5; doc/depin.md "Transactions and gas"): anchor
+// governance, device registration and updates. A failed transaction keeps its fee and nonce and changes
+// nothing else; receipt.reason says why, receipt.detail carries the AttestReject of a failed registration.
+//
+// Certificates are made in the test with crypto/x509_builder.h (root -> device leaf); test_attestation.cpp
+// covers the golden openssl chains.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "crypto/keccak.h"
+#include "crypto/p256.h"
+#include "crypto/secp256k1.h"
+#include "crypto/sha256.h"
+#include "crypto/x509_builder.h"
+#include "crypto/x509_chain.h"
+#include "primitives/codec.h"
+#include "primitives/genesis.h"
+#include "primitives/physis.pb.h"
+#include "primitives/transaction.h"
+#include "vm/accounts.h"
+#include "vm/apply.h"
+#include "vm/attestation.h"
+#include "vm/depin.h"
+#include "vm/depin_state.h"
+#include "vm/gas.h"
+#include "vm/state.h"
+
+using namespace physis;
+using namespace physis::vm;
+
+namespace {
+
+const std::string kChain = "physis-depin-apply-1";
+const Amount kFunds = static_cast<Amount>(1'000'000'000'000ULL);
+
+crypto::PrivateKey acct_key(uint8_t n) {
+  crypto::PrivateKey k{};
+  k[31] = n;
+  return k;
+}
+Address address_of_key(const crypto::PrivateKey& k) { return crypto::address_of(*crypto::public_key_of(k)); }
+
+const crypto::PrivateKey kGovernance = acct_key(0x60);
+const crypto::PrivateKey kAlice = acct_key(0x61);
+const crypto::PrivateKey kBob = acct_key(0x62);
+const crypto::PrivateKey kRelayer = acct_key(0x63);
+const crypto::PrivateKey kProposer = acct_key(0x64);
+
+Address fixed_address(uint8_t b) {
+  Address a{};
+  a.fill(b);
+  return a;
+}
+const Address kTreasury = fixed_address(0x7e);
+
+crypto::P256PrivateKey p256_key_of(uint8_t b) {
+  crypto::P256PrivateKey k{};
+  k.fill(b);
+  return k;
+}
+crypto::P256PublicKey p256_pub(const crypto::P256PrivateKey& k) { return crypto::p256_public_key(k).value(); }
+std::string str(ByteSpan b) { return to_string(b); }
+
+std::string p256_sign_str(const crypto::P256PrivateKey& k, const Hash32& digest) {
+  auto sig = crypto::p256_sign(k, digest);
+  EXPECT_TRUE(sig.ok());
+  return sig.ok() ? str(*sig) : std::string(64, '\0');
+}
+
+Hash32 test_block_hash(uint64_t h) {
+  Bytes m;
+  append_u64_be(m, h);
+  m.push_back(0xb1);  // domain byte: test block hashes
+  return crypto::keccak256(m);
+}
+
+// A manufacturer root (a CA key) and the devices it certifies directly: chain = [leaf].
+struct Maker {
+  crypto::P256PrivateKey key{};
+  Bytes spki;
+  Hash32 id{};
+};
+Maker make_maker(uint8_t seed) {
+  Maker m;
+  m.key = p256_key_of(seed);
+  m.spki = crypto::p256_spki_der(p256_pub(m.key));
+  m.id = crypto::spki_id(m.spki);
+  return m;
+}
+
+struct Dev {
+  crypto::P256PrivateKey key{};
+  crypto::P256PublicKey pub{};
+  Bytes cert;
+  Address id{};
+};
+Dev make_device(const Maker& maker, uint8_t seed) {
+  Dev d;
+  d.key = p256_key_of(seed);
+  d.pub = p256_pub(d.key);
+  crypto::CertSpec spec;
+  spec.serial = seed;
+  spec.issuer_cn = "Physis TEST Maker Root";
+  spec.subject_cn = "Physis TEST Device " + std::to_string(seed);
+  spec.subject_key = d.pub;
+  auto cert = crypto::build_certificate(spec, maker.key);
+  EXPECT_TRUE(cert.ok()) << (cert.ok() ? "" : cert.error().message);
+  if (cert.ok()) d.cert = *cert;
+  d.id = device_id_of(pb::SE_P256, d.pub);
+  return d;
+}
+
+GenesisAnchor genesis_anchor(const Maker& m, uint32_t role, uint32_t kind, std::string name) {
+  GenesisAnchor a;
+  a.name = std::move(name);
+  a.spki = m.spki;
+  a.role = role;
+  a.kinds = {kind};
+  a.max_chain_len = 3;
+  return a;
+}
+
+pb::Location latlon(int32_t lat_e7, int32_t lon_e7) {
+  pb::Location l;
+  l.mutable_latlon()->set_lat_e7(lat_e7);
+  l.mutable_latlon()->set_lon_e7(lon_e7);
+  return l;
+}
+pb::Location h3(uint64_t cell) {
+  pb::Location l;
+  l.set_h3_cell(cell);
+  return l;
+}
+
+// An in-memory chain: genesis, then blocks applied one by one with distinct parent hashes.
+class DepinChain {
+ public:
+  explicit DepinChain(Genesis g) : genesis_(std::move(g)) {
+    BlockResult gs = genesis_state(genesis_);
+    state_.apply(gs.writes);
+    root_ = gs.state_root;
+    for (const auto& v : genesis_.validators) validators_.emplace_back(v.address, v.power);
+  }
+
+  Result<BlockResult> try_block(const std::vector<VerifiedTx>& txs) const {
+    BlockContext ctx{kChain, height_ + 1, address_of_key(kProposer), test_block_hash(height_), validators_};
+    return apply_block(state_, root_, genesis_.params, genesis_.depin, ctx, txs, verifier_);
+  }
+  BlockResult block(const std::vector<VerifiedTx>& txs = {}) {
+    auto r = try_block(txs);
+    EXPECT_TRUE(r.ok()) << r.error().code << ": " << r.error().message;
+    if (!r.ok()) return {};
+    state_.apply(r->writes);
+    root_ = r->state_root;
+    ++height_;
+    pending_nonce_.clear();
+    return std::move(r).value();
+  }
+  // One transaction in its own block; returns its receipt.
+  pb::Receipt run(const VerifiedTx& tx, WriteSet* writes = nullptr) {
+    BlockResult r = block({tx});
+    if (writes) *writes = r.writes;
+    EXPECT_EQ(r.receipts.size(), 1u);
+    return r.receipts.empty() ? pb::Receipt() : r.receipts[0];
+  }
+
+  // Signs `body` for `key` with the next nonce (counting transactions made for the coming block).
+  VerifiedTx tx(const crypto::PrivateKey& key, pb::TxBody body) {
+    const Address from = address_of_key(key);
+    body.set_chain_id(kChain);
+    body.set_nonce(load_account(state_, from).nonce + pending_nonce_[from]++);
+    body.set_gas_limit(intrinsic_gas(genesis_.params, body));
+    body.set_gas_price(1);
+    auto v = decode_and_verify_tx(sign_tx(body, key));
+    EXPECT_TRUE(v.ok()) << v.error().message;
+    return std::move(v).value();
+  }
+
+  // RegisterDevice evidence for `dev` under `maker`, bound to the last block, PoP for `owner`.
+  pb::AttestationEvidence evidence(const Dev& dev, const Maker& maker, const Address& owner) const {
+    pb::AttestationEvidence ev;
+    ev.set_kind(pb::SE_P256);
+    ev.set_device_class(1);
+    ev.set_key_type(pb::KEY_P256);
+    ev.set_device_key(str(dev.pub));
+    ev.set_anchor_id(str(maker.id));
+    ev.add_cert_chain(str(dev.cert));
+    ev.set_ref_height(height_);
+    ev.set_ref_block_hash(str(test_block_hash(height_)));
+    ev.set_pop_signature(p256_sign_str(dev.key, crypto::sha256(registration_message(kChain, ev, owner))));
+    return ev;
+  }
+  VerifiedTx register_tx(const crypto::PrivateKey& owner, const Dev& dev, const Maker& maker,
+                         std::optional<pb::Location> loc = std::nullopt) {
+    pb::TxBody body;
+    *body.mutable_register_device()->mutable_evidence() = evidence(dev, maker, address_of_key(owner));
+    if (loc) *body.mutable_register_device()->mutable_location() = *loc;
+    return tx(owner, body);
+  }
+  VerifiedTx register_tx(const crypto::PrivateKey& owner, const pb::AttestationEvidence& ev,
+                         std::optional<pb::Location> loc = std::nullopt) {
+    pb::TxBody body;
+    *body.mutable_register_device()->mutable_evidence() = ev;
+    if (loc) *body.mutable_register_device()->mutable_location() = *loc;
+    return tx(owner, body);
+  }
+  VerifiedTx update_tx(const crypto::PrivateKey& sender, const Address& id, std::optional<pb::Location> loc,
+                       std::optional<Address> new_owner = std::nullopt, bool deactivate = false) {
+    pb::TxBody body;
+    auto* u = body.mutable_update_device();
+    u->set_device_id(str(id));
+    if (loc) *u->mutable_location() = *loc;
+    if (new_owner) u->set_new_owner(str(*new_owner));
+    if (deactivate) u->set_deactivate(true);
+    return tx(sender, body);
+  }
+  VerifiedTx register_anchor_tx(const crypto::PrivateKey& sender, const pb::Anchor& a) {
+    pb::TxBody body;
+    *body.mutable_register_anchor()->mutable_anchor() = a;
+    return tx(sender, body);
+  }
+  VerifiedTx revoke_anchor_tx(const crypto::PrivateKey& sender, ByteSpan id, uint64_t effective = 0) {
+    pb::TxBody body;
+    body.mutable_revoke_anchor()->set_anchor_id(str(id));
+    if (effective) body.mutable_revoke_anchor()->set_effective_height(effective);
+    return tx(sender, body);
+  }
+  VerifiedTx revoke_key_tx(const crypto::PrivateKey& sender, ByteSpan id, uint64_t effective = 0) {
+    pb::TxBody body;
+    body.mutable_revoke_key()->set_key_id(str(id));
+    if (effective) body.mutable_revoke_key()->set_effective_height(effective);
+    return tx(sender, body);
+  }
+
+  std::optional<pb::Device> device(const Address& id) const { return load_record<pb::Device>(state_, device_key(id)); }
+  std::optional<pb::Anchor> anchor(const Hash32& id) const { return load_record<pb::Anchor>(state_, anchor_key(id)); }
+  Amount balance(const Address& a) const { return load_account(state_, a).balance; }
+  uint64_t nonce(const Address& a) const { return load_account(state_, a).nonce; }
+  std::optional<Bytes> get(const Bytes& key) const { return state_.get(key); }
+  uint64_t height() const { return height_; }
+  const Genesis& genesis() const { return genesis_; }
+
+ private:
+  Genesis genesis_;
+  MemoryState state_;
+  Hash32 root_{};
+  uint64_t height_ = 0;
+  std::vector<std::pair<Address, uint64_t>> validators_;
+  std::map<Address, uint64_t> pending_nonce_;
+  DirectSignatureVerifier verifier_;
+};
+
+const Maker& maker_a() {
+  static const Maker m = make_maker(0x41);
+  return m;
+}
+const Maker& maker_b() {
+  static const Maker m = make_maker(0x42);
+  return m;
+}
+const Maker& registrar() {
+  static const Maker m = make_maker(0x43);
+  return m;
+}
+
+Genesis apply_genesis() {
+  Genesis g;
+  g.chain_id = kChain;
+  g.params.max_block_txs = 100;
+  g.validators.push_back({"v0", address_of_key(kProposer), 1});
+  for (const auto& k : {kGovernance, kAlice, kBob, kRelayer})
+    g.accounts.push_back({"acct", address_of_key(k), kFunds});
+  std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
+  g.depin.governance = address_of_key(kGovernance);
+  g.depin.treasury = kTreasury;
+  g.depin.epoch_blocks = 1000;  // no epoch closes in these tests
+  g.depin.emission_per_epoch = 0;
+  g.depin.max_proofs_per_tx = 4;
+  g.depin.anchors.push_back(genesis_anchor(maker_a(), pb::MANUFACTURER_ROOT, pb::SE_P256, "maker A"));
+  g.depin.anchors.push_back(genesis_anchor(registrar(), pb::REGISTRAR, pb::REGISTRAR_STATEMENT, "registrar"));
+  return g;
+}
+
+pb::Anchor anchor_of(const Maker& m) {
+  pb::Anchor a;
+  a.set_spki(str(m.spki));
+  a.set_role(pb::MANUFACTURER_ROOT);
+  a.add_allowed_kinds(pb::SE_P256);
+  a.set_max_chain_len(2);
+  a.set_name("maker B");
+  return a;
+}
+
+Bytes owner_index(const Address& owner, const Address& dev) { return prefixed_key(kOwnerIndexPrefix, owner, dev); }
+Bytes anchor_index(const Hash32& anchor, const Address& dev) { return prefixed_key(kAnchorIndexPrefix, anchor, dev); }
+
+class DepinApply : public ::testing::Test {
+ protected:
+  DepinApply() : chain_(apply_genesis()) { chain_.block(); }  // height 1: hash of block 0 recorded
+
+  // A failed transaction: status 1, `reason`, its full fee charged, nonce consumed, and no state written but
+  // the sender's and proposer's accounts and the block-hash record.
+  void expect_failed_only_fee(const crypto::PrivateKey& sender, const VerifiedTx& tx, TxFailReason reason,
+                              uint32_t detail = 0) {
+    const Address from = address_of_key(sender);
+    const Amount before = chain_.balance(from);
+    const uint64_t nonce = chain_.nonce(from);
+    WriteSet writes;
+    pb::Receipt r = chain_.run(tx, &writes);
+    EXPECT_EQ(r.status(), 1u);
+    EXPECT_EQ(r.reason(), static_cast<uint32_t>(reason))
+        << "got " << tx_fail_reason_name(static_cast<TxFailReason>(r.reason())) << ": " << r.message();
+    EXPECT_EQ(r.detail(), detail) << attest_reject_name(static_cast<AttestReject>(r.detail())) << ": " << r.message();
+    EXPECT_FALSE(r.message().empty());
+    EXPECT_TRUE(r.device_id().empty());
+    const uint64_t gas = intrinsic_gas(chain_.genesis().params, tx.tx.body);
+    EXPECT_EQ(r.gas_used(), gas);
+    EXPECT_TRUE(chain_.balance(from) == before - gas) << "fee must be charged";
+    EXPECT_EQ(chain_.nonce(from), nonce + 1);
+    std::set<Bytes> allowed{account_key(from), account_key(address_of_key(kProposer)),
+                            block_hash_key(chain_.height() - 1)};
+    for (const auto& [k, v] : writes) EXPECT_TRUE(allowed.count(k)) << "unexpected write " << to_hex(k);
+  }
+
+  pb::Receipt expect_ok(const VerifiedTx& tx) {
+    pb::Receipt r = chain_.run(tx);
+    EXPECT_EQ(r.status(), 0u) << tx_fail_reason_name(static_cast<TxFailReason>(r.reason())) << ": " << r.message();
+    EXPECT_EQ(r.reason(), 0u);
+    return r;
+  }
+
+  // Registers `dev` (maker A) for `owner`; returns the receipt.
+  pb::Receipt register_ok(const crypto::PrivateKey& owner, const Dev& dev,
+                          std::optional<pb::Location> loc = std::nullopt) {
+    return expect_ok(chain_.register_tx(owner, dev, maker_a(), loc));
+  }
+
+  DepinChain chain_;
+};
+
+// ---------------------------------------------------------------- gas
+
+TEST_F(DepinApply, IntrinsicGasFollowsTheTable) {
+  const ChainParams& p = chain_.genesis().params;
+  pb::TxBody b;
+  b.mutable_register_anchor();
+  EXPECT_EQ(intrinsic_gas(p, b), 50'000u);
+  b.mutable_revoke_anchor();
+  EXPECT_EQ(intrinsic_gas(p, b), 30'000u);
+  b.mutable_revoke_key();
+  EXPECT_EQ(intrinsic_gas(p, b), 30'000u);
+  b.mutable_register_device();
+  EXPECT_EQ(intrinsic_gas(p, b), 150'000u);
+  b.mutable_update_device();
+  EXPECT_EQ(intrinsic_gas(p, b), 30'000u);
+  for (int i = 0; i < 3; ++i) b.mutable_submit_proofs()->add_proofs();
+  EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 3 * 6'000u);
+  for (int i = 0; i < 4; ++i) b.mutable_claim_rewards()->add_device_ids(std::string(20, 'x'));
+  EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 4 * 5'000u);
+}
+
+TEST_F(DepinApply, BlockRecordsItsParentHash) {
+  chain_.block();
+  chain_.block();
+  for (uint64_t h = 0; h < chain_.height(); ++h) {
+    auto raw = chain_.get(block_hash_key(h));
+    ASSERT_TRUE(raw.has_value()) << h;
+    Hash32 expected = test_block_hash(h);
+    EXPECT_EQ(*raw, Bytes(expected.begin(), expected.end())) << h;
+  }
+  EXPECT_FALSE(chain_.get(block_hash_key(chain_.height())).has_value());
+}
+
+// ---------------------------------------------------------------- anchors
+
+TEST_F(DepinApply, RegisterAnchorByGovernance) {
+  pb::Receipt r = expect_ok(chain_.register_anchor_tx(kGovernance, anchor_of(maker_b())));
+  EXPECT_EQ(r.gas_used(), gas::kRegisterAnchor);
+  auto a = chain_.anchor(maker_b().id);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->spki(), str(maker_b().spki));
+  EXPECT_EQ(a->role(), pb::MANUFACTURER_ROOT);
+  ASSERT_EQ(a->allowed_kinds_size(), 1);
+  EXPECT_EQ(a->allowed_kinds(0), pb::SE_P256);
+  EXPECT_EQ(a->max_chain_len(), 2u);
+  EXPECT_EQ(a->registered_at(), chain_.height());
+  EXPECT_EQ(a->revoked_at(), 0u);
+  // A device of the new maker can register in the next block.
+  Dev d = make_device(maker_b(), 0x10);
+  pb::Receipt reg = expect_ok(chain_.register_tx(kAlice, d, maker_b()));
+  EXPECT_EQ(reg.device_id(), str(d.id));
+}
+
+TEST_F(DepinApply, GenesisAnchorsAreInState) {
+  auto a = chain_.anchor(maker_a().id);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->role(), pb::MANUFACTURER_ROOT);
+  auto r = chain_.anchor(registrar().id);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->role(), pb::REGISTRAR);
+}
+
+TEST_F(DepinApply, RevokeAnchorByGovernanceTakesEffectFromTheIncludingBlock) {
+  expect_ok(chain_.revoke_anchor_tx(kGovernance, maker_a().id));
+  auto a = chain_.anchor(maker_a().id);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->revoked_at(), chain_.height());
+  // A device of the revoked maker cannot register any more.
+  Dev d = make_device(maker_a(), 0x11);
+  expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, d, maker_a()), TxFailReason::kAttestationFailed,
+                         static_cast<uint32_t>(AttestReject::kAnchorRevoked));
+}
+
+TEST_F(DepinApply, RevokeAnchorEffectiveHeightOnlyMovesEarlier) {
+  const uint64_t h = chain_.height() + 1;
+  expect_ok(chain_.revoke_anchor_tx(kGovernance, maker_a().id, h + 10));
+  EXPECT_EQ(chain_.anchor(maker_a().id)->revoked_at(), h + 10);
+  // Until then, devices still register.
+  Dev d = make_device(maker_a(), 0x12);
+  register_ok(kAlice, d);
+  // A later effective height does not postpone it ...
+  expect_ok(chain_.revoke_anchor_tx(kGovernance, maker_a().id, h + 50));
+  EXPECT_EQ(chain_.anchor(maker_a().id)->revoked_at(), h + 10);
+  // ... an earlier one brings it forward, but never before the including block.
+  expect_ok(chain_.revoke_anchor_tx(kGovernance, maker_a().id, 1));
+  EXPECT_EQ(chain_.anchor(maker_a().id)->revoked_at(), chain_.height());
+}
+
+TEST_F(DepinApply, RevokeKeyByGovernance) {
+  Hash32 key_id = crypto::sha256(as_span(std::string_view("some intermediate")));
+  const uint64_t effective = chain_.height() + 20;
+  expect_ok(chain_.revoke_key_tx(kGovernance, key_id, effective));
+  auto raw = chain_.get(prefixed_key(kRevokedKeyPrefix, key_id));
+  ASSERT_TRUE(raw.has_value());
+  ASSERT_EQ(raw->size(), 8u);
+  EXPECT_EQ(read_u64_be(*raw), effective);
+  // Later: unchanged; earlier (0 = now): moved to the including height.
+  const uint64_t first = read_u64_be(*raw);
+  expect_ok(chain_.revoke_key_tx(kGovernance, key_id, chain_.height() + 100));
+  EXPECT_EQ(read_u64_be(*chain_.get(prefixed_key(kRevokedKeyPrefix, key_id))), first);
+  expect_ok(chain_.revoke_key_tx(kGovernance, key_id));
+  EXPECT_EQ(read_u64_be(*chain_.get(prefixed_key(kRevokedKeyPrefix, key_id))), chain_.height());
+}
+
+TEST_F(DepinApply, RevokedDeviceKeyBlocksRegistration) {
+  Dev d = make_device(maker_a(), 0x13);
+  expect_ok(chain_.revoke_key_tx(kGovernance, crypto::spki_id(crypto::p256_spki_der(d.pub))));
+  expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, d, maker_a()), TxFailReason::kAttestationFailed,
+                         static_cast<uint32_t>(AttestReject::kKeyRevoked));
+}
+
+TEST_F(DepinApply, NotGovernanceRegisterAnchor) {
+  expect_failed_only_fee(kAlice, chain_.register_anchor_tx(kAlice, anchor_of(maker_b())),
+                         TxFailReason::kNotGovernance);
+  EXPECT_FALSE(chain_.anchor(maker_b().id).has_value());
+}
+
+TEST_F(DepinApply, NotGovernanceRevokeAnchor) {
+  expect_failed_only_fee(kBob, chain_.revoke_anchor_tx(kBob, maker_a().id), TxFailReason::kNotGovernance);
+  EXPECT_EQ(chain_.anchor(maker_a().id)->revoked_at(), 0u);
+}
+
+TEST_F(DepinApply, NotGovernanceRevokeKey) {
+  Hash32 key_id{};
+  key_id.fill(7);
+  expect_failed_only_fee(kRelayer, chain_.revoke_key_tx(kRelayer, key_id), TxFailReason::kNotGovernance);
+  EXPECT_FALSE(chain_.get(prefixed_key(kRevokedKeyPrefix, key_id)).has_value());
+}
+
+TEST_F(DepinApply, BadAnchor) {
+  std::vector<std::pair<std::string, pb::Anchor>> cases;
+  {
+    pb::Anchor a = anchor_of(maker_b());
+    a.set_spki("not a SubjectPublicKeyInfo");
+    cases.emplace_back("garbage spki", a);
+  }
+  {
+    pb::Anchor a = anchor_of(maker_b());
+    Bytes spki = maker_b().spki;
+    spki.push_back(0);
+    a.set_spki(str(spki));
+    cases.emplace_back("trailing byte after spki", a);
+  }
+  {
+    pb::Anchor a = anchor_of(maker_b());
+    a.set_role(pb::ROLE_NONE);
+    cases.emplace_back("role none", a);
+  }
+  {
+    pb::Anchor a = anchor_of(maker_b());
+    a.set_role(static_cast<pb::AnchorRole>(9));
+    cases.emplace_back("unknown role", a);
+  }
+  {
+    pb::Anchor a = anchor_of(maker_b());
+    a.clear_allowed_kinds();
+    cases.emplace_back("no kinds", a);
+  }
+  for (uint32_t len : {0u, 4u}) {
+    pb::Anchor a = anchor_of(maker_b());
+    a.set_max_chain_len(len);
+    cases.emplace_back("max_chain_len " + std::to_string(len), a);
+  }
+  {
+    pb::Anchor a = anchor_of(maker_b());
+    a.set_revoked_at(5);
+    cases.emplace_back("revoked_at set", a);
+  }
+  {
+    pb::Anchor a = anchor_of(maker_b());
+    a.set_registered_at(1);
+    cases.emplace_back("registered_at set", a);
+  }
+  for (const auto& [what, a] : cases) {
+    SCOPED_TRACE(what);
+    expect_failed_only_fee(kGovernance, chain_.register_anchor_tx(kGovernance, a), TxFailReason::kBadAnchor);
+  }
+  EXPECT_FALSE(chain_.anchor(maker_b().id).has_value());
+}
+
+TEST_F(DepinApply, AnchorExists) {
+  pb::Anchor a = anchor_of(maker_a());  // maker A is a genesis anchor
+  expect_failed_only_fee(kGovernance, chain_.register_anchor_tx(kGovernance, a), TxFailReason::kAnchorExists);
+  EXPECT_EQ(chain_.anchor(maker_a().id)->max_chain_len(), 3u);  // the genesis record is untouched
+  expect_ok(chain_.register_anchor_tx(kGovernance, anchor_of(maker_b())));
+  expect_failed_only_fee(kGovernance, chain_.register_anchor_tx(kGovernance, anchor_of(maker_b())),
+                         TxFailReason::kAnchorExists);
+}
+
+TEST_F(DepinApply, UnknownAnchorOnRevoke) {
+  expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, maker_b().id), TxFailReason::kUnknownAnchor);
+  Bytes short_id(maker_a().id.begin(), maker_a().id.end() - 1);
+  expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, short_id), TxFailReason::kUnknownAnchor);
+}
+
+TEST_F(DepinApply, BadKeyId) {
+  Bytes short_id(31, 1);
+  expect_failed_only_fee(kGovernance, chain_.revoke_key_tx(kGovernance, short_id), TxFailReason::kBadKeyId);
+}
+
+// ---------------------------------------------------------------- devices
+
+TEST_F(DepinApply, RegisterDeviceSuccess) {
+  Dev d = make_device(maker_a(), 0x20);
+  const Address alice = address_of_key(kAlice);
+  const Amount before = chain_.balance(alice);
+  pb::Receipt r = register_ok(kAlice, d, latlon(525200000, 134050000));
+  EXPECT_EQ(r.gas_used(), gas::kRegisterDevice);
+  EXPECT_TRUE(chain_.balance(alice) == before - gas::kRegisterDevice);
+  EXPECT_EQ(r.device_id(), str(d.id));
+  auto dev = chain_.device(d.id);
+  ASSERT_TRUE(dev.has_value());
+  EXPECT_EQ(dev->owner(), str(alice));
+  EXPECT_EQ(dev->kind(), pb::SE_P256);
+  EXPECT_EQ(dev->device_class(), 1u);
+  EXPECT_EQ(dev->key_type(), pb::KEY_P256);
+  EXPECT_EQ(dev->device_key(), str(d.pub));
+  EXPECT_EQ(dev->anchor_id(), str(maker_a().id));
+  ASSERT_EQ(dev->key_ids_size(), 1);
+  EXPECT_EQ(dev->key_ids(0), str(crypto::spki_id(crypto::p256_spki_der(d.pub))));
+  EXPECT_EQ(dev->location().latlon().lat_e7(), 525200000);
+  EXPECT_EQ(dev->location().latlon().lon_e7(), 134050000);
+  EXPECT_FALSE(dev->inactive());
+  EXPECT_EQ(dev->seq(), 0u);
+  EXPECT_EQ(dev->registered_at(), chain_.height());
+  EXPECT_EQ(dev->statement_expiry(), 0u);
+  EXPECT_EQ(chain_.get(owner_index(alice, d.id)), kIndexMarker);
+  EXPECT_EQ(chain_.get(anchor_index(maker_a().id, d.id)), kIndexMarker);
+}
+
+TEST_F(DepinApply, RegisterDeviceByRegistrarStatementRecordsExpiry) {
+  const auto dkey = p256_key_of(0x21);
+  const Address bob = address_of_key(kBob);
+  pb::AttestationEvidence ev;
+  ev.set_kind(pb::REGISTRAR_STATEMENT);
+  ev.set_device_class(3);
+  ev.set_key_type(pb::KEY_P256);
+  ev.set_device_key(str(p256_pub(dkey)));
+  ev.set_anchor_id(str(registrar().id));
+  ev.mutable_statement()->set_attestation_type(1);
+  ev.mutable_statement()->set_evidence_hash(std::string(32, '\x05'));
+  ev.mutable_statement()->set_expiry_height(500);
+  ev.set_ref_height(chain_.height());
+  ev.set_ref_block_hash(str(test_block_hash(chain_.height())));
+  ev.mutable_statement()->set_signature(
+      p256_sign_str(registrar().key, crypto::sha256(registrar_statement_message(kChain, ev))));
+  ev.set_pop_signature(p256_sign_str(dkey, crypto::sha256(registration_message(kChain, ev, bob))));
+  pb::Receipt r = expect_ok(chain_.register_tx(kBob, ev, h3(0x8928308280fffffULL)));
+  const Address id = device_id_of(pb::REGISTRAR_STATEMENT, p256_pub(dkey));
+  EXPECT_EQ(r.device_id(), str(id));
+  auto dev = chain_.device(id);
+  ASSERT_TRUE(dev.has_value());
+  EXPECT_EQ(dev->statement_expiry(), 500u);
+  EXPECT_EQ(dev->anchor_id(), str(registrar().id));
+  ASSERT_EQ(dev->key_ids_size(), 1);
+  EXPECT_EQ(dev->key_ids(0), str(raw_key_id(p256_pub(dkey))));
+  EXPECT_EQ(dev->location().h3_cell(), 0x8928308280fffffULL);
+  EXPECT_EQ(chain_.get(anchor_index(registrar().id, id)), kIndexMarker);
+}
+
+TEST_F(DepinApply, DeviceExists) {
+  Dev d = make_device(maker_a(), 0x22);
+  register_ok(kAlice, d);
+  // The same device again, even for another owner with a valid PoP.
+  expect_failed_only_fee(kBob, chain_.register_tx(kBob, d, maker_a()), TxFailReason::kAttestationFailed,
+                         static_cast<uint32_t>(AttestReject::kDeviceExists));
+  EXPECT_EQ(chain_.device(d.id)->owner(), str(address_of_key(kAlice)));
+  EXPECT_FALSE(chain_.get(owner_index(address_of_key(kBob), d.id)).has_value());
+}
+
+TEST_F(DepinApply, BadLocationAtRegistration) {
+  Dev d = make_device(maker_a(), 0x23);
+  const std::vector<std::pair<std::string, pb::Location>> bad = {
+      {"lat > 90", latlon(900000001, 0)},
+      {"lat < -90", latlon(-900000001, 0)},
+      {"lon > 180", latlon(0, 1800000001)},
+      {"h3 res-9 cell with a res-10 digit set", h3(0x8928308280fffffULL & ~0x7ULL)},
+      {"h3 mode 0", h3(0x0928308280fffffULL)},
+      {"empty location", pb::Location()},
+  };
+  for (const auto& [what, loc] : bad) {
+    SCOPED_TRACE(what);
+    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, d, maker_a(), loc), TxFailReason::kAttestationFailed,
+                           static_cast<uint32_t>(AttestReject::kBadLocation));
+  }
+  EXPECT_FALSE(chain_.device(d.id).has_value());
+  // Boundaries are valid.
+  register_ok(kAlice, d, latlon(-900000000, 1800000000));
+}
+
+TEST_F(DepinApply, AttestationFailedCarriesTheAttestReject) {
+  Dev d = make_device(maker_a(), 0x24);
+  {  // PoP for another owner
+    pb::AttestationEvidence ev = chain_.evidence(d, maker_a(), address_of_key(kBob));
+    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, ev), TxFailReason::kAttestationFailed,
+                           static_cast<uint32_t>(AttestReject::kBadPossessionSignature));
+  }
+  {  // a maker not on chain
+    Dev other = make_device(maker_b(), 0x25);
+    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, other, maker_b()), TxFailReason::kAttestationFailed,
+                           static_cast<uint32_t>(AttestReject::kUnknownAnchor));
+  }
+  {  // a reference to the including block itself
+    pb::AttestationEvidence ev = chain_.evidence(d, maker_a(), address_of_key(kAlice));
+    ev.set_ref_height(chain_.height() + 1);
+    ev.set_ref_block_hash(str(test_block_hash(chain_.height() + 1)));
+    ev.set_pop_signature(
+        p256_sign_str(d.key, crypto::sha256(registration_message(kChain, ev, address_of_key(kAlice)))));
+    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, ev), TxFailReason::kAttestationFailed,
+                           static_cast<uint32_t>(AttestReject::kFutureReference));
+  }
+  {  // a reference hash that is not the chain's
+    pb::AttestationEvidence ev = chain_.evidence(d, maker_a(), address_of_key(kAlice));
+    ev.set_ref_block_hash(std::string(32, '\x01'));
+    ev.set_pop_signature(
+        p256_sign_str(d.key, crypto::sha256(registration_message(kChain, ev, address_of_key(kAlice)))));
+    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, ev), TxFailReason::kAttestationFailed,
+                           static_cast<uint32_t>(AttestReject::kWrongRefHash));
+  }
+  EXPECT_FALSE(chain_.device(d.id).has_value());
+  EXPECT_FALSE(chain_.get(owner_index(address_of_key(kAlice), d.id)).has_value());
+  EXPECT_FALSE(chain_.get(anchor_index(maker_a().id, d.id)).has_value());
+}
+
+TEST_F(DepinApply, RevocationEarlierInTheBlockAppliesToLaterTransactions) {
+  Dev d = make_device(maker_a(), 0x26);
+  auto revoke = chain_.revoke_anchor_tx(kGovernance, maker_a().id);
+  auto reg = chain_.register_tx(kAlice, d, maker_a());
+  BlockResult b = chain_.block({revoke, reg});
+  ASSERT_EQ(b.receipts.size(), 2u);
+  EXPECT_EQ(b.receipts[0].status(), 0u);
+  EXPECT_EQ(b.receipts[1].status(), 1u);
+  EXPECT_EQ(b.receipts[1].reason(), static_cast<uint32_t>(TxFailReason::kAttestationFailed));
+  EXPECT_EQ(b.receipts[1].detail(), static_cast<uint32_t>(AttestReject::kAnchorRevoked));
+}
+
+TEST_F(DepinApply, UpdateDeviceLocation) {
+  Dev d = make_device(maker_a(), 0x30);
+  register_ok(kAlice, d);
+  EXPECT_FALSE(chain_.device(d.id)->has_location());
+  pb::Receipt r = expect_ok(chain_.update_tx(kAlice, d.id, latlon(-338688000, 1512093000)));
+  EXPECT_EQ(r.gas_used(), gas::kUpdateDevice);
+  EXPECT_EQ(chain_.device(d.id)->location().latlon().lat_e7(), -338688000);
+  EXPECT_EQ(chain_.device(d.id)->location().latlon().lon_e7(), 1512093000);
+  expect_ok(chain_.update_tx(kAlice, d.id, h3(0x872830828ffffffULL)));
+  EXPECT_EQ(chain_.device(d.id)->location().h3_cell(), 0x872830828ffffffULL);
+  EXPECT_FALSE(chain_.device(d.id)->location().has_latlon());
+  EXPECT_EQ(chain_.device(d.id)->owner(), str(address_of_key(kAlice)));
+}
+
+TEST_F(DepinApply, UpdateDeviceNewOwnerMovesTheIndex) {
+  Dev d = make_device(maker_a(), 0x31);
+  register_ok(kAlice, d);
+  const Address alice = address_of_key(kAlice), bob = address_of_key(kBob);
+  WriteSet writes;
+  pb::Receipt r = chain_.run(chain_.update_tx(kAlice, d.id, std::nullopt, bob), &writes);
+  EXPECT_EQ(r.status(), 0u) << r.message();
+  EXPECT_EQ(chain_.device(d.id)->owner(), str(bob));
+  // The old index key is deleted (empty value in the write set), the new one set.
+  ASSERT_TRUE(writes.count(owner_index(alice, d.id)));
+  EXPECT_TRUE(writes.at(owner_index(alice, d.id)).empty());
+  EXPECT_EQ(chain_.get(owner_index(bob, d.id)), kIndexMarker);
+  EXPECT_EQ(chain_.get(anchor_index(maker_a().id, d.id)), kIndexMarker);
+  // The old owner lost control; the new owner has it.
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, latlon(0, 0)), TxFailReason::kNotOwner);
+  expect_ok(chain_.update_tx(kBob, d.id, latlon(0, 0)));
+}
+
+TEST_F(DepinApply, UpdateDeviceDeactivate) {
+  Dev d = make_device(maker_a(), 0x32);
+  register_ok(kAlice, d);
+  expect_ok(chain_.update_tx(kAlice, d.id, std::nullopt, std::nullopt, true));
+  EXPECT_TRUE(chain_.device(d.id)->inactive());
+  // An inactive device cannot be updated any more (nor re-registered: its id is taken).
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, latlon(1, 1)), TxFailReason::kDeviceInactive);
+  expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, d, maker_a()), TxFailReason::kAttestationFailed,
+                         static_cast<uint32_t>(AttestReject::kDeviceExists));
+}
+
+TEST_F(DepinApply, UpdateDeviceNotOwner) {
+  Dev d = make_device(maker_a(), 0x33);
+  register_ok(kAlice, d, latlon(10, 10));
+  expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, latlon(20, 20)), TxFailReason::kNotOwner);
+  expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, std::nullopt, address_of_key(kBob)),
+                         TxFailReason::kNotOwner);
+  expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, std::nullopt, std::nullopt, true), TxFailReason::kNotOwner);
+  auto dev = chain_.device(d.id);
+  EXPECT_EQ(dev->owner(), str(address_of_key(kAlice)));
+  EXPECT_EQ(dev->location().latlon().lat_e7(), 10);
+  EXPECT_FALSE(dev->inactive());
+}
+
+TEST_F(DepinApply, UpdateDeviceUnknownDevice) {
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, fixed_address(0xab), latlon(0, 0)),
+                         TxFailReason::kUnknownDevice);
+  pb::TxBody body;
+  body.mutable_update_device()->set_device_id(std::string(19, '\x01'));
+  body.mutable_update_device()->set_deactivate(true);
+  expect_failed_only_fee(kAlice, chain_.tx(kAlice, body), TxFailReason::kUnknownDevice);
+}
+
+TEST_F(DepinApply, UpdateDeviceBadLocation) {
+  Dev d = make_device(maker_a(), 0x34);
+  register_ok(kAlice, d, latlon(5, 5));
+  // A bad location fails the whole update: the owner change in the same transaction does not happen either.
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, latlon(0, -1800000001), address_of_key(kBob)),
+                         TxFailReason::kBadLocation);
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, h3(0xffffffffffffffffULL)), TxFailReason::kBadLocation);
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, pb::Location()), TxFailReason::kBadLocation);
+  auto dev = chain_.device(d.id);
+  EXPECT_EQ(dev->owner(), str(address_of_key(kAlice)));
+  EXPECT_EQ(dev->location().latlon().lat_e7(), 5);
+}
+
+TEST_F(DepinApply, UpdateDeviceMalformedNewOwnerFailsWithoutPartialWrites) {
+  Dev d = make_device(maker_a(), 0x35);
+  register_ok(kAlice, d, latlon(5, 5));
+  pb::TxBody body;
+  body.mutable_update_device()->set_device_id(str(d.id));
+  *body.mutable_update_device()->mutable_location() = latlon(7, 7);
+  body.mutable_update_device()->set_new_owner(std::string(19, '\x01'));
+  VerifiedTx tx = chain_.tx(kAlice, body);
+  WriteSet writes;
+  pb::Receipt r = chain_.run(tx, &writes);
+  EXPECT_EQ(r.status(), 1u);
+  EXPECT_NE(r.reason(), 0u);
+  EXPECT_FALSE(writes.count(device_key(d.id)));
+  EXPECT_EQ(chain_.device(d.id)->location().latlon().lat_e7(), 5);
+}
+
+// ---------------------------------------------------------------- batch sizes
+
+TEST_F(DepinApply, BadBatchSize) {
+  pb::TxBody empty_proofs;
+  empty_proofs.mutable_submit_proofs();
+  expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, empty_proofs), TxFailReason::kBadBatchSize);
+  pb::TxBody too_many;
+  for (int i = 0; i < 5; ++i) too_many.mutable_submit_proofs()->add_proofs()->set_seq(1);  // max_proofs_per_tx 4
+  expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, too_many), TxFailReason::kBadBatchSize);
+  pb::TxBody empty_claim;
+  empty_claim.mutable_claim_rewards();
+  expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, empty_claim), TxFailReason::kBadBatchSize);
+  pb::TxBody many_claims;
+  for (int i = 0; i < 5; ++i) many_claims.mutable_claim_rewards()->add_device_ids(std::string(20, 'x'));
+  expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, many_claims), TxFailReason::kBadBatchSize);
+}
+
+TEST_F(DepinApply, ClaimRewardsForAnUnknownDeviceFails) {
+  Dev d = make_device(maker_a(), 0x36);
+  register_ok(kAlice, d);
+  pb::TxBody body;
+  body.mutable_claim_rewards()->add_device_ids(str(d.id));
+  body.mutable_claim_rewards()->add_device_ids(str(fixed_address(0xcd)));
+  expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, body), TxFailReason::kUnknownDevice);
+}
+
+TEST(DepinNames, TxFailReasonAndProofRejectNamesAreDistinct) {
+  std::set<std::string_view> tx_names;
+  for (uint32_t i = 0; i <= static_cast<uint32_t>(TxFailReason::kDeviceInactive); ++i)
+    tx_names.insert(tx_fail_reason_name(static_cast<TxFailReason>(i)));
+  EXPECT_EQ(tx_names.size(), static_cast<size_t>(TxFailReason::kDeviceInactive) + 1);
+  EXPECT_FALSE(tx_names.count("unknown"));
+  std::set<std::string_view> proof_names;
+  for (uint32_t i = 0; i < kProofRejectCount; ++i) proof_names.insert(proof_reject_name(static_cast<ProofReject>(i)));
+  EXPECT_EQ(proof_names.size(), kProofRejectCount);
+  EXPECT_FALSE(proof_names.count("unknown"));
+  EXPECT_EQ(proof_reject_name(ProofReject::kSignalTooStrong), "signal_too_strong");
+  EXPECT_EQ(static_cast<uint32_t>(ProofReject::kSignalTooStrong), 20u);
+}
+
+}  // namespace
