@@ -71,6 +71,9 @@ TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::Regist
   if (a.role() == pb::ROLE_NONE || !pb::AnchorRole_IsValid(a.role()))
     return fail(TxFailReason::kBadAnchor, "anchor role must be manufacturer root, TPM AK CA or registrar");
   if (a.allowed_kinds_size() == 0) return fail(TxFailReason::kBadAnchor, "anchor must allow at least one evidence kind");
+  for (int kind : a.allowed_kinds())
+    if (kind == pb::EVIDENCE_NONE || !pb::EvidenceKind_IsValid(kind))
+      return fail(TxFailReason::kBadAnchor, "anchor allows an unknown evidence kind " + std::to_string(kind));
   if (a.max_chain_len() == 0 || a.max_chain_len() > crypto::kMaxCertChainLength)
     return fail(TxFailReason::kBadAnchor, "anchor max_chain_len must be 1..3");
   if (a.revoked_at() != 0 || a.registered_at() != 0)

@@ -90,7 +90,9 @@ class DepinExecutor {
 
  private:
   ProofReject check_proof(const pb::Proof& proof, pb::Device& device, const Address& id, uint64_t& weight);
-  void accrue(const Address& id, pb::Device& device, uint64_t weight);
+  // Credits up to `weight` to the device in the current epoch; returns what was credited (after the
+  // per-device cap).
+  uint64_t accrue(const Address& id, pb::Device& device, uint64_t weight);
   void settle(const Address& id, pb::Device& device);
   void close_epoch(uint64_t epoch);
   void credit(const Address& to, Amount amount);

@@ -171,10 +171,10 @@ TxOutcome DepinExecutor::submit_proofs(const pb::SubmitProofs& tx) {
     if (reason == ProofReject::kAccepted) {
       device->set_seq(proof.seq());
       device->set_proofs_accepted(device->proofs_accepted() + 1);
-      accrue(id, *device, weight);
+      const uint64_t credited = accrue(id, *device, weight);
       store_device(id, *device);
       epoch_.set_proofs_accepted(epoch_.proofs_accepted() + 1);
-      r.set_weight(weight);
+      r.set_weight(credited);  // what the device earned, after the per-device epoch cap
     } else {
       epoch_.set_proofs_rejected(epoch_.proofs_rejected() + 1);
     }

@@ -120,7 +120,7 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   device.set_accrued_weight(0);
 }
 
-void DepinExecutor::accrue(const Address& id, pb::Device& device, uint64_t weight) {
+uint64_t DepinExecutor::accrue(const Address& id, pb::Device& device, uint64_t weight) {
   const uint64_t epoch = current_epoch();
   settle(id, device);  // a weight from a closed epoch is paid before a new epoch starts accruing
   if (device.accrued_epoch() != epoch) {
@@ -128,8 +128,10 @@ void DepinExecutor::accrue(const Address& id, pb::Device& device, uint64_t weigh
     device.set_accrued_weight(0);
   }
   const uint64_t cap = params_.device_epoch_cap;
-  const uint64_t add = std::min(weight, cap > device.accrued_weight() ? cap - device.accrued_weight() : 0);
-  if (add == 0) return;
+  uint64_t add = std::min(weight, cap > device.accrued_weight() ? cap - device.accrued_weight() : 0);
+  // The epoch total must never wrap (rewards divide by it): clip at its ceiling.
+  add = std::min(add, UINT64_MAX - epoch_.total_weight());
+  if (add == 0) return 0;
   if (device.accrued_weight() == 0) {  // first weight this epoch: index it for by-epoch queries
     state_.put(u64_key(kEpochDevicePrefix, epoch, id), kIndexMarker);
     epoch_.set_devices(epoch_.devices() + 1);
@@ -137,6 +139,7 @@ void DepinExecutor::accrue(const Address& id, pb::Device& device, uint64_t weigh
   device.set_accrued_weight(device.accrued_weight() + add);
   epoch_.set_total_weight(epoch_.total_weight() + add);
   epoch_dirty_ = true;
+  return add;
 }
 
 }  // namespace physis::vm

@@ -78,6 +78,10 @@ Status parse_depin(const json& d, DepinParams& p) {
     p.witness_rssi_at_1m_dbm = d["witness_rssi_at_1m_dbm"].get<int32_t>();
   }
   if (p.epoch_blocks == 0) return bad("depin.epoch_blocks must be positive");
+  // Weights stay far below 2^64 so that per-epoch sums of a billion devices cannot overflow.
+  constexpr uint64_t kMaxWeight = 1ULL << 32;
+  for (uint64_t w : {p.weight_uptime, p.weight_witness, p.weight_data_per_mib, p.device_epoch_cap})
+    if (w > kMaxWeight) return bad("depin weights and device_epoch_cap must be at most 2^32");
   if (p.ref_window == 0) return bad("depin.ref_window must be positive");
   if (p.device_share_bps + static_cast<uint64_t>(p.validator_share_bps) > 10000)
     return bad("depin.device_share_bps + validator_share_bps must not exceed 10000");

@@ -443,9 +443,9 @@ TEST_F(AttestationVerify, BadDeviceKeySeP256NeedsAP256Key) {
   EXPECT_REASON(ev, AttestReject::kBadDeviceKey);
 }
 
-// doc/attestation.md rule 1: "device key a valid point of its type (bad_device_key)". A secp256k1 key is
-// only checked for length and the 0x04 prefix (vm/attestation.cpp, case pb::KEY_SECP256K1), so an
-// off-curve secp256k1 key passes the shape check and is refused later, at the PoP, with the wrong reason.
+// doc/attestation.md rule 1: "device key a valid point of its type (bad_device_key)" holds for secp256k1 keys
+// too: an off-curve key is refused at the shape check, not later at the PoP (regression: the check once
+// looked only at the length and the 0x04 prefix).
 TEST_F(AttestationVerify, BadDeviceKeySecp256k1PointNotOnCurve) {
   pb::AttestationEvidence ev = registrar_evidence(p256_key_of(0x21));
   ev.set_key_type(pb::KEY_SECP256K1);
@@ -754,9 +754,8 @@ TEST_F(AttestationVerify, HighSPossessionSignature) {
   EXPECT_REASON(ev, AttestReject::kHighS);
 }
 
-// DESIGN §2/§5 and doc/attestation.md rule 6: "Proof of possession: low-S (high_s)". For a secp256k1 device
-// key vm/attestation.cpp skips the low-S test (`low_s = key_type == KEY_P256 ? ... : true`), so a high-S
-// secp256k1 PoP is refused as bad_possession_signature instead of high_s.
+// DESIGN §2/§5 and doc/attestation.md rule 6: "Proof of possession: low-S (high_s)" for secp256k1 device keys
+// too (regression: a high-S secp256k1 PoP was once reported as bad_possession_signature).
 TEST_F(AttestationVerify, HighSPossessionSignatureSecp256k1) {
   crypto::PrivateKey k{};
   k.fill(0x33);

@@ -523,6 +523,21 @@ TEST_F(DepinApply, BadAnchor) {
   EXPECT_FALSE(chain_.anchor(maker_b().id).has_value());
 }
 
+// tx_fail_reason.h: kBadAnchor = "anchor spki, role, kinds or max chain length invalid", and parse_genesis
+// refuses anchor kinds outside SE_P256 / TPM2_QUOTE / REGISTRAR_STATEMENT. RegisterAnchor must refuse them too.
+TEST_F(DepinApply, BadAnchorInvalidEvidenceKind) {
+  // Each case with its own key, so that one wrongly accepted anchor does not turn the next into anchor_exists.
+  for (const auto& [kind, seed] : {std::pair{static_cast<int>(pb::EVIDENCE_NONE), 0x44}, std::pair{9, 0x45}}) {
+    SCOPED_TRACE("kind " + std::to_string(kind));
+    const Maker m = make_maker(static_cast<uint8_t>(seed));
+    pb::Anchor a = anchor_of(m);
+    a.clear_allowed_kinds();
+    a.add_allowed_kinds(static_cast<pb::EvidenceKind>(kind));
+    expect_failed_only_fee(kGovernance, chain_.register_anchor_tx(kGovernance, a), TxFailReason::kBadAnchor);
+    EXPECT_FALSE(chain_.anchor(m.id).has_value());
+  }
+}
+
 TEST_F(DepinApply, AnchorExists) {
   pb::Anchor a = anchor_of(maker_a());  // maker A is a genesis anchor
   expect_failed_only_fee(kGovernance, chain_.register_anchor_tx(kGovernance, a), TxFailReason::kAnchorExists);

@@ -594,6 +594,25 @@ TEST_F(DepinProofs, PerDeviceEpochCapClipsWeight) {
   EXPECT_EQ(chain_.device(d.id)->accrued_weight(), 10u);
 }
 
+// ProofResult.weight is what depin_getProofs shows for each proof. Under the per-device epoch cap it must be
+// the weight the proof actually earned, so that an epoch's accepted receipt weights add up to its
+// total_weight.
+TEST_F(DepinProofs, ReceiptWeightIsTheWeightEarnedUnderTheCap) {
+  DepinChain capped(proofs_genesis(25));
+  std::swap(chain_, capped);
+  chain_.block();
+  Dev d = make_device(maker_a(), 0x62);
+  chain_.block({chain_.register_tx(kAlice, d, maker_a())});
+  const Prover p = prover_of(d);
+  pb::Receipt r = submit({proof(p, 1, uptime()), proof(p, 2, uptime()), proof(p, 3, uptime()), proof(p, 4, uptime())});
+  EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, 0, 0, 0}));
+  uint64_t sum = 0;
+  for (const auto& pr : r.proofs()) sum += pr.weight();
+  EXPECT_EQ(sum, epoch_record(chain_.height() / kEpochBlocks).total_weight());
+  EXPECT_EQ(r.proofs(2).weight(), 5u);
+  EXPECT_EQ(r.proofs(3).weight(), 0u);
+}
+
 TEST_F(DepinProofs, BatchMixingAcceptedAndRejectedRecordsEachOnItsOwn) {
   const Prover w = prover_of(w_), n = prover_of(n_);
   pb::Proof forged = proof(n, 1, uptime());
@@ -822,9 +841,8 @@ TEST_F(DepinProofs, HighS) {
   EXPECT_EQ(chain_.device(w_.id)->seq(), 0u);
 }
 
-// DESIGN §2 ("low-s only") and ProofReject::kHighS: proofs.cpp tests low-S only for P-256 device keys
-// (`device.key_type() == pb::KEY_P256 && !p256_is_low_s(...)`), so a high-S proof of a secp256k1 device is
-// refused as bad_signature, not high_s.
+// DESIGN §2 ("low-s only") and ProofReject::kHighS apply to secp256k1 device keys too (regression: a high-S
+// secp256k1 proof was once reported as bad_signature).
 TEST_F(DepinProofs, HighSSecp256k1Device) {
   const Prover k{k_id_, k_};
   pb::Proof p = proof(k, 1, uptime());
