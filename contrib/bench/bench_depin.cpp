@@ -28,6 +28,7 @@
 #include "vm/attestation.h"
 #include "vm/depin.h"
 #include "vm/depin_state.h"
+#include "vm/gas.h"
 
 using namespace physis;
 using Clock = std::chrono::steady_clock;
@@ -132,7 +133,7 @@ void bench_epoch_close(uint64_t devices) {
 int main(int argc, char** argv) {
   set_log_level(arg(argc, argv, "verbose", 0) ? LogLevel::kDebug : LogLevel::kWarn);
   const uint64_t n_dev = arg(argc, argv, "devices", 5000);
-  const uint64_t per_dev = arg(argc, argv, "proofs-per-device", 4);
+  const uint64_t per_dev = arg(argc, argv, "proofs-per-device", 8);
   const uint64_t close_devices = arg(argc, argv, "close-devices", 1000000);
 
   const double raw1 = p256_rate(1);
@@ -145,7 +146,8 @@ int main(int argc, char** argv) {
   Genesis g;
   g.chain_id = "physis-bench";
   g.genesis_time_ms = 1;
-  g.params.block_gas_limit = 10'000'000'000ULL;
+  // Blocks of at most 20 full proof batches (10,000 proofs), as a producer would cut them.
+  g.params.block_gas_limit = 20 * (vm::gas::kSubmitProofsBase + 500 * vm::gas::kPerProof);
   g.params.max_block_txs = 100000;
   g.depin.epoch_blocks = 1000000;
   g.depin.ref_window = 100000;

@@ -253,9 +253,10 @@ void Node::warm_signature_cache(const VerifiedTx& vtx) const {
                           vm::proof_digest(options_.genesis.chain_id, proof), as_span(proof.signature()));
       }
     };
-    // A large batch is split over a second thread, so one relayer's batch uses both cores (DESIGN §8).
+    // A large batch is split over a second thread, so one relayer's batch uses both cores (DESIGN §8);
+    // not when other admissions are running, which keep the cores busy already.
     const int n = proofs.size();
-    if (n >= kParallelProofThreshold) {
+    if (n >= kParallelProofThreshold && admissions_in_flight_.load() <= 1) {
       std::thread helper(verify_range, n / 2, n);
       verify_range(0, n / 2);
       helper.join();
@@ -327,6 +328,11 @@ vm::AttestOutcome Node::verify_evidence(const pb::AttestationEvidence& evidence,
 }
 
 Result<Hash32> Node::submit_tx(ByteSpan raw) {
+  struct InFlight {
+    std::atomic<int>& n;
+    explicit InFlight(std::atomic<int>& c) : n(c) { ++n; }
+    ~InFlight() { --n; }
+  } in_flight(admissions_in_flight_);
   auto vtx = decode_and_verify_tx(raw);
   if (!vtx) return vtx.error();
   // Device signatures are checked here, on the submitting RPC thread (several run in parallel), so

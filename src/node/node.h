@@ -124,6 +124,7 @@ class Node {
   mempool::Mempool mempool_;
   std::unique_ptr<vm::StateReader> state_reader_;
   SignatureCache sig_cache_;
+  std::atomic<int> admissions_in_flight_{0};
   mutable std::shared_mutex commit_mutex_;
 
   std::thread producer_;
