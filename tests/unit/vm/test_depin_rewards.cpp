@@ -6,6 +6,8 @@
 // Expected amounts are computed here independently, with plain 128-bit integer arithmetic.
 #include <gtest/gtest.h>
 
+#include "depin_test_chain.h"
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -35,97 +37,7 @@ using namespace physis;
 using namespace physis::vm;
 
 namespace {
-
-const std::string kChain = "physis-depin-rewards-1";
-const Amount kFunds = static_cast<Amount>(1'000'000'000'000ULL);
-
-crypto::PrivateKey acct_key(uint8_t n) {
-  crypto::PrivateKey k{};
-  k[31] = n;
-  return k;
-}
-Address address_of_key(const crypto::PrivateKey& k) { return crypto::address_of(*crypto::public_key_of(k)); }
-
-const crypto::PrivateKey kGovernance = acct_key(0x60);
-const crypto::PrivateKey kAlice = acct_key(0x61);
-const crypto::PrivateKey kBob = acct_key(0x62);
-const crypto::PrivateKey kRelayer = acct_key(0x63);
-const crypto::PrivateKey kProposer = acct_key(0x64);
-
-Address fixed_address(uint8_t b) {
-  Address a{};
-  a.fill(b);
-  return a;
-}
-const Address kTreasury = fixed_address(0x7e);
-
-crypto::P256PrivateKey p256_key_of(uint8_t b) {
-  crypto::P256PrivateKey k{};
-  k.fill(b);
-  return k;
-}
-crypto::P256PublicKey p256_pub(const crypto::P256PrivateKey& k) { return crypto::p256_public_key(k).value(); }
-std::string str(ByteSpan b) { return to_string(b); }
-
-std::string p256_sign_str(const crypto::P256PrivateKey& k, const Hash32& digest) {
-  auto sig = crypto::p256_sign(k, digest);
-  EXPECT_TRUE(sig.ok());
-  return sig.ok() ? str(*sig) : std::string(64, '\0');
-}
-
-Hash32 test_block_hash(uint64_t h) {
-  Bytes m;
-  append_u64_be(m, h);
-  m.push_back(0xb3);  // domain byte: test block hashes
-  return crypto::keccak256(m);
-}
-
-// A manufacturer root (a CA key) and the devices it certifies directly: chain = [leaf].
-struct Maker {
-  crypto::P256PrivateKey key{};
-  Bytes spki;
-  Hash32 id{};
-};
-Maker make_maker(uint8_t seed) {
-  Maker m;
-  m.key = p256_key_of(seed);
-  m.spki = crypto::p256_spki_der(p256_pub(m.key));
-  m.id = crypto::spki_id(m.spki);
-  return m;
-}
-
-struct Dev {
-  crypto::P256PrivateKey key{};
-  crypto::P256PublicKey pub{};
-  Bytes cert;
-  Address id{};
-};
-Dev make_device(const Maker& maker, uint8_t seed) {
-  Dev d;
-  d.key = p256_key_of(seed);
-  d.pub = p256_pub(d.key);
-  crypto::CertSpec spec;
-  spec.serial = seed;
-  spec.issuer_cn = "Physis TEST Maker Root";
-  spec.subject_cn = "Physis TEST Device " + std::to_string(seed);
-  spec.subject_key = d.pub;
-  auto cert = crypto::build_certificate(spec, maker.key);
-  EXPECT_TRUE(cert.ok()) << (cert.ok() ? "" : cert.error().message);
-  if (cert.ok()) d.cert = *cert;
-  d.id = device_id_of(pb::SE_P256, d.pub);
-  return d;
-}
-
-GenesisAnchor genesis_anchor(const Maker& m, uint32_t role, uint32_t kind, std::string name) {
-  GenesisAnchor a;
-  a.name = std::move(name);
-  a.spki = m.spki;
-  a.role = role;
-  a.kinds = {kind};
-  a.max_chain_len = 3;
-  return a;
-}
-
+using namespace physis::vm::depin_test;
 const Address kV1 = fixed_address(0xa1);  // validator, power 1
 const Address kV2 = fixed_address(0xa2);  // validator, power 2
 using Validators = std::vector<std::pair<Address, uint64_t>>;
