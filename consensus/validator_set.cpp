@@ -88,7 +88,8 @@ Status verify_commit(const pb::Commit& commit, const ValidatorSet& set, const st
                      uint64_t height, const Hash32& block_hash) {
   auto fail = [](const std::string& why) { return make_error("bad_commit", why); };
   if (commit.height() != height)
-    return fail("commit is for height " + std::to_string(commit.height()) + ", expected " + std::to_string(height));
+    return fail("commit is for height " + std::to_string(commit.height()) + ", expected " +
+                std::to_string(height));
   if (commit.block_hash() != to_string(block_hash)) return fail("commit is for another block hash");
   Hash32 digest = vote_digest(chain_id, VoteType::kPrecommit, height, commit.round(), block_hash);
   std::set<Address> seen;
@@ -100,7 +101,8 @@ Status verify_commit(const pb::Commit& commit, const ValidatorSet& set, const st
     if (!v) return fail("commit signed by a non-validator " + crypto::address_to_string(addr));
     if (!seen.insert(addr).second) return fail("validator signed the commit twice");
     auto signer = crypto::recover_address(digest, as_span(s.signature()));
-    if (!signer || *signer != addr) return fail("bad precommit signature from " + crypto::address_to_string(addr));
+    if (!signer || *signer != addr)
+      return fail("bad precommit signature from " + crypto::address_to_string(addr));
     power += v->power;
   }
   // > 2/3 of total power, without overflow or division: 3·power > 2·total.

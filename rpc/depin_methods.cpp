@@ -28,7 +28,8 @@ Bytes param_cursor(const json& params) {
   auto c = optional_param_string(params, 99, "cursor");
   if (!c || c->empty()) return {};
   auto b = from_hex(*c);
-  if (!b) throw RpcError(kInvalidParams, "cursor must be the hex string a previous call returned as next_cursor");
+  if (!b)
+    throw RpcError(kInvalidParams, "cursor must be the hex string a previous call returned as next_cursor");
   return *b;
 }
 
@@ -43,7 +44,9 @@ std::array<uint8_t, N> param_fixed(const json& params, std::string_view name, co
 Address param_address(const json& params, std::string_view name) {
   std::string s = param_string(params, 0, name);
   auto a = crypto::parse_address(s);
-  if (!a) throw RpcError(kInvalidParams, "parameter '" + std::string(name) + "' must be a 0x-prefixed 20-byte address");
+  if (!a)
+    throw RpcError(kInvalidParams,
+                   "parameter '" + std::string(name) + "' must be a 0x-prefixed 20-byte address");
   return *a;
 }
 
@@ -78,15 +81,20 @@ json epoch_to_json(const node::Node& node, uint64_t epoch) {
 }
 
 // One device's reward for one epoch: settled record, or computed on the fly (lazy settlement).
-std::optional<json> reward_entry(const node::Node& node, const Address& id, const pb::Device& d, uint64_t epoch) {
+std::optional<json> reward_entry(const node::Node& node, const Address& id, const pb::Device& d,
+                                 uint64_t epoch) {
   if (auto rr = vm::load_record<pb::RewardRecord>(node.state(), vm::reward_key(id, epoch)))
-    return json{{"device_id", to_hex0x(id)}, {"epoch", epoch},          {"weight", rr->weight()},
-                {"amount", amount_str(rr->amount())}, {"owner", addr_str(rr->owner())}, {"settled", true},
+    return json{{"device_id", to_hex0x(id)},      {"epoch", epoch},
+                {"weight", rr->weight()},         {"amount", amount_str(rr->amount())},
+                {"owner", addr_str(rr->owner())}, {"settled", true},
                 {"settled_at", rr->settled_at()}};
   if (d.accrued_epoch() != epoch || d.accrued_weight() == 0) return std::nullopt;
   const uint64_t current = node.current_epoch();
-  json j = {{"device_id", to_hex0x(id)}, {"epoch", epoch}, {"weight", d.accrued_weight()},
-            {"owner", addr_str(d.owner())}, {"settled", false}};
+  json j = {{"device_id", to_hex0x(id)},
+            {"epoch", epoch},
+            {"weight", d.accrued_weight()},
+            {"owner", addr_str(d.owner())},
+            {"settled", false}};
   if (epoch < current)
     j["amount"] = format_amount(vm::pending_reward(node.state(), d, current));
   else
@@ -103,7 +111,8 @@ json device_rewards(const node::Node& node, const Address& id, const pb::Device&
     if (auto e = reward_entry(node, id, d, epoch)) out.push_back(*e);
   }
   if (d.accrued_weight() > 0)
-    if (auto e = reward_entry(node, id, d, d.accrued_epoch()); e && !(*e)["settled"].get<bool>()) out.push_back(*e);
+    if (auto e = reward_entry(node, id, d, d.accrued_epoch()); e && !(*e)["settled"].get<bool>())
+      out.push_back(*e);
   return out;
 }
 }  // namespace
@@ -177,68 +186,70 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            if (!dev) throw RpcError(kNotFound, "no device " + to_hex0x(id));
            return device_to_json(id, *dev, node);
          }});
-  d.add({"depin_listDevices",
-         "depin_listDevices({owner? | anchor? | h3_parent?, cursor?, limit?}) -> {items: devices, next_cursor}",
-         [&node](const json& params) {
-           reject_extra_params(params, {"owner", "anchor", "h3_parent", "cursor", "limit"});
-           size_t limit = param_limit(params);
-           Bytes after = param_cursor(params);
-           json items = json::array();
-           auto emit = [&](const Address& id) {
-             if (auto dev = load_device(node, id)) items.push_back(device_to_json(id, *dev, node));
-           };
-           if (params.is_object() && (params.contains("owner") || params.contains("anchor"))) {
-             Bytes prefix;
-             if (params.contains("owner")) {
-               Address owner = param_address(params, "owner");
-               prefix = Bytes{vm::kOwnerIndexPrefix};
-               append(prefix, owner);
-             } else {
-               Hash32 anchor = param_fixed<32>(params, "anchor", "a 32-byte hex anchor id");
-               prefix = Bytes{vm::kAnchorIndexPrefix};
-               append(prefix, anchor);
-             }
-             auto rows = node.scan_state(prefix, after, limit + 1);
-             Bytes last;
-             for (size_t i = 0; i < rows.size() && i < limit; ++i) {
-               Address id{};
-               std::copy(rows[i].first.end() - 20, rows[i].first.end(), id.begin());
-               emit(id);
-               last = rows[i].first;
-             }
-             return page(items, last, rows.size() > limit);
+  d.add(
+      {"depin_listDevices",
+       "depin_listDevices({owner? | anchor? | h3_parent?, cursor?, limit?}) -> {items: devices, next_cursor}",
+       [&node](const json& params) {
+         reject_extra_params(params, {"owner", "anchor", "h3_parent", "cursor", "limit"});
+         size_t limit = param_limit(params);
+         Bytes after = param_cursor(params);
+         json items = json::array();
+         auto emit = [&](const Address& id) {
+           if (auto dev = load_device(node, id)) items.push_back(device_to_json(id, *dev, node));
+         };
+         if (params.is_object() && (params.contains("owner") || params.contains("anchor"))) {
+           Bytes prefix;
+           if (params.contains("owner")) {
+             Address owner = param_address(params, "owner");
+             prefix = Bytes{vm::kOwnerIndexPrefix};
+             append(prefix, owner);
+           } else {
+             Hash32 anchor = param_fixed<32>(params, "anchor", "a 32-byte hex anchor id");
+             prefix = Bytes{vm::kAnchorIndexPrefix};
+             append(prefix, anchor);
            }
-           std::optional<uint64_t> parent;
-           int parent_res = 0;
-           if (params.is_object() && params.contains("h3_parent")) {
-             auto loc = location_from_json(json{{"h3", params["h3_parent"]}});
-             if (!loc || !vm::valid_h3_cell(loc->h3_cell()))
-               throw RpcError(kInvalidParams, "h3_parent must be a valid H3 cell index (hex or integer)");
-             parent = loc->h3_cell();
-             parent_res = vm::h3_resolution(*parent);
-           }
-           // All devices, optionally filtered by H3 ancestor: a bounded scan that resumes at the cursor.
-           auto rows = node.scan_state(Bytes{vm::kDevicePrefix}, after, parent ? kScanBudget : limit + 1);
+           auto rows = node.scan_state(prefix, after, limit + 1);
            Bytes last;
-           size_t i = 0;
-           for (; i < rows.size() && items.size() < limit; ++i) {
-             last = rows[i].first;
-             pb::Device dev;
-             dev.ParseFromArray(rows[i].second.data(), static_cast<int>(rows[i].second.size()));
-             if (parent) {
-               if (!dev.location().has_h3_cell()) continue;
-               auto anc = vm::h3_parent(dev.location().h3_cell(), parent_res);
-               if (!anc || *anc != *parent) continue;
-             }
+           for (size_t i = 0; i < rows.size() && i < limit; ++i) {
              Address id{};
-             std::copy(rows[i].first.begin() + 1, rows[i].first.end(), id.begin());
-             items.push_back(device_to_json(id, dev, node));
+             std::copy(rows[i].first.end() - 20, rows[i].first.end(), id.begin());
+             emit(id);
+             last = rows[i].first;
            }
-           bool more = parent ? (i < rows.size() || rows.size() == kScanBudget) : rows.size() > limit;
-           return page(items, last, more);
-         }});
+           return page(items, last, rows.size() > limit);
+         }
+         std::optional<uint64_t> parent;
+         int parent_res = 0;
+         if (params.is_object() && params.contains("h3_parent")) {
+           auto loc = location_from_json(json{{"h3", params["h3_parent"]}});
+           if (!loc || !vm::valid_h3_cell(loc->h3_cell()))
+             throw RpcError(kInvalidParams, "h3_parent must be a valid H3 cell index (hex or integer)");
+           parent = loc->h3_cell();
+           parent_res = vm::h3_resolution(*parent);
+         }
+         // All devices, optionally filtered by H3 ancestor: a bounded scan that resumes at the cursor.
+         auto rows = node.scan_state(Bytes{vm::kDevicePrefix}, after, parent ? kScanBudget : limit + 1);
+         Bytes last;
+         size_t i = 0;
+         for (; i < rows.size() && items.size() < limit; ++i) {
+           last = rows[i].first;
+           pb::Device dev;
+           dev.ParseFromArray(rows[i].second.data(), static_cast<int>(rows[i].second.size()));
+           if (parent) {
+             if (!dev.location().has_h3_cell()) continue;
+             auto anc = vm::h3_parent(dev.location().h3_cell(), parent_res);
+             if (!anc || *anc != *parent) continue;
+           }
+           Address id{};
+           std::copy(rows[i].first.begin() + 1, rows[i].first.end(), id.begin());
+           items.push_back(device_to_json(id, dev, node));
+         }
+         bool more = parent ? (i < rows.size() || rows.size() == kScanBudget) : rows.size() > limit;
+         return page(items, last, more);
+       }});
   d.add({"depin_getProofs",
-         "depin_getProofs({device} or {epoch}, cursor?, limit?) -> {items: proof results with reasons, next_cursor}",
+         "depin_getProofs({device} or {epoch}, cursor?, limit?) -> {items: proof results with reasons, "
+         "next_cursor}",
          [&node](const json& params) {
            reject_extra_params(params, {"device", "epoch", "cursor", "limit"});
            size_t limit = param_limit(params);
@@ -263,14 +274,16 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
              json j = proof_result_to_json(r);
              ByteSpan where = ByteSpan(rows[i].first).subspan(rows[i].first.size() - 16);
              j["height"] = read_u64_be(where);
-             j["tx_index"] = (uint32_t{where[8]} << 24) | (uint32_t{where[9]} << 16) | (uint32_t{where[10]} << 8) | where[11];
+             j["tx_index"] = (uint32_t{where[8]} << 24) | (uint32_t{where[9]} << 16) |
+                             (uint32_t{where[10]} << 8) | where[11];
              items.push_back(j);
              last = rows[i].first;
            }
            return page(items, last, rows.size() > limit);
          }});
   d.add({"depin_getRewards",
-         "depin_getRewards({device} or {owner} or {epoch}, cursor?, limit?) -> {items: per-device per-epoch rewards}",
+         "depin_getRewards({device} or {owner} or {epoch}, cursor?, limit?) -> {items: per-device per-epoch "
+         "rewards}",
          [&node](const json& params) {
            reject_extra_params(params, {"device", "owner", "epoch", "cursor", "limit"});
            size_t limit = param_limit(params);
@@ -303,13 +316,15 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
              if (!dev) continue;
              if (by_owner) {
                for (auto& e : device_rewards(node, id, *dev)) items.push_back(e);
-             } else if (auto e = reward_entry(node, id, *dev, read_u64_be(ByteSpan(rows[i].first).subspan(1)))) {
+             } else if (auto e =
+                            reward_entry(node, id, *dev, read_u64_be(ByteSpan(rows[i].first).subspan(1)))) {
                items.push_back(*e);
              }
            }
            return page(items, last, rows.size() > limit);
          }});
-  d.add({"depin_getEpoch", "depin_getEpoch({epoch?}) -> epoch emission, pools, total weight, proofs (default current)",
+  d.add({"depin_getEpoch",
+         "depin_getEpoch({epoch?}) -> epoch emission, pools, total weight, proofs (default current)",
          [&node](const json& params) {
            reject_extra_params(params, {"epoch"});
            return epoch_to_json(node, optional_param_u64(params, 0, "epoch").value_or(node.current_epoch()));
@@ -337,7 +352,8 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
                        {"max_proofs_per_tx", p.max_proofs_per_tx}};
          }});
   d.add({"depin_verifyEvidence",
-         "depin_verifyEvidence({evidence, owner}) -> {valid, reason, message, device_id}: dry-run of the attestation check",
+         "depin_verifyEvidence({evidence, owner}) -> {valid, reason, message, device_id}: dry-run of the "
+         "attestation check",
          [&node](const json& params) {
            reject_extra_params(params, {"evidence", "owner"});
            auto ev = evidence_from_json(param(params, 0, "evidence"));

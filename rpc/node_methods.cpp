@@ -3,8 +3,8 @@
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
 #include "primitives/block.h"
-#include "primitives/transaction.h"
 #include "primitives/depin_json.h"
+#include "primitives/transaction.h"
 #include "rpc/depin_methods.h"
 #include "vm/apply.h"
 #include "vm/attestation.h"
@@ -21,7 +21,9 @@ std::string hash_str(const std::string& raw32) { return to_hex0x(as_span(raw32))
 Hash32 param_hash(const json& params, size_t index, std::string_view name) {
   std::string text = param_string(params, index, name);
   auto h = from_hex_fixed<32>(text);
-  if (!h) throw RpcError(kInvalidParams, "parameter '" + std::string(name) + "' must be a 0x-prefixed 32-byte hex hash");
+  if (!h)
+    throw RpcError(kInvalidParams,
+                   "parameter '" + std::string(name) + "' must be a 0x-prefixed 32-byte hex hash");
   return *h;
 }
 
@@ -29,8 +31,9 @@ Address param_address(const json& params, size_t index, std::string_view name) {
   std::string text = param_string(params, index, name);
   auto a = crypto::parse_address(text);
   if (!a)
-    throw RpcError(kInvalidParams, "parameter '" + std::string(name) +
-                                       "' must be a 0x-prefixed 20-byte address (mixed case must match EIP-55)");
+    throw RpcError(kInvalidParams,
+                   "parameter '" + std::string(name) +
+                       "' must be a 0x-prefixed 20-byte address (mixed case must match EIP-55)");
   return *a;
 }
 
@@ -84,9 +87,7 @@ json tx_body_to_json(const pb::TxBody& body) {
       j["device_ids"] = ids;
       break;
     }
-    case pb::TxBody::PAYLOAD_NOT_SET:
-      j["type"] = "none";
-      break;
+    case pb::TxBody::PAYLOAD_NOT_SET: j["type"] = "none"; break;
   }
   return j;
 }
@@ -95,7 +96,10 @@ json commit_to_json(const pb::Commit& c) {
   json sigs = json::array();
   for (const auto& s : c.signatures())
     sigs.push_back({{"validator", addr_str(s.validator())}, {"signature", to_hex0x(as_span(s.signature()))}});
-  return {{"height", c.height()}, {"round", c.round()}, {"block_hash", hash_str(c.block_hash())}, {"signatures", sigs}};
+  return {{"height", c.height()},
+          {"round", c.round()},
+          {"block_hash", hash_str(c.block_hash())},
+          {"signatures", sigs}};
 }
 
 json status_json(const node::Node& node) {
@@ -119,8 +123,9 @@ node::BlockLookup find_block(const node::Node& node, const json& params) {
   } else {
     uint64_t height = param_u64(params, 0, "height");
     b = node.block_at(height);
-    if (!b) throw RpcError(kNotFound, "no block at height " + std::to_string(height) + "; the chain is at height " +
-                                          std::to_string(node.tip().height));
+    if (!b)
+      throw RpcError(kNotFound, "no block at height " + std::to_string(height) + "; the chain is at height " +
+                                    std::to_string(node.tip().height));
   }
   if (!b) throw RpcError(kNotFound, "no block with that hash");
   return *b;
@@ -183,27 +188,31 @@ json block_to_json(const node::BlockLookup& b, bool include_raw_txs) {
 }
 
 void register_node_methods(RpcDispatcher& d, node::Node& node) {
-  d.add({"chain_status", "chain_status() -> {chain_id, genesis_hash, height, latest_hash, latest_time}: the chain tip",
+  d.add({"chain_status",
+         "chain_status() -> {chain_id, genesis_hash, height, latest_hash, latest_time}: the chain tip",
          [&node](const json& params) {
            reject_extra_params(params, {});
            return status_json(node);
          }});
   d.add({"chain_getBlock",
-         "chain_getBlock({height} or {hash}, raw?) -> block header, tx hashes (raw tx hex with raw=true), last commit",
+         "chain_getBlock({height} or {hash}, raw?) -> block header, tx hashes (raw tx hex with raw=true), "
+         "last commit",
          [&node](const json& params) {
            auto b = find_block(node, params);
            bool raw = optional_param_bool(params, 1, "raw").value_or(false);
            return block_to_json(b, raw);
          }});
   d.add({"chain_getTransaction",
-         "chain_getTransaction({hash}) -> tx fields, sender, height and index (status \"pending\" while in the mempool)",
+         "chain_getTransaction({hash}) -> tx fields, sender, height and index (status \"pending\" while in "
+         "the mempool)",
          [&node](const json& params) {
            reject_extra_params(params, {"hash"});
            Hash32 hash = param_hash(params, 0, "hash");
            auto tx = node.find_tx(hash);
            if (!tx) {
              if (node.in_mempool(hash)) return json{{"hash", hash_to_string(hash)}, {"status", "pending"}};
-             throw RpcError(kNotFound, "transaction " + hash_to_string(hash) + " is neither in a block nor pending");
+             throw RpcError(kNotFound,
+                            "transaction " + hash_to_string(hash) + " is neither in a block nor pending");
            }
            json j = tx_body_to_json(tx->body);
            j["hash"] = hash_to_string(hash);
@@ -216,7 +225,8 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            return j;
          }});
   d.add({"chain_getReceipt",
-         "chain_getReceipt({hash}) -> {status, reason, gas_used, fee, height, index} of an included transaction",
+         "chain_getReceipt({hash}) -> {status, reason, gas_used, fee, height, index} of an included "
+         "transaction",
          [&node](const json& params) {
            reject_extra_params(params, {"hash"});
            Hash32 hash = param_hash(params, 0, "hash");
@@ -245,7 +255,9 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            reject_extra_params(params, {"raw"});
            std::string text = param_string(params, 0, "raw");
            auto raw = from_hex(text);
-           if (!raw) throw RpcError(kInvalidParams, "parameter 'raw' must be hex (optionally 0x-prefixed), even length");
+           if (!raw)
+             throw RpcError(kInvalidParams,
+                            "parameter 'raw' must be hex (optionally 0x-prefixed), even length");
            if (raw->empty()) throw RpcError(kInvalidParams, "parameter 'raw' is empty");
            auto hash = node.submit_tx(*raw);
            if (!hash)
@@ -254,7 +266,8 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            return json{{"hash", hash_to_string(*hash)}};
          }});
   d.add({"state_getSupply",
-         "state_getSupply() -> {height, genesis, minted, circulating, owed, balanced}: supply audit (scans all accounts)",
+         "state_getSupply() -> {height, genesis, minted, circulating, owed, balanced}: supply audit (scans "
+         "all accounts)",
          [&node](const json& params) {
            reject_extra_params(params, {});
            auto a = node.supply_audit();

@@ -2,8 +2,8 @@
 
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
-#include "primitives/codec.h"
 #include "crypto/x509_chain.h"
+#include "primitives/codec.h"
 #include "vm/accounts.h"
 #include "vm/depin.h"
 #include "vm/depin_state.h"
@@ -43,23 +43,25 @@ Status check_tx(const ChainParams& params, const std::string& chain_id, const Ve
                 const AccountState& sender, uint64_t expected_nonce) {
   const pb::TxBody& body = vtx.tx.body;
   if (body.chain_id() != chain_id)
-    return make_error("wrong_chain", "transaction is for chain '" + body.chain_id() + "', this chain is '" +
-                                         chain_id + "'");
+    return make_error("wrong_chain",
+                      "transaction is for chain '" + body.chain_id() + "', this chain is '" + chain_id + "'");
   if (body.nonce() < expected_nonce)
-    return make_error("nonce_too_low", "nonce " + std::to_string(body.nonce()) + " already used; next nonce is " +
-                                           std::to_string(expected_nonce));
+    return make_error("nonce_too_low", "nonce " + std::to_string(body.nonce()) +
+                                           " already used; next nonce is " + std::to_string(expected_nonce));
   if (body.nonce() > expected_nonce)
     return make_error("nonce_gap", "nonce " + std::to_string(body.nonce()) + " leaves a gap; next nonce is " +
                                        std::to_string(expected_nonce));
   const uint64_t needed = intrinsic_gas(params, body);
   if (body.gas_limit() < needed)
-    return make_error("gas_limit_too_low", "gas limit " + std::to_string(body.gas_limit()) + " is below the " +
-                                               std::to_string(needed) + " this transaction needs");
+    return make_error("gas_limit_too_low", "gas limit " + std::to_string(body.gas_limit()) +
+                                               " is below the " + std::to_string(needed) +
+                                               " this transaction needs");
   if (body.gas_limit() > params.block_gas_limit)
-    return make_error("gas_limit_too_high", "gas limit exceeds the block gas limit " +
-                                                std::to_string(params.block_gas_limit));
+    return make_error("gas_limit_too_high",
+                      "gas limit exceeds the block gas limit " + std::to_string(params.block_gas_limit));
   if (body.gas_price() < params.min_gas_price)
-    return make_error("gas_price_too_low", "gas price " + std::to_string(body.gas_price()) + " is below the minimum " +
+    return make_error("gas_price_too_low", "gas price " + std::to_string(body.gas_price()) +
+                                               " is below the minimum " +
                                                std::to_string(params.min_gas_price));
   auto fee = max_fee(body);
   if (!fee) return make_error("fee_overflow", "gas limit × gas price overflows");
@@ -93,7 +95,8 @@ uint64_t intrinsic_gas(const ChainParams& params, const pb::TxBody& body) {
     case pb::TxBody::kRegisterDevice: return gas::kRegisterDevice;
     case pb::TxBody::kUpdateDevice: return gas::kUpdateDevice;
     case pb::TxBody::kSubmitProofs:
-      return gas::kSubmitProofsBase + gas::kPerProof * static_cast<uint64_t>(body.submit_proofs().proofs_size());
+      return gas::kSubmitProofsBase +
+             gas::kPerProof * static_cast<uint64_t>(body.submit_proofs().proofs_size());
     case pb::TxBody::kClaimRewards:
       return gas::kClaimBase + gas::kPerClaim * static_cast<uint64_t>(body.claim_rewards().device_ids_size());
     case pb::TxBody::PAYLOAD_NOT_SET: return params.transfer_gas;
@@ -128,18 +131,20 @@ TxOutcome apply_transfer(StateOverlay& overlay, const VerifiedTx& vtx, AccountSt
 }
 }  // namespace
 
-Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
-                                const BlockContext& ctx, const std::vector<VerifiedTx>& txs) {
+Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
+                                const ChainParams& params, const BlockContext& ctx,
+                                const std::vector<VerifiedTx>& txs) {
   static const DepinParams kDefaults{};
   DirectSignatureVerifier direct;
   return apply_block(state, prev_state_root, params, kDefaults, ctx, txs, direct);
 }
 
-Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
-                                const DepinParams& depin, const BlockContext& ctx, const std::vector<VerifiedTx>& txs,
-                                const SignatureVerifier& signatures) {
+Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
+                                const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
+                                const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures) {
   if (txs.size() > params.max_block_txs)
-    return make_error("too_many_txs", "block has " + std::to_string(txs.size()) + " transactions; the limit is " +
+    return make_error("too_many_txs", "block has " + std::to_string(txs.size()) +
+                                          " transactions; the limit is " +
                                           std::to_string(params.max_block_txs));
   if (ctx.height == 0) return make_error("invalid_block", "height 0 is the genesis block");
   StateOverlay overlay(state);
@@ -156,7 +161,8 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
       return make_error("invalid_tx", "transaction " + std::to_string(i) + ": " + st.error().message);
     const uint64_t gas_used = intrinsic_gas(params, body);
     if (result.gas_used + gas_used > params.block_gas_limit)
-      return make_error("block_gas_exceeded", "block gas exceeds the limit at transaction " + std::to_string(i));
+      return make_error("block_gas_exceeded",
+                        "block gas exceeds the limit at transaction " + std::to_string(i));
     result.gas_used += gas_used;
     const Amount fee = static_cast<Amount>(gas_used) * body.gas_price();  // ≤ max fee, checked above
     sender.balance -= fee;
@@ -171,11 +177,19 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
         outcome = apply_transfer(overlay, vtx, sender);
         overlay.put(account_key(vtx.sender), encode_account(sender));
         break;
-      case pb::TxBody::kRegisterAnchor: outcome = executor.register_anchor(vtx.sender, body.register_anchor()); break;
-      case pb::TxBody::kRevokeAnchor: outcome = executor.revoke_anchor(vtx.sender, body.revoke_anchor()); break;
+      case pb::TxBody::kRegisterAnchor:
+        outcome = executor.register_anchor(vtx.sender, body.register_anchor());
+        break;
+      case pb::TxBody::kRevokeAnchor:
+        outcome = executor.revoke_anchor(vtx.sender, body.revoke_anchor());
+        break;
       case pb::TxBody::kRevokeKey: outcome = executor.revoke_key(vtx.sender, body.revoke_key()); break;
-      case pb::TxBody::kRegisterDevice: outcome = executor.register_device(vtx.sender, body.register_device()); break;
-      case pb::TxBody::kUpdateDevice: outcome = executor.update_device(vtx.sender, body.update_device()); break;
+      case pb::TxBody::kRegisterDevice:
+        outcome = executor.register_device(vtx.sender, body.register_device());
+        break;
+      case pb::TxBody::kUpdateDevice:
+        outcome = executor.update_device(vtx.sender, body.update_device());
+        break;
       case pb::TxBody::kSubmitProofs: outcome = executor.submit_proofs(body.submit_proofs()); break;
       case pb::TxBody::kClaimRewards: outcome = executor.claim_rewards(body.claim_rewards()); break;
       case pb::TxBody::PAYLOAD_NOT_SET:
@@ -192,7 +206,8 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
       receipt.set_message(outcome.message);
     }
     for (auto& p : outcome.proofs) *receipt.add_proofs() = std::move(p);
-    if (body.has_register_device() && outcome.fail == TxFailReason::kNone) receipt.set_device_id(to_string(outcome.device_id));
+    if (body.has_register_device() && outcome.fail == TxFailReason::kNone)
+      receipt.set_device_id(to_string(outcome.device_id));
     result.receipts.push_back(std::move(receipt));
   }
   executor.end_block();

@@ -9,18 +9,16 @@
 #include "primitives/transaction.h"
 #include "util/result.h"
 #include "vm/accounts.h"
-#include "vm/tx_fail_reason.h"
 #include "vm/signatures.h"
 #include "vm/state.h"
+#include "vm/tx_fail_reason.h"
 
 namespace physis::vm {
-
-
 
 struct BlockContext {
   std::string chain_id;
   uint64_t height = 0;
-  Address proposer{};  // receives the fees
+  Address proposer{};    // receives the fees
   Hash32 parent_hash{};  // recorded in state for reference-block checks (DESIGN §5)
   std::vector<std::pair<Address, uint64_t>> validators;  // (address, power), for the validators' reward share
 };
@@ -45,12 +43,13 @@ Status check_tx(const ChainParams& params, const std::string& chain_id, const Ve
 // verify once, in parallel, and cache). Error (the block is invalid): a transaction that fails check_tx,
 // or the block's gas exceeding the block gas limit, or too many transactions. On error nothing is
 // returned that could be committed.
-Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
-                                const DepinParams& depin, const BlockContext& ctx, const std::vector<VerifiedTx>& txs,
-                                const SignatureVerifier& signatures);
+Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
+                                const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
+                                const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures);
 // The same with default DePIN parameters and direct signature checks (transfer-only callers, tests).
-Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
-                                const BlockContext& ctx, const std::vector<VerifiedTx>& txs);
+Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
+                                const ChainParams& params, const BlockContext& ctx,
+                                const std::vector<VerifiedTx>& txs);
 
 // State root accumulator (DESIGN §4, first version): keccak256("PHYSIS/STATE/v1" ‖ prev_root ‖
 // merkle root over the block's sorted writes, each leaf = len(key) ‖ key ‖ value).

@@ -47,18 +47,21 @@ AttestReject map_chain_reject(crypto::ChainReject r) {
 // Checks the reference block (DESIGN §5: recent window, canonical hash).
 AttestOutcome check_reference(uint64_t ref_height, const std::string& ref_hash, const AttestContext& ctx,
                               const ChainView& chain) {
-  if (ref_hash.size() != 32) return reject(AttestReject::kMalformedEvidence, "ref_block_hash must be 32 bytes");
+  if (ref_hash.size() != 32)
+    return reject(AttestReject::kMalformedEvidence, "ref_block_hash must be 32 bytes");
   if (!chain.checks_references()) return {};
   if (ref_height >= ctx.height)
     return reject(AttestReject::kFutureReference, "ref height " + std::to_string(ref_height) +
-                                                      " is not below the including height " + std::to_string(ctx.height));
+                                                      " is not below the including height " +
+                                                      std::to_string(ctx.height));
   if (ctx.height - ref_height > ctx.ref_window)
-    return reject(AttestReject::kStaleReference, "ref height " + std::to_string(ref_height) + " is more than " +
-                                                     std::to_string(ctx.ref_window) + " blocks old");
+    return reject(AttestReject::kStaleReference, "ref height " + std::to_string(ref_height) +
+                                                     " is more than " + std::to_string(ctx.ref_window) +
+                                                     " blocks old");
   auto canonical = chain.block_hash(ref_height);
   if (!canonical || to_hash32(ref_hash) != *canonical)
-    return reject(AttestReject::kWrongRefHash, "ref block hash is not the chain's block at height " +
-                                                   std::to_string(ref_height));
+    return reject(AttestReject::kWrongRefHash,
+                  "ref block hash is not the chain's block at height " + std::to_string(ref_height));
   return {};
 }
 
@@ -105,7 +108,8 @@ std::string_view attest_reject_name(AttestReject reason) {
   return "unknown";
 }
 
-Bytes registration_message(const std::string& chain_id, const pb::AttestationEvidence& ev, const Address& owner) {
+Bytes registration_message(const std::string& chain_id, const pb::AttestationEvidence& ev,
+                           const Address& owner) {
   Bytes m;
   append(m, std::string_view("PHYSIS/REG/v1"));
   append_str(m, chain_id);
@@ -142,10 +146,11 @@ Address device_id_of(uint32_t kind, ByteSpan device_key) {
 
 Hash32 raw_key_id(ByteSpan device_key) { return crypto::sha256(device_key); }
 
-AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestContext& ctx, const ChainView& chain,
-                              const SignatureVerifier& signatures) {
+AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestContext& ctx,
+                              const ChainView& chain, const SignatureVerifier& signatures) {
   // 1. Shape.
-  if (ev.anchor_id().size() != 32) return reject(AttestReject::kMalformedEvidence, "anchor_id must be 32 bytes");
+  if (ev.anchor_id().size() != 32)
+    return reject(AttestReject::kMalformedEvidence, "anchor_id must be 32 bytes");
   if (ev.pop_signature().size() != 64)
     return reject(AttestReject::kMalformedEvidence, "pop_signature must be 64 bytes (r ‖ s)");
   const ByteSpan key = as_span(ev.device_key());
@@ -158,15 +163,15 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
       if (!crypto::is_valid_public_key(key))
         return reject(AttestReject::kBadDeviceKey, "device key is not a valid uncompressed secp256k1 point");
       break;
-    default:
-      return reject(AttestReject::kBadDeviceKey, "device key type must be P256 or SECP256K1");
+    default: return reject(AttestReject::kBadDeviceKey, "device key type must be P256 or SECP256K1");
   }
-  const uint32_t required_role = ev.kind() == pb::SE_P256 ? pb::MANUFACTURER_ROOT
+  const uint32_t required_role = ev.kind() == pb::SE_P256               ? pb::MANUFACTURER_ROOT
                                  : ev.kind() == pb::REGISTRAR_STATEMENT ? pb::REGISTRAR
                                                                         : 0;
   if (required_role == 0)
-    return reject(AttestReject::kUnsupportedKind,
-                  ev.kind() == pb::TPM2_QUOTE ? "TPM2_QUOTE evidence is not supported yet" : "unknown evidence kind");
+    return reject(AttestReject::kUnsupportedKind, ev.kind() == pb::TPM2_QUOTE
+                                                      ? "TPM2_QUOTE evidence is not supported yet"
+                                                      : "unknown evidence kind");
   if (ev.kind() == pb::SE_P256 && ev.key_type() != pb::KEY_P256)
     return reject(AttestReject::kBadDeviceKey, "SE_P256 evidence needs a P-256 device key");
 
@@ -176,9 +181,11 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
   // 3. Anchor: known, not revoked at this height, right role, allows kind and class.
   const Hash32 anchor_id = to_hash32(ev.anchor_id());
   auto anchor = chain.anchor(anchor_id);
-  if (!anchor) return reject(AttestReject::kUnknownAnchor, "anchor " + to_hex0x(anchor_id) + " is not registered");
+  if (!anchor)
+    return reject(AttestReject::kUnknownAnchor, "anchor " + to_hex0x(anchor_id) + " is not registered");
   if (anchor->revoked_at() != 0 && anchor->revoked_at() <= ctx.height)
-    return reject(AttestReject::kAnchorRevoked, "anchor was revoked at height " + std::to_string(anchor->revoked_at()));
+    return reject(AttestReject::kAnchorRevoked,
+                  "anchor was revoked at height " + std::to_string(anchor->revoked_at()));
   if (static_cast<uint32_t>(anchor->role()) != required_role)
     return reject(AttestReject::kAnchorWrongRole, "anchor role does not match the evidence kind");
   if (!contains(anchor->allowed_kinds(), ev.kind()))
@@ -197,7 +204,8 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
     for (const auto& c : ev.cert_chain()) certs.emplace_back(c.begin(), c.end());
     auto chain_result = crypto::verify_cert_chain(certs, as_span(anchor->spki()), anchor->max_chain_len());
     if (!chain_result.ok()) return reject(map_chain_reject(chain_result.reason), chain_result.message);
-    if (!std::equal(chain_result.leaf_public_key.begin(), chain_result.leaf_public_key.end(), key.begin(), key.end()))
+    if (!std::equal(chain_result.leaf_public_key.begin(), chain_result.leaf_public_key.end(), key.begin(),
+                    key.end()))
       return reject(AttestReject::kLeafKeyMismatch, "leaf certificate key is not the device key");
     out.key_ids = chain_result.spki_ids;
   } else {
@@ -223,7 +231,8 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
   // 5. No revoked key in the attestation.
   for (const auto& id : out.key_ids) {
     auto at = chain.key_revoked_at(id);
-    if (at && *at <= ctx.height) return reject(AttestReject::kKeyRevoked, "key " + to_hex0x(id) + " is revoked");
+    if (at && *at <= ctx.height)
+      return reject(AttestReject::kKeyRevoked, "key " + to_hex0x(id) + " is revoked");
   }
   // 6. Proof of possession by the device key over the registration message.
   const ByteSpan pop = as_span(ev.pop_signature());
@@ -231,9 +240,10 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
   if (!low_s) return reject(AttestReject::kHighS, "proof-of-possession signature has high S");
   Hash32 digest = crypto::sha256(registration_message(ctx.chain_id, ev, ctx.owner));
   if (!signatures.verify(ev.key_type(), key, digest, pop))
-    return reject(AttestReject::kBadPossessionSignature,
-                  "proof-of-possession signature does not verify over the registration message (check chain id, "
-                  "owner, device class and reference block)");
+    return reject(
+        AttestReject::kBadPossessionSignature,
+        "proof-of-possession signature does not verify over the registration message (check chain id, "
+        "owner, device class and reference block)");
   out.device_id = device_id_of(ev.kind(), key);
   return out;
 }

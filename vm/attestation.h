@@ -17,37 +17,37 @@ namespace physis::vm {
 // Why evidence was refused. Stored in receipts: never renumber; every value has a test.
 enum class AttestReject : uint32_t {
   kOk = 0,
-  kMalformedEvidence = 1,      // a field is missing or has the wrong length
-  kUnsupportedKind = 2,        // evidence kind not handled (TPM2_QUOTE: not yet)
-  kBadDeviceKey = 3,           // device key not a valid point, or a key type the kind does not allow
-  kUnknownAnchor = 4,          // anchor id not registered
-  kAnchorRevoked = 5,          // anchor revoked at or before the including height
-  kAnchorWrongRole = 6,        // e.g. a registrar anchor used as a manufacturer root
-  kKindNotAllowed = 7,         // the anchor does not allow this evidence kind
-  kClassNotAllowed = 8,        // the anchor does not allow this device class
-  kChainTooLong = 9,           // more certificates than min(3, anchor max_chain_len)
+  kMalformedEvidence = 1,  // a field is missing or has the wrong length
+  kUnsupportedKind = 2,    // evidence kind not handled (TPM2_QUOTE: not yet)
+  kBadDeviceKey = 3,       // device key not a valid point, or a key type the kind does not allow
+  kUnknownAnchor = 4,      // anchor id not registered
+  kAnchorRevoked = 5,      // anchor revoked at or before the including height
+  kAnchorWrongRole = 6,    // e.g. a registrar anchor used as a manufacturer root
+  kKindNotAllowed = 7,     // the anchor does not allow this evidence kind
+  kClassNotAllowed = 8,    // the anchor does not allow this device class
+  kChainTooLong = 9,       // more certificates than min(3, anchor max_chain_len)
   kEmptyChain = 10,
   kMalformedCertificate = 11,  // a certificate fails the strict DER/X.509 profile
   kUnsupportedAlgorithm = 12,  // a certificate key or signature is not P-256 / ecdsa-with-SHA256
   kLeafIsCa = 13,
-  kIssuerMismatch = 14,        // issuer of cert i is not the subject of cert i+1 (byte comparison)
+  kIssuerMismatch = 14,  // issuer of cert i is not the subject of cert i+1 (byte comparison)
   kIssuerNotCa = 15,
-  kIssuerCannotSignCerts = 16, // keyUsage without keyCertSign
+  kIssuerCannotSignCerts = 16,  // keyUsage without keyCertSign
   kPathLenExceeded = 17,
   kBadCertSignature = 18,
-  kNotSignedByAnchor = 19,     // the chain does not end at the named anchor
-  kAnchorMalformed = 20,       // the anchor's SPKI is not a strict P-256 key
-  kKeyRevoked = 21,            // an intermediate or the device key is revoked
-  kLeafKeyMismatch = 22,       // the leaf certificate's key is not the device key
+  kNotSignedByAnchor = 19,       // the chain does not end at the named anchor
+  kAnchorMalformed = 20,         // the anchor's SPKI is not a strict P-256 key
+  kKeyRevoked = 21,              // an intermediate or the device key is revoked
+  kLeafKeyMismatch = 22,         // the leaf certificate's key is not the device key
   kBadPossessionSignature = 23,  // proof of possession does not verify (wrong owner, chain id, ref...)
-  kHighS = 24,                 // a signature on chain with s > n/2
-  kStatementExpired = 25,      // registrar statement expiry height already passed
+  kHighS = 24,                   // a signature on chain with s > n/2
+  kStatementExpired = 25,        // registrar statement expiry height already passed
   kBadStatementSignature = 26,
-  kStaleReference = 27,        // ref height older than the window
-  kFutureReference = 28,       // ref height not below the including height
-  kWrongRefHash = 29,          // ref block hash is not the canonical hash at ref height
-  kDeviceExists = 30,          // the device id is already registered
-  kBadLocation = 31,           // location out of range
+  kStaleReference = 27,   // ref height older than the window
+  kFutureReference = 28,  // ref height not below the including height
+  kWrongRefHash = 29,     // ref block hash is not the canonical hash at ref height
+  kDeviceExists = 30,     // the device id is already registered
+  kBadLocation = 31,      // location out of range
 };
 inline constexpr uint32_t kAttestRejectCount = 32;
 std::string_view attest_reject_name(AttestReject reason);
@@ -67,7 +67,7 @@ class ChainView {
 struct AttestContext {
   std::string chain_id;
   Address owner{};
-  uint64_t height = 0;      // the including block's height (revocation and expiry are judged here)
+  uint64_t height = 0;  // the including block's height (revocation and expiry are judged here)
   uint64_t ref_window = 64;
 };
 
@@ -82,12 +82,13 @@ struct AttestOutcome {
   bool ok() const { return reason == AttestReject::kOk; }
 };
 
-AttestOutcome verify_evidence(const pb::AttestationEvidence& evidence, const AttestContext& ctx, const ChainView& chain,
-                              const SignatureVerifier& signatures);
+AttestOutcome verify_evidence(const pb::AttestationEvidence& evidence, const AttestContext& ctx,
+                              const ChainView& chain, const SignatureVerifier& signatures);
 
 // "PHYSIS/REG/v1" ‖ u32 len ‖ chain id ‖ u8 kind ‖ u32 class ‖ owner ‖ u64 ref height ‖ ref hash ‖
 // u8 key type ‖ u32 len ‖ device key. The device signs SHA-256 of it.
-Bytes registration_message(const std::string& chain_id, const pb::AttestationEvidence& ev, const Address& owner);
+Bytes registration_message(const std::string& chain_id, const pb::AttestationEvidence& ev,
+                           const Address& owner);
 // "PHYSIS/REGISTRAR/v1" ‖ u32 len ‖ chain id ‖ u8 key type ‖ u32 len ‖ device key ‖ u32 class ‖
 // u32 attestation type ‖ evidence hash ‖ u64 expiry height. The registrar signs SHA-256 of it.
 Bytes registrar_statement_message(const std::string& chain_id, const pb::AttestationEvidence& ev);

@@ -64,13 +64,17 @@ void DepinExecutor::store_device(const Address& id, const pb::Device& device) {
 }
 
 TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::RegisterAnchor& tx) {
-  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority registers anchors");
+  if (sender != params_.governance)
+    return fail(TxFailReason::kNotGovernance, "only the governance authority registers anchors");
   pb::Anchor a = tx.anchor();
   auto spki = crypto::parse_p256_spki(as_span(a.spki()));
-  if (!spki.ok()) return fail(TxFailReason::kBadAnchor, "anchor spki is not a strict P-256 SubjectPublicKeyInfo: " + spki.message);
+  if (!spki.ok())
+    return fail(TxFailReason::kBadAnchor,
+                "anchor spki is not a strict P-256 SubjectPublicKeyInfo: " + spki.message);
   if (a.role() == pb::ROLE_NONE || !pb::AnchorRole_IsValid(a.role()))
     return fail(TxFailReason::kBadAnchor, "anchor role must be manufacturer root, TPM AK CA or registrar");
-  if (a.allowed_kinds_size() == 0) return fail(TxFailReason::kBadAnchor, "anchor must allow at least one evidence kind");
+  if (a.allowed_kinds_size() == 0)
+    return fail(TxFailReason::kBadAnchor, "anchor must allow at least one evidence kind");
   for (int kind : a.allowed_kinds())
     if (kind == pb::EVIDENCE_NONE || !pb::EvidenceKind_IsValid(kind))
       return fail(TxFailReason::kBadAnchor, "anchor allows an unknown evidence kind " + std::to_string(kind));
@@ -79,7 +83,8 @@ TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::Regist
   if (a.revoked_at() != 0 || a.registered_at() != 0)
     return fail(TxFailReason::kBadAnchor, "revoked_at and registered_at are set by the chain");
   Hash32 id = crypto::spki_id(as_span(a.spki()));
-  if (state_.get(anchor_key(id))) return fail(TxFailReason::kAnchorExists, "anchor " + to_hex0x(id) + " already exists");
+  if (state_.get(anchor_key(id)))
+    return fail(TxFailReason::kAnchorExists, "anchor " + to_hex0x(id) + " already exists");
   a.set_registered_at(height_);
   state_.put(anchor_key(id), encode_canonical(a));
   return {};
@@ -87,7 +92,8 @@ TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::Regist
 
 TxOutcome DepinExecutor::revoke_anchor(const Address& sender, const pb::RevokeAnchor& tx) {
   clear_memos();
-  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority revokes anchors");
+  if (sender != params_.governance)
+    return fail(TxFailReason::kNotGovernance, "only the governance authority revokes anchors");
   if (tx.anchor_id().size() != 32) return fail(TxFailReason::kUnknownAnchor, "anchor_id must be 32 bytes");
   Hash32 id = to_hash32(tx.anchor_id());
   auto a = load_record<pb::Anchor>(state_, anchor_key(id));
@@ -101,8 +107,10 @@ TxOutcome DepinExecutor::revoke_anchor(const Address& sender, const pb::RevokeAn
 
 TxOutcome DepinExecutor::revoke_key(const Address& sender, const pb::RevokeKey& tx) {
   clear_memos();
-  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance, "only the governance authority revokes keys");
-  if (tx.key_id().size() != 32) return fail(TxFailReason::kBadKeyId, "key_id must be 32 bytes (SHA-256 of the key)");
+  if (sender != params_.governance)
+    return fail(TxFailReason::kNotGovernance, "only the governance authority revokes keys");
+  if (tx.key_id().size() != 32)
+    return fail(TxFailReason::kBadKeyId, "key_id must be 32 bytes (SHA-256 of the key)");
   Hash32 id = to_hash32(tx.key_id());
   uint64_t at = std::max(tx.effective_height(), height_);
   auto existing = key_revoked_at(state_, id);
@@ -116,7 +124,8 @@ TxOutcome DepinExecutor::revoke_key(const Address& sender, const pb::RevokeKey& 
 TxOutcome DepinExecutor::register_device(const Address& sender, const pb::RegisterDevice& tx) {
   const auto& ev = tx.evidence();
   if (tx.has_location() && !valid_location(tx.location()))
-    return fail(TxFailReason::kAttestationFailed, "location is out of range", static_cast<uint32_t>(AttestReject::kBadLocation));
+    return fail(TxFailReason::kAttestationFailed, "location is out of range",
+                static_cast<uint32_t>(AttestReject::kBadLocation));
   Address id = device_id_of(ev.kind(), as_span(ev.device_key()));
   if (state_.get(device_key(id)))
     return fail(TxFailReason::kAttestationFailed, "device " + to_hex0x(id) + " is already registered",
@@ -125,7 +134,8 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   StateChainView view(state_);
   AttestOutcome out = verify_evidence(ev, ctx, view, signatures_);
   if (!out.ok())
-    return fail(TxFailReason::kAttestationFailed, std::string(attest_reject_name(out.reason)) + ": " + out.message,
+    return fail(TxFailReason::kAttestationFailed,
+                std::string(attest_reject_name(out.reason)) + ": " + out.message,
                 static_cast<uint32_t>(out.reason));
   pb::Device d;
   d.set_owner(to_string(sender));
@@ -151,14 +161,16 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
   Address id = bytes_to_address(tx.device_id());
   auto d = load_record<pb::Device>(state_, device_key(id));
   if (!d) return fail(TxFailReason::kUnknownDevice, "device " + to_hex0x(id) + " is not registered");
-  if (d->owner() != to_string(sender)) return fail(TxFailReason::kNotOwner, "only the device owner may update it");
+  if (d->owner() != to_string(sender))
+    return fail(TxFailReason::kNotOwner, "only the device owner may update it");
   if (d->inactive()) return fail(TxFailReason::kDeviceInactive, "device is deactivated");
   if (tx.has_location()) {
     if (!valid_location(tx.location())) return fail(TxFailReason::kBadLocation, "location is out of range");
     *d->mutable_location() = tx.location();
   }
   if (!tx.new_owner().empty()) {
-    if (tx.new_owner().size() != 20) return fail(TxFailReason::kNotOwner, "new_owner must be a 20-byte address");
+    if (tx.new_owner().size() != 20)
+      return fail(TxFailReason::kNotOwner, "new_owner must be a 20-byte address");
     settle(id, *d);  // rewards earned so far go to the owner who earned them
     state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), {});
     d->set_owner(tx.new_owner());
@@ -174,7 +186,8 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
 
 TxOutcome DepinExecutor::claim_rewards(const pb::ClaimRewards& tx) {
   if (tx.device_ids_size() == 0 || tx.device_ids_size() > static_cast<int>(params_.max_proofs_per_tx))
-    return fail(TxFailReason::kBadBatchSize, "claim 1.." + std::to_string(params_.max_proofs_per_tx) + " devices at a time");
+    return fail(TxFailReason::kBadBatchSize,
+                "claim 1.." + std::to_string(params_.max_proofs_per_tx) + " devices at a time");
   // Check every id before writing anything: a failed transaction changes nothing but fee and nonce.
   std::vector<std::pair<Address, pb::Device>> devices;
   for (const auto& raw : tx.device_ids()) {

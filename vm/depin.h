@@ -20,31 +20,29 @@ namespace physis::vm {
 // renumber; every value has a test.
 enum class ProofReject : uint32_t {
   kAccepted = 0,
-  kMalformed = 1,          // wrong field lengths, or no payload kind
+  kMalformed = 1,  // wrong field lengths, or no payload kind
   kUnknownDevice = 2,
   kDeviceInactive = 3,
-  kAnchorRevoked = 4,      // the device's anchor is revoked at this height
-  kKeyRevoked = 5,         // a key of the device's attestation is revoked at this height
-  kStatementExpired = 6,   // the registrar statement behind the device has expired
-  kFutureReference = 7,    // ref height not below the including height
-  kStaleReference = 8,     // ref height older than the window
-  kWrongRefHash = 9,       // ref block hash is not canonical
-  kWrongEpoch = 10,        // proof epoch is not the epoch of its ref height
-  kReplayedSeq = 11,       // seq ≤ the device's last accepted seq
-  kSeqGap = 12,            // seq > last accepted seq + 1
+  kAnchorRevoked = 4,     // the device's anchor is revoked at this height
+  kKeyRevoked = 5,        // a key of the device's attestation is revoked at this height
+  kStatementExpired = 6,  // the registrar statement behind the device has expired
+  kFutureReference = 7,   // ref height not below the including height
+  kStaleReference = 8,    // ref height older than the window
+  kWrongRefHash = 9,      // ref block hash is not canonical
+  kWrongEpoch = 10,       // proof epoch is not the epoch of its ref height
+  kReplayedSeq = 11,      // seq ≤ the device's last accepted seq
+  kSeqGap = 12,           // seq > last accepted seq + 1
   kHighS = 13,
   kBadSignature = 14,
-  kWitnessSelf = 15,       // a device cannot witness itself
-  kUnknownBeaconer = 16,   // beaconer not registered, or inactive
-  kLocationUnknown = 17,   // witness or beaconer has no lat/lon location
+  kWitnessSelf = 15,      // a device cannot witness itself
+  kUnknownBeaconer = 16,  // beaconer not registered, or inactive
+  kLocationUnknown = 17,  // witness or beaconer has no lat/lon location
   kWitnessTooClose = 18,
   kWitnessTooFar = 19,
-  kSignalTooStrong = 20,   // RSSI impossibly strong for the asserted distance
+  kSignalTooStrong = 20,  // RSSI impossibly strong for the asserted distance
 };
 inline constexpr uint32_t kProofRejectCount = 21;
 std::string_view proof_reject_name(ProofReject reason);
-
-
 
 struct TxOutcome {
   TxFailReason fail = TxFailReason::kNone;
@@ -69,7 +67,8 @@ Amount pending_reward(const StateReader& state, const pb::Device& device, uint64
 class DepinExecutor {
  public:
   DepinExecutor(StateOverlay& state, const std::string& chain_id, const DepinParams& params, uint64_t height,
-                const std::vector<std::pair<Address, uint64_t>>& validators, const SignatureVerifier& signatures);
+                const std::vector<std::pair<Address, uint64_t>>& validators,
+                const SignatureVerifier& signatures);
 
   // At the start of every block: records the parent's hash for reference checks and, on an epoch
   // boundary, closes the previous epoch in O(1) (mints the validator and treasury shares; device

@@ -17,8 +17,8 @@ inline constexpr uint8_t kAnchorIndexPrefix = 'm';  // 'm' ‖ anchor id(32) ‖
 inline constexpr uint8_t kEpochPrefix = 'E';        // 'E' ‖ epoch(8) → EpochRecord
 inline constexpr uint8_t kEpochDevicePrefix = 'x';  // 'x' ‖ epoch(8) ‖ device id(20) → 0x01 (earned weight)
 inline constexpr uint8_t kRewardPrefix = 'r';       // 'r' ‖ device id(20) ‖ epoch(8) → RewardRecord
-inline constexpr uint8_t kBlockHashPrefix = 'b';    // 'b' ‖ height(8) → block hash(32)
-inline constexpr uint8_t kSupplyKey = 's';          // 's' → SupplyRecord
+inline constexpr uint8_t kBlockHashPrefix = 'b';  // 'b' ‖ height(8) → block hash(32)
+inline constexpr uint8_t kSupplyKey = 's';        // 's' → SupplyRecord
 
 Bytes prefixed_key(uint8_t prefix, ByteSpan a, ByteSpan b = {});
 Bytes u64_key(uint8_t prefix, uint64_t v, ByteSpan rest = {});

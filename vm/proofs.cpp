@@ -67,7 +67,8 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
   if (anchor_revoked(device.anchor_id())) return ProofReject::kAnchorRevoked;
   for (const auto& k : device.key_ids())
     if (key_revoked(k)) return ProofReject::kKeyRevoked;
-  if (device.statement_expiry() != 0 && device.statement_expiry() <= height_) return ProofReject::kStatementExpired;
+  if (device.statement_expiry() != 0 && device.statement_expiry() <= height_)
+    return ProofReject::kStatementExpired;
   // Reference block: recent and canonical; epoch is the reference's epoch.
   if (proof.ref_height() >= height_) return ProofReject::kFutureReference;
   if (height_ - proof.ref_height() > params_.ref_window) return ProofReject::kStaleReference;
@@ -85,32 +86,32 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
     return ProofReject::kBadSignature;
   // Kind-specific rules and weight.
   switch (pl.kind()) {
-    case pb::UPTIME:
-      weight = params_.weight_uptime;
-      return ProofReject::kAccepted;
+    case pb::UPTIME: weight = params_.weight_uptime; return ProofReject::kAccepted;
     case pb::DATA_CONTRIBUTION:
-      weight = static_cast<uint64_t>(std::min<Amount>(static_cast<Amount>(params_.weight_data_per_mib) * (pl.data_bytes() >> 20),
-                                                      params_.device_epoch_cap));
+      weight = static_cast<uint64_t>(
+          std::min<Amount>(static_cast<Amount>(params_.weight_data_per_mib) * (pl.data_bytes() >> 20),
+                           params_.device_epoch_cap));
       return ProofReject::kAccepted;
     case pb::COVERAGE_WITNESS: {
       Address beaconer = bytes_to_address(pl.beaconer());
       if (beaconer == id) return ProofReject::kWitnessSelf;
       auto b = load_record<pb::Device>(state_, device_key(beaconer));
       if (!b || b->inactive()) return ProofReject::kUnknownBeaconer;
-      if (!device.location().has_latlon() || !b->location().has_latlon()) return ProofReject::kLocationUnknown;
+      if (!device.location().has_latlon() || !b->location().has_latlon())
+        return ProofReject::kLocationUnknown;
       uint64_t d = distance_m(device.location().latlon().lat_e7(), device.location().latlon().lon_e7(),
                               b->location().latlon().lat_e7(), b->location().latlon().lon_e7());
       if (d < params_.witness_min_distance_m) return ProofReject::kWitnessTooClose;
       if (d > params_.witness_max_distance_m) return ProofReject::kWitnessTooFar;
       // Free-space loss: 20·log10(d) ≈ 6 dB per doubling of distance.
-      int64_t strongest = static_cast<int64_t>(params_.witness_rssi_at_1m_dbm) - 6 * floor_log2(std::max<uint64_t>(d, 1));
+      int64_t strongest =
+          static_cast<int64_t>(params_.witness_rssi_at_1m_dbm) - 6 * floor_log2(std::max<uint64_t>(d, 1));
       if (pl.rssi_dbm() > strongest) return ProofReject::kSignalTooStrong;
       weight = params_.weight_witness;
       return ProofReject::kAccepted;
     }
     case pb::PROOF_NONE:
-    default:
-      return ProofReject::kMalformed;
+    default: return ProofReject::kMalformed;
   }
 }
 
@@ -159,8 +160,9 @@ TxOutcome DepinExecutor::submit_proofs(const pb::SubmitProofs& tx) {
     uint64_t weight = 0;
     std::optional<pb::Device> device;
     Address id{};
-    if (proof.device_id().size() != 20 || proof.ref_block_hash().size() != 32 || proof.signature().size() != 64 ||
-        proof.payload().kind() == pb::PROOF_NONE || !pb::ProofKind_IsValid(proof.payload().kind()) ||
+    if (proof.device_id().size() != 20 || proof.ref_block_hash().size() != 32 ||
+        proof.signature().size() != 64 || proof.payload().kind() == pb::PROOF_NONE ||
+        !pb::ProofKind_IsValid(proof.payload().kind()) ||
         (proof.payload().kind() == pb::COVERAGE_WITNESS && proof.payload().beaconer().size() != 20)) {
       reason = ProofReject::kMalformed;
     } else {

@@ -48,7 +48,8 @@ void DepinExecutor::credit(const Address& to, Amount amount) {
 void DepinExecutor::close_epoch(uint64_t epoch) {
   pb::EpochRecord rec = load_record<pb::EpochRecord>(state_, epoch_key(epoch)).value_or(pb::EpochRecord());
   if (rec.closed()) return;
-  pb::SupplyRecord supply = load_record<pb::SupplyRecord>(state_, Bytes{kSupplyKey}).value_or(pb::SupplyRecord());
+  pb::SupplyRecord supply =
+      load_record<pb::SupplyRecord>(state_, Bytes{kSupplyKey}).value_or(pb::SupplyRecord());
   const Amount genesis = amount_of(supply.genesis());
   const Amount minted = amount_of(supply.minted());
   Amount emission = scheduled_emission(params_, epoch);
@@ -96,7 +97,8 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   const uint64_t epoch = device.accrued_epoch();
   pb::EpochRecord rec = load_record<pb::EpochRecord>(state_, epoch_key(epoch)).value_or(pb::EpochRecord());
   const Amount pool = amount_of(rec.device_pool());
-  const Amount amount = rec.total_weight() == 0 ? 0 : mul_div_weight(device.accrued_weight(), pool, rec.total_weight());
+  const Amount amount =
+      rec.total_weight() == 0 ? 0 : mul_div_weight(device.accrued_weight(), pool, rec.total_weight());
   const Address owner = bytes_to_address(device.owner());
   credit(owner, amount);
   pb::RewardRecord rr;

@@ -5,7 +5,8 @@
 
 namespace physis::vm {
 
-bool verify_device_signature(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature) {
+bool verify_device_signature(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
+                             ByteSpan signature) {
   if (signature.size() != 64 || public_key.size() != 65) return false;
   switch (key_type) {
     case kKeyP256: return crypto::p256_verify(public_key, digest, signature, /*require_low_s=*/true);

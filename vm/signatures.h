@@ -13,18 +13,21 @@ inline constexpr uint32_t kKeySecp256k1 = 2;
 
 // Verifies a 64-byte r ‖ s signature, low-S required, over `digest` by a 65-byte uncompressed key of
 // the given type. False on any malformed input. Pure and thread-safe.
-bool verify_device_signature(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature);
+bool verify_device_signature(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
+                             ByteSpan signature);
 
 class SignatureVerifier {
  public:
   virtual ~SignatureVerifier() = default;
-  virtual bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature) const = 0;
+  virtual bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
+                      ByteSpan signature) const = 0;
 };
 
 // Verifies every time.
 class DirectSignatureVerifier final : public SignatureVerifier {
  public:
-  bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature) const override {
+  bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
+              ByteSpan signature) const override {
     return verify_device_signature(key_type, public_key, digest, signature);
   }
 };

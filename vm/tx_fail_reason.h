@@ -20,7 +20,7 @@ enum class TxFailReason : uint32_t {
   kUnknownDevice = 8,
   kNotOwner = 9,
   kBadLocation = 10,
-  kBadBatchSize = 11,      // SubmitProofs / ClaimRewards with 0 or too many entries
+  kBadBatchSize = 11,  // SubmitProofs / ClaimRewards with 0 or too many entries
   kBadKeyId = 12,
   kDeviceInactive = 13,
 };

@@ -70,7 +70,9 @@ double p256_rate(int threads) {
   }
   std::atomic<size_t> ok{0};
   auto t0 = Clock::now();
-  parallel_for(n, threads, [&](size_t i) { ok += crypto::p256_verify(pubs[i % pubs.size()], digests[i], sigs[i], true); });
+  parallel_for(n, threads, [&](size_t i) {
+    ok += crypto::p256_verify(pubs[i % pubs.size()], digests[i], sigs[i], true);
+  });
   double rate = n / since(t0);
   if (ok != n) std::fprintf(stderr, "p256 verification failed\n");
   return rate;
@@ -124,9 +126,10 @@ void bench_epoch_close(uint64_t devices) {
     std::fprintf(stderr, "close failed: %s\n", r.error().message.c_str());
     return;
   }
-  std::printf("epoch close, %llu devices with accrued weight: %.3f ms (target < 1000 ms: %s); %zu state writes\n",
-              static_cast<unsigned long long>(devices), close_s * 1000, close_s < 1.0 ? "MET" : "NOT MET",
-              r->writes.size());
+  std::printf(
+      "epoch close, %llu devices with accrued weight: %.3f ms (target < 1000 ms: %s); %zu state writes\n",
+      static_cast<unsigned long long>(devices), close_s * 1000, close_s < 1.0 ? "MET" : "NOT MET",
+      r->writes.size());
 }
 }  // namespace
 
@@ -208,7 +211,8 @@ int main(int argc, char** argv) {
     ev->add_cert_chain(to_string(*crypto::build_certificate(spec, root)));
     ev->set_ref_height(ref.height);
     ev->set_ref_block_hash(to_string(ref.hash));
-    ev->set_pop_signature(to_string(*crypto::p256_sign(fleet.keys[i], crypto::sha256(vm::registration_message(g.chain_id, *ev, owner)))));
+    ev->set_pop_signature(to_string(
+        *crypto::p256_sign(fleet.keys[i], crypto::sha256(vm::registration_message(g.chain_id, *ev, owner)))));
     body.set_chain_id(g.chain_id);
     body.set_nonce(reg_txs[o].size());
     body.set_gas_price(1);
@@ -218,7 +222,8 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   parallel_for(kOwners, kOwners, [&](size_t o) {
     for (const auto& raw : reg_txs[o])
-      if (auto r = (*node)->submit_tx(raw); !r) std::fprintf(stderr, "registration rejected: %s\n", r.error().message.c_str());
+      if (auto r = (*node)->submit_tx(raw); !r)
+        std::fprintf(stderr, "registration rejected: %s\n", r.error().message.c_str());
   });
   const double reg_admit = since(t0);
   t0 = Clock::now();
@@ -233,8 +238,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "registration did not land\n");
     return 1;
   }
-  std::printf("device registrations/s (SE_P256, 1-cert chain + PoP): %.0f  (admission on 2 threads %.2f s, apply+commit %.2f s, %llu devices)\n",
-              n_dev / (reg_admit + reg_apply), reg_admit, reg_apply, static_cast<unsigned long long>(n_dev));
+  std::printf(
+      "device registrations/s (SE_P256, 1-cert chain + PoP): %.0f  (admission on 2 threads %.2f s, "
+      "apply+commit %.2f s, %llu devices)\n",
+      n_dev / (reg_admit + reg_apply), reg_admit, reg_apply, static_cast<unsigned long long>(n_dev));
 
   // Proofs: per_dev rounds; device i is served by relayer i % 2 (its own nonce sequence).
   const auto pref = (*node)->tip();
@@ -273,7 +280,8 @@ int main(int argc, char** argv) {
   t0 = Clock::now();
   parallel_for(kOwners, kOwners, [&](size_t o) {
     for (const auto& raw : proof_txs[o])
-      if (auto r = (*node)->submit_tx(raw); !r) std::fprintf(stderr, "proof tx rejected: %s\n", r.error().message.c_str());
+      if (auto r = (*node)->submit_tx(raw); !r)
+        std::fprintf(stderr, "proof tx rejected: %s\n", r.error().message.c_str());
   });
   const double proof_admit = since(t0);
   t0 = Clock::now();
@@ -293,10 +301,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double proof_rate = n_proofs / (proof_admit + proof_apply);
-  std::printf("proofs verified+applied+committed/s: %.0f  (%llu proofs in %llu blocks; admission/verify on 2 threads %.2f s, "
-              "apply+commit %.2f s)\n",
-              proof_rate, static_cast<unsigned long long>(n_proofs), static_cast<unsigned long long>(blocks), proof_admit,
-              proof_apply);
+  std::printf(
+      "proofs verified+applied+committed/s: %.0f  (%llu proofs in %llu blocks; admission/verify on 2 threads "
+      "%.2f s, "
+      "apply+commit %.2f s)\n",
+      proof_rate, static_cast<unsigned long long>(n_proofs), static_cast<unsigned long long>(blocks),
+      proof_admit, proof_apply);
   std::printf("  = %.2f x the 2-thread raw P-256 rate (target >= 0.60: %s)\n", proof_rate / raw2,
               proof_rate >= 0.6 * raw2 ? "MET" : "NOT MET");
   node->reset();

@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
   std::vector<crypto::PrivateKey> keys(n_senders);
   for (auto& key : keys) {
     key = crypto::generate_private_key();
-    g.accounts.push_back({"", crypto::address_of(*crypto::public_key_of(key)), static_cast<Amount>(1) << 100});
+    g.accounts.push_back(
+        {"", crypto::address_of(*crypto::public_key_of(key)), static_cast<Amount>(1) << 100});
   }
   std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
   std::vector<Bytes> raws;
@@ -132,12 +133,16 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
 
   std::printf("secp256k1 verifications/s (1 core):        %10.0f\n", verify_rate);
-  std::printf("tx admissions/s (decode+verify+mempool):   %10.0f  (%.2f x verify)\n", admit_rate, admit_rate / verify_rate);
-  std::printf("transfers applied+committed/s (%llu blocks of <=%llu, synced LevelDB batch): %10.0f  (%.2f x verify)\n",
-              static_cast<unsigned long long>(blocks), static_cast<unsigned long long>(block_txs), apply_rate,
-              apply_rate / verify_rate);
+  std::printf("tx admissions/s (decode+verify+mempool):   %10.0f  (%.2f x verify)\n", admit_rate,
+              admit_rate / verify_rate);
+  std::printf(
+      "transfers applied+committed/s (%llu blocks of <=%llu, synced LevelDB batch): %10.0f  (%.2f x "
+      "verify)\n",
+      static_cast<unsigned long long>(blocks), static_cast<unsigned long long>(block_txs), apply_rate,
+      apply_rate / verify_rate);
   std::printf("end to end on one core (admit + apply + commit): %10.0f  (%.2f x verify)\n", e2e_rate,
               e2e_rate / verify_rate);
-  std::printf("target: applied+committed >= 0.50 x verify: %s\n", apply_rate >= 0.5 * verify_rate ? "MET" : "NOT MET");
+  std::printf("target: applied+committed >= 0.50 x verify: %s\n",
+              apply_rate >= 0.5 * verify_rate ? "MET" : "NOT MET");
   return 0;
 }

@@ -6,9 +6,9 @@
 #include <sstream>
 #include <thread>
 
-#include "rpc/rpc_client.h"
 #include "node/keyfile.h"
 #include "primitives/transaction.h"
+#include "rpc/rpc_client.h"
 #include "util/amount.h"
 #include "vm/apply.h"
 
@@ -54,7 +54,8 @@ uint64_t parse_u64(const std::string& text, const std::string& what) {
 
 Address parse_addr(const std::string& text) {
   auto a = crypto::parse_address(text);
-  if (!a) throw UsageError("'" + text + "' is not a valid address (0x + 40 hex digits, EIP-55 if mixed case)");
+  if (!a)
+    throw UsageError("'" + text + "' is not a valid address (0x + 40 hex digits, EIP-55 if mixed case)");
   return *a;
 }
 
@@ -80,9 +81,13 @@ json read_json_file(const std::string& path) {
 
 json send_tx(const std::string& url, const crypto::PrivateKey& key, pb::TxBody body, const Args& a) {
   Address from = crypto::address_of(*crypto::public_key_of(key));
-  std::string chain_id = a.has("chain-id") ? a.get("chain-id") : call(url, "chain_status", json::object())["chain_id"].get<std::string>();
-  uint64_t nonce = a.has("nonce") ? parse_u64(a.get("nonce"), "--nonce")
-                                  : call(url, "state_getAccount", {{"address", crypto::address_to_string(from)}})["nonce"].get<uint64_t>();
+  std::string chain_id = a.has("chain-id")
+                             ? a.get("chain-id")
+                             : call(url, "chain_status", json::object())["chain_id"].get<std::string>();
+  uint64_t nonce =
+      a.has("nonce") ? parse_u64(a.get("nonce"), "--nonce")
+                     : call(url, "state_getAccount", {{"address", crypto::address_to_string(from)}})["nonce"]
+                           .get<uint64_t>();
   body.set_chain_id(chain_id);
   body.set_nonce(nonce);
   body.set_gas_price(a.has("gas-price") ? parse_u64(a.get("gas-price"), "--gas-price") : 1);
@@ -90,7 +95,8 @@ json send_tx(const std::string& url, const crypto::PrivateKey& key, pb::TxBody b
                                         : vm::intrinsic_gas(ChainParams{}, body));
   Bytes raw = sign_tx(body, key);
   std::string hash = to_hex0x(decode_tx(raw)->hash);
-  if (a.has("dry-run")) return {{"hash", hash}, {"raw", to_hex0x(raw)}, {"from", crypto::address_to_string(from)}};
+  if (a.has("dry-run"))
+    return {{"hash", hash}, {"raw", to_hex0x(raw)}, {"from", crypto::address_to_string(from)}};
   call(url, "tx_send", {{"raw", to_hex0x(raw)}});
   if (!a.has("wait")) return {{"hash", hash}};
   uint64_t timeout_s = a.has("timeout") ? parse_u64(a.get("timeout"), "--timeout") : 60;
@@ -99,7 +105,8 @@ json send_tx(const std::string& url, const crypto::PrivateKey& key, pb::TxBody b
     json data;
     auto r = rpc::rpc_call(url, "chain_getReceipt", {{"hash", hash}}, &data);
     if (r) {
-      json out = {{"hash", hash}, {"status", (*r)["status"]}, {"height", (*r)["height"]}, {"reason", (*r)["reason"]}};
+      json out = {
+          {"hash", hash}, {"status", (*r)["status"]}, {"height", (*r)["height"]}, {"reason", (*r)["reason"]}};
       for (const char* k : {"message", "detail", "device_id", "proofs_accepted", "proofs_rejected", "proofs"})
         if (r->contains(k) && !((*r)[k].is_string() && (*r)[k].get<std::string>().empty())) out[k] = (*r)[k];
       return out;

@@ -63,14 +63,16 @@ crypto::P256PrivateKey load_pem(const Args& a, const std::string& flag) {
 
 std::optional<pb::Location> location_arg(const Args& a) {
   json j;
-  if (a.has("h3")) j = {{"h3", a.get("h3")}};
+  if (a.has("h3"))
+    j = {{"h3", a.get("h3")}};
   else if (a.has("lat") || a.has("lon")) {
     try {
       j = {{"lat_e7", std::stoll(a.get("lat"))}, {"lon_e7", std::stoll(a.get("lon"))}};
     } catch (const std::exception&) {
       throw UsageError("--lat and --lon are integers: degrees × 1e7");
     }
-  } else return std::nullopt;
+  } else
+    return std::nullopt;
   auto loc = location_from_json(j);
   if (!loc) throw UsageError(loc.error().message);
   return *loc;
@@ -96,8 +98,10 @@ json cmd_anchor(const std::string& url, const Args& a) {
   }
   if (sub == "list") return list_call(url, "depin_listAnchors", json::object(), a);
   if (sub == "register") {
-    json spec = {{"spki", to_hex(as_span(read_file(a.get("spki-file"))))}, {"role", a.get("role")},
-                 {"kinds", split(a.get("kinds"), ',')}, {"name", a.has("name") ? a.get("name") : ""}};
+    json spec = {{"spki", to_hex(as_span(read_file(a.get("spki-file"))))},
+                 {"role", a.get("role")},
+                 {"kinds", split(a.get("kinds"), ',')},
+                 {"name", a.has("name") ? a.get("name") : ""}};
     json classes = json::array();
     if (a.has("classes"))
       for (const auto& c : split(a.get("classes"), ',')) classes.push_back(parse_u64(c, "--classes"));
@@ -137,10 +141,12 @@ json make_evidence(const std::string& url, const Args& a) {
   if (a.has("registrar-key")) {
     ev.set_kind(pb::REGISTRAR_STATEMENT);
     auto* st = ev.mutable_statement();
-    st->set_attestation_type(static_cast<uint32_t>(parse_u64(a.get("attestation-type"), "--attestation-type")));
+    st->set_attestation_type(
+        static_cast<uint32_t>(parse_u64(a.get("attestation-type"), "--attestation-type")));
     st->set_evidence_hash(hex_arg(a, "evidence-hash", 32));
     st->set_expiry_height(parse_u64(a.get("expiry"), "--expiry"));
-    auto sig = crypto::p256_sign(load_pem(a, "registrar-key"), crypto::sha256(vm::registrar_statement_message(chain_id, ev)));
+    auto sig = crypto::p256_sign(load_pem(a, "registrar-key"),
+                                 crypto::sha256(vm::registrar_statement_message(chain_id, ev)));
     if (!sig) throw CommandError(sig.error().message);
     st->set_signature(to_string(*sig));
   } else {
@@ -162,7 +168,8 @@ json make_evidence(const std::string& url, const Args& a) {
 }
 
 json cmd_device(const std::string& url, const Args& a) {
-  if (a.positional.empty()) throw UsageError("device needs a subcommand: make-evidence, register, show, list, update");
+  if (a.positional.empty())
+    throw UsageError("device needs a subcommand: make-evidence, register, show, list, update");
   const std::string& sub = a.positional[0];
   if (sub == "show") {
     if (a.positional.size() < 2) throw UsageError("device show ID");
@@ -183,7 +190,8 @@ json cmd_device(const std::string& url, const Args& a) {
     *body.mutable_register_device()->mutable_evidence() = *ev;
     if (auto loc = location_arg(a)) *body.mutable_register_device()->mutable_location() = *loc;
     json out = send_tx(url, load_key(a), body, a);
-    if (!out.contains("device_id")) out["device_id"] = to_hex0x(vm::device_id_of(ev->kind(), as_span(ev->device_key())));
+    if (!out.contains("device_id"))
+      out["device_id"] = to_hex0x(vm::device_id_of(ev->kind(), as_span(ev->device_key())));
     return out;
   }
   if (sub == "update") {
@@ -243,10 +251,14 @@ json cmd_rewards(const std::string& url, const Args& a) {
     return send_tx(url, load_key(a), body, a);
   }
   json params = json::object();
-  if (a.has("device")) params["device"] = a.get("device");
-  else if (a.has("owner")) params["owner"] = a.get("owner");
-  else if (a.has("epoch")) params["epoch"] = parse_u64(a.get("epoch"), "--epoch");
-  else throw UsageError("rewards needs --device, --owner or --epoch (or: rewards claim)");
+  if (a.has("device"))
+    params["device"] = a.get("device");
+  else if (a.has("owner"))
+    params["owner"] = a.get("owner");
+  else if (a.has("epoch"))
+    params["epoch"] = parse_u64(a.get("epoch"), "--epoch");
+  else
+    throw UsageError("rewards needs --device, --owner or --epoch (or: rewards claim)");
   return list_call(url, "depin_getRewards", params, a);
 }
 
@@ -270,14 +282,18 @@ class FileChainView final : public vm::ChainView {
 };
 
 json cmd_attest(const Args& a) {
-  if (a.positional.empty() || a.positional[0] != "verify") throw UsageError("attest verify --evidence FILE --anchors FILE");
+  if (a.positional.empty() || a.positional[0] != "verify")
+    throw UsageError("attest verify --evidence FILE --anchors FILE");
   json evj = read_json_file(a.get("evidence"));
   json anchors_doc = read_json_file(a.get("anchors"));
   FileChainView view;
   const json* list = nullptr;
-  if (anchors_doc.contains("depin") && anchors_doc["depin"].contains("anchors")) list = &anchors_doc["depin"]["anchors"];
-  else if (anchors_doc.contains("anchors")) list = &anchors_doc["anchors"];
-  if (!list || !list->is_array()) throw CommandError("anchors file needs an \"anchors\" array (or is a genesis file)");
+  if (anchors_doc.contains("depin") && anchors_doc["depin"].contains("anchors"))
+    list = &anchors_doc["depin"]["anchors"];
+  else if (anchors_doc.contains("anchors"))
+    list = &anchors_doc["anchors"];
+  if (!list || !list->is_array())
+    throw CommandError("anchors file needs an \"anchors\" array (or is a genesis file)");
   for (const auto& aj : *list) {
     auto anchor = anchor_from_json(aj);
     if (!anchor) throw CommandError(anchor.error().message);
@@ -291,11 +307,12 @@ json cmd_attest(const Args& a) {
   auto ev = evidence_from_json(evj);
   if (!ev) return {{"valid", false}, {"reason", "malformed_evidence"}, {"message", ev.error().message}};
   std::string owner_text = a.has("owner") ? a.get("owner") : evj.value("owner", "");
-  std::string chain_id = a.has("chain-id") ? a.get("chain-id")
+  std::string chain_id = a.has("chain-id")          ? a.get("chain-id")
                          : evj.contains("chain_id") ? evj["chain_id"].get<std::string>()
                                                     : anchors_doc.value("chain_id", "");
   if (owner_text.empty()) throw UsageError("the owner is needed: --owner or \"owner\" in the evidence file");
-  if (chain_id.empty()) throw UsageError("the chain id is needed: --chain-id or \"chain_id\" in the evidence file");
+  if (chain_id.empty())
+    throw UsageError("the chain id is needed: --chain-id or \"chain_id\" in the evidence file");
   vm::AttestContext ctx{chain_id, parse_addr(owner_text),
                         a.has("height") ? parse_u64(a.get("height"), "--height") : ev->ref_height() + 1, 64};
   vm::DirectSignatureVerifier direct;

@@ -9,10 +9,10 @@
 
 #include "cli/cli_common.h"
 #include "cli/depin_commands.h"
-#include "rpc/rpc_client.h"
 #include "crypto/secp256k1.h"
 #include "node/keyfile.h"
 #include "primitives/transaction.h"
+#include "rpc/rpc_client.h"
 #include "util/amount.h"
 
 using namespace physis;
@@ -49,7 +49,8 @@ json cmd_key(const std::string& url, const Args& a) {
   if (sub == "new") {
     crypto::PrivateKey key = crypto::generate_private_key();
     if (auto st = node::write_key_file(a.get("out"), key); !st) throw CommandError(st.error().message);
-    return {{"address", crypto::address_to_string(crypto::address_of(*crypto::public_key_of(key)))}, {"file", a.get("out")}};
+    return {{"address", crypto::address_to_string(crypto::address_of(*crypto::public_key_of(key)))},
+            {"file", a.get("out")}};
   }
   if (sub == "address") {
     crypto::PrivateKey key = load_key(a);
@@ -101,7 +102,8 @@ json run(const std::vector<std::string>& argv) {
   if (command == "tx") {
     need(1);
     json tx = call(url, "chain_getTransaction", {{"hash", a.positional[0]}});
-    if (tx.value("status", "") == "included") tx["receipt"] = call(url, "chain_getReceipt", {{"hash", a.positional[0]}});
+    if (tx.value("status", "") == "included")
+      tx["receipt"] = call(url, "chain_getReceipt", {{"hash", a.positional[0]}});
     return tx;
   }
   if (command == "rpc") {

@@ -19,7 +19,8 @@ Hash32 merkle_root(std::vector<Hash32> level) {
   while (level.size() > 1) {
     std::vector<Hash32> next;
     next.reserve((level.size() + 1) / 2);
-    for (size_t i = 0; i + 1 < level.size(); i += 2) next.push_back(merkle_inner_hash(level[i], level[i + 1]));
+    for (size_t i = 0; i + 1 < level.size(); i += 2)
+      next.push_back(merkle_inner_hash(level[i], level[i + 1]));
     if (level.size() % 2 == 1) next.push_back(level.back());
     level = std::move(next);
   }

@@ -82,7 +82,8 @@ class Sender {
   Sender(std::string url, crypto::PrivateKey key, std::string chain_id)
       : url_(std::move(url)), key_(key), chain_id_(std::move(chain_id)) {
     addr_ = crypto::address_of(*crypto::public_key_of(key_));
-    nonce_ = rpc(url_, "state_getAccount", {{"address", crypto::address_to_string(addr_)}})["nonce"].get<uint64_t>();
+    nonce_ = rpc(url_, "state_getAccount", {{"address", crypto::address_to_string(addr_)}})["nonce"]
+                 .get<uint64_t>();
   }
   // Sends and returns the tx hash.
   std::string send(pb::TxBody body) {
@@ -120,13 +121,19 @@ int run(const cli::Args& a) {
   const uint64_t rate = std::max<uint64_t>(1, a.has("rate") ? cli::parse_u64(a.get("rate"), "--rate") : 20);
   const uint64_t epochs = a.has("epochs") ? cli::parse_u64(a.get("epochs"), "--epochs") : 3;
   const uint64_t seed = a.has("seed") ? cli::parse_u64(a.get("seed"), "--seed") : 1;
-  const uint64_t witness_every = a.has("witness-every") ? cli::parse_u64(a.get("witness-every"), "--witness-every") : 4;
-  const uint32_t device_class = static_cast<uint32_t>(a.has("class") ? cli::parse_u64(a.get("class"), "--class") : 1);
-  auto owner_key = node::read_key_file(a.has("owner-key") ? a.get("owner-key") : "genesis/devnet-keys/dev0.key");
-  auto relayer_key = node::read_key_file(a.has("relayer-key") ? a.get("relayer-key") : "genesis/devnet-keys/dev1.key");
+  const uint64_t witness_every =
+      a.has("witness-every") ? cli::parse_u64(a.get("witness-every"), "--witness-every") : 4;
+  const uint32_t device_class =
+      static_cast<uint32_t>(a.has("class") ? cli::parse_u64(a.get("class"), "--class") : 1);
+  auto owner_key =
+      node::read_key_file(a.has("owner-key") ? a.get("owner-key") : "genesis/devnet-keys/dev0.key");
+  auto relayer_key =
+      node::read_key_file(a.has("relayer-key") ? a.get("relayer-key") : "genesis/devnet-keys/dev1.key");
   auto maker_key = crypto::p256_private_key_from_pem_file(
-      a.has("manufacturer-key") ? a.get("manufacturer-key") : "genesis/devnet-keys/manufacturer-root.key.pem");
-  if (!owner_key || !relayer_key) throw std::runtime_error(!owner_key ? owner_key.error().message : relayer_key.error().message);
+      a.has("manufacturer-key") ? a.get("manufacturer-key")
+                                : "genesis/devnet-keys/manufacturer-root.key.pem");
+  if (!owner_key || !relayer_key)
+    throw std::runtime_error(!owner_key ? owner_key.error().message : relayer_key.error().message);
   if (!maker_key) throw std::runtime_error(maker_key.error().message);
   const Address owner = crypto::address_of(*crypto::public_key_of(*owner_key));
 
@@ -136,8 +143,8 @@ int run(const cli::Args& a) {
   const uint64_t epoch_blocks = params["epoch_blocks"].get<uint64_t>();
   const Bytes anchor_spki = crypto::p256_spki_der(*crypto::p256_public_key(*maker_key));
   const Hash32 anchor_id = crypto::spki_id(anchor_spki);
-  std::fprintf(stderr, "devsim: chain %s, anchor %s, %llu devices\n", chain_id.c_str(), to_hex0x(anchor_id).c_str(),
-               static_cast<unsigned long long>(n));
+  std::fprintf(stderr, "devsim: chain %s, anchor %s, %llu devices\n", chain_id.c_str(),
+               to_hex0x(anchor_id).c_str(), static_cast<unsigned long long>(n));
 
   // 1. Devices: keys, certificates, registration.
   std::vector<Device> fleet(n);
@@ -185,14 +192,16 @@ int run(const cli::Args& a) {
     json r = wait_receipt(url, pending[i]);
     if (r["status"] != "success") throw std::runtime_error("registration failed: " + r.dump());
     if (++registered % 10 == 0 || registered == pending.size())
-      std::fprintf(stderr, "devsim: registered %llu/%zu new devices\n", static_cast<unsigned long long>(registered),
-                   pending.size());
+      std::fprintf(stderr, "devsim: registered %llu/%zu new devices\n",
+                   static_cast<unsigned long long>(registered), pending.size());
   }
 
   // 2. Proofs at the given rate until `epochs` epochs have closed.
   Sender relayer(url, *relayer_key, chain_id);
-  const uint64_t start_epoch = rpc(url, "chain_status", json::object())["height"].get<uint64_t>() / epoch_blocks;
-  const uint64_t stop_epoch = start_epoch + epochs + 1;  // epochs start..start+epochs-1 closed when stop_epoch begins
+  const uint64_t start_epoch =
+      rpc(url, "chain_status", json::object())["height"].get<uint64_t>() / epoch_blocks;
+  const uint64_t stop_epoch =
+      start_epoch + epochs + 1;  // epochs start..start+epochs-1 closed when stop_epoch begins
   uint64_t sent = 0, accepted = 0, rejected = 0, next_device = 0;
   auto last_report = Clock::now();
   while (!g_stop) {
@@ -245,10 +254,13 @@ int run(const cli::Args& a) {
     sent += in_batch.size();
     if (Clock::now() - last_report > std::chrono::seconds(3)) {
       json ep = rpc(url, "depin_getEpoch", json::object());
-      std::fprintf(stderr, "devsim: height %llu epoch %llu: proofs sent %llu accepted %llu rejected %llu; epoch weight %llu\n",
-                   static_cast<unsigned long long>(height), static_cast<unsigned long long>(height / epoch_blocks),
-                   static_cast<unsigned long long>(sent), static_cast<unsigned long long>(accepted),
-                   static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(ep["total_weight"].get<uint64_t>()));
+      std::fprintf(
+          stderr,
+          "devsim: height %llu epoch %llu: proofs sent %llu accepted %llu rejected %llu; epoch weight %llu\n",
+          static_cast<unsigned long long>(height), static_cast<unsigned long long>(height / epoch_blocks),
+          static_cast<unsigned long long>(sent), static_cast<unsigned long long>(accepted),
+          static_cast<unsigned long long>(rejected),
+          static_cast<unsigned long long>(ep["total_weight"].get<uint64_t>()));
       last_report = Clock::now();
     }
     // One batch per second at `rate` proofs; the wait for inclusion already took most of it.
@@ -257,9 +269,14 @@ int run(const cli::Args& a) {
   }
   json ids = json::array();
   for (const auto& d : fleet) ids.push_back(to_hex0x(d.id));
-  json summary = {{"devices", n},          {"registered", registered}, {"proofs_sent", sent},
-                  {"proofs_accepted", accepted}, {"proofs_rejected", rejected}, {"start_epoch", start_epoch},
-                  {"owner", crypto::address_to_string(owner)}, {"device_ids", ids}};
+  json summary = {{"devices", n},
+                  {"registered", registered},
+                  {"proofs_sent", sent},
+                  {"proofs_accepted", accepted},
+                  {"proofs_rejected", rejected},
+                  {"start_epoch", start_epoch},
+                  {"owner", crypto::address_to_string(owner)},
+                  {"device_ids", ids}};
   std::cout << summary.dump(2) << std::endl;
   return 0;
 }

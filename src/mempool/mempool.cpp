@@ -24,14 +24,16 @@ Result<Hash32> Mempool::add(VerifiedTx vtx, const vm::StateReader& state) {
   }
   Amount committed_cost = 0;
   for (const auto& [nonce, h] : pending) committed_cost += by_hash_.at(h).max_cost;
-  Amount cost = static_cast<Amount>(vtx.tx.body.gas_limit()) * vtx.tx.body.gas_price();  // checked by check_tx
+  Amount cost =
+      static_cast<Amount>(vtx.tx.body.gas_limit()) * vtx.tx.body.gas_price();  // checked by check_tx
   if (vtx.tx.body.has_transfer()) cost += transfer_amount(vtx.tx.body.transfer());
   auto total = checked_add(committed_cost, cost);
   if (!total || *total > account.balance) {
     cleanup_sender();
-    return make_error("insufficient_funds", "balance " + format_amount(account.balance) +
-                                                " does not cover this transaction's maximum cost " + format_amount(cost) +
-                                                (committed_cost > 0 ? " plus pending " + format_amount(committed_cost) : ""));
+    return make_error("insufficient_funds",
+                      "balance " + format_amount(account.balance) +
+                          " does not cover this transaction's maximum cost " + format_amount(cost) +
+                          (committed_cost > 0 ? " plus pending " + format_amount(committed_cost) : ""));
   }
   if (pending.size() >= options_.max_per_sender) {
     cleanup_sender();

@@ -17,14 +17,16 @@ Result<crypto::PrivateKey> read_key_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   auto doc = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("private_key") || !doc["private_key"].is_string())
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("private_key") ||
+      !doc["private_key"].is_string())
     return make_error("key_file", "key file " + path + " is not a Physis key file (JSON with private_key)");
   auto key = from_hex_fixed<32>(doc["private_key"].get<std::string>());
   if (!key) return make_error("key_file", "key file " + path + ": private_key must be 32 bytes of hex");
   auto pub = crypto::public_key_of(*key);
   if (!pub) return make_error("key_file", "key file " + path + ": private_key is not a valid secp256k1 key");
   if (doc.contains("address")) {
-    if (!doc["address"].is_string()) return make_error("key_file", "key file " + path + ": address must be a string");
+    if (!doc["address"].is_string())
+      return make_error("key_file", "key file " + path + ": address must be a string");
     auto addr = crypto::parse_address(doc["address"].get<std::string>());
     if (!addr || *addr != crypto::address_of(*pub))
       return make_error("key_file", "key file " + path + ": address does not match the private key");

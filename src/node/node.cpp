@@ -28,9 +28,9 @@ class StoreState final : public vm::StateReader {
 constexpr int kParallelProofThreshold = 64;
 
 uint64_t wall_clock_ms() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
 }
 
 Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
@@ -130,7 +130,8 @@ void Node::producer_loop() {
     uint64_t due = parent.height == 0 ? now : std::min(parent.time_ms + block_time, now + block_time);
     {
       std::unique_lock lock(stop_mutex_);
-      if (now < due) stop_cv_.wait_for(lock, std::chrono::milliseconds(due - now), [this] { return stopping_; });
+      if (now < due)
+        stop_cv_.wait_for(lock, std::chrono::milliseconds(due - now), [this] { return stopping_; });
       if (stopping_) break;
     }
     auto produced = produce_block(std::max(wall_clock_ms(), due));
@@ -186,8 +187,10 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   Hash32 last_commit_hash{};
   if (parent.height > 0) {
     auto raw_commit = store_->commit_at(parent.height);
-    if (!raw_commit) return make_error("storage", "missing commit for height " + std::to_string(parent.height));
-    if (auto st = decode_canonical(*raw_commit, *block.mutable_last_commit(), "commit"); !st) return st.error();
+    if (!raw_commit)
+      return make_error("storage", "missing commit for height " + std::to_string(parent.height));
+    if (auto st = decode_canonical(*raw_commit, *block.mutable_last_commit(), "commit"); !st)
+      return st.error();
     last_commit_hash = commit_hash(block.last_commit());
   }
   h.set_last_commit_hash(to_string(last_commit_hash));
@@ -230,8 +233,9 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   }
   auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   LOG_DEBUG("node", "block " << height << ": apply " << ms(started, applied_at) << " ms, build "
-                             << ms(applied_at, built_at) << " ms, commit " << ms(built_at, std::chrono::steady_clock::now())
-                             << " ms, " << w.state_writes.size() << " state writes");
+                             << ms(applied_at, built_at) << " ms, commit "
+                             << ms(built_at, std::chrono::steady_clock::now()) << " ms, "
+                             << w.state_writes.size() << " state writes");
   if (!txs.empty() || height % 60 == 0)
     LOG_INFO("node", "committed block " << height << " " << hash_to_string(hash) << " txs=" << txs.size());
   else
@@ -247,7 +251,8 @@ void Node::warm_signature_cache(const VerifiedTx& vtx) const {
       for (int i = begin; i < end; ++i) {
         const pb::Proof& proof = proofs[i];
         if (proof.device_id().size() != 20 || proof.signature().size() != 64) continue;
-        auto device = vm::load_record<pb::Device>(*state_reader_, vm::device_key(bytes_to_address(proof.device_id())));
+        auto device =
+            vm::load_record<pb::Device>(*state_reader_, vm::device_key(bytes_to_address(proof.device_id())));
         if (!device) continue;  // registered later in the same block: verified when applied
         sig_cache_.verify(device->key_type(), as_span(device->device_key()),
                           vm::proof_digest(options_.genesis.chain_id, proof), as_span(proof.signature()));
@@ -309,7 +314,9 @@ class NextBlockView final : public vm::ChainView {
  public:
   NextBlockView(const vm::StateReader& state, const storage::ChainTip& tip) : state_view_(state), tip_(tip) {}
   std::optional<pb::Anchor> anchor(const Hash32& id) const override { return state_view_.anchor(id); }
-  std::optional<uint64_t> key_revoked_at(const Hash32& id) const override { return state_view_.key_revoked_at(id); }
+  std::optional<uint64_t> key_revoked_at(const Hash32& id) const override {
+    return state_view_.key_revoked_at(id);
+  }
   std::optional<Hash32> block_hash(uint64_t height) const override {
     return height == tip_.height ? std::optional<Hash32>(tip_.hash) : state_view_.block_hash(height);
   }

@@ -14,11 +14,11 @@
 #include "consensus/validator_set.h"
 #include "mempool/mempool.h"
 #include "node/sig_cache.h"
-#include "vm/attestation.h"
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
 #include "storage/block_store.h"
 #include "vm/apply.h"
+#include "vm/attestation.h"
 
 namespace physis::node {
 

@@ -1,9 +1,9 @@
 #include "node/sig_cache.h"
 
-
 namespace physis::node {
 
-bool SignatureCache::verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature) const {
+bool SignatureCache::verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
+                            ByteSpan signature) const {
   std::string id;
   id.reserve(1 + public_key.size() + digest.size() + signature.size());
   id.push_back(static_cast<char>(key_type));

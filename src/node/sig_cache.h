@@ -6,9 +6,8 @@
 
 #include <mutex>
 #include <string>
-#include <unordered_set>
-
 #include <unordered_map>
+#include <unordered_set>
 
 #include "crypto/p256.h"
 #include "vm/signatures.h"
@@ -19,7 +18,8 @@ class SignatureCache final : public vm::SignatureVerifier {
  public:
   explicit SignatureCache(size_t max_entries = 1'000'000) : max_entries_(max_entries) {}
   // Answers from the cache, or verifies and remembers a success.
-  bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest, ByteSpan signature) const override;
+  bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
+              ByteSpan signature) const override;
   size_t size() const;
 
  private:

@@ -1,6 +1,7 @@
 // physisd: the Physis full node daemon. Parses flags and the config file (the edge), builds the
 // core's options structs, starts the node and the JSON-RPC server, and shuts down cleanly on
 // SIGINT/SIGTERM.
+#include <google/protobuf/stubs/logging.h>
 #include <signal.h>
 
 #include <boost/program_options.hpp>
@@ -13,13 +14,11 @@
 #include "node/keyfile.h"
 #include "node/node.h"
 #include "primitives/block.h"
+#include "rpc/depin_methods.h"
 #include "rpc/http_server.h"
 #include "rpc/json_rpc.h"
-#include "rpc/depin_methods.h"
 #include "rpc/node_methods.h"
 #include "util/log.h"
-
-#include <google/protobuf/stubs/logging.h>
 
 namespace po = boost::program_options;
 using namespace physis;
@@ -41,7 +40,8 @@ Options)";
 // Protobuf logs parse failures of untrusted input itself; route them to our debug log (the caller
 // already reports the rejection with a reason).
 void protobuf_log(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
-  LOG_DEBUG("protobuf", message << " (" << file << ":" << line << ", level " << static_cast<int>(level) << ")");
+  LOG_DEBUG("protobuf",
+            message << " (" << file << ":" << line << ", level " << static_cast<int>(level) << ")");
 }
 
 int run(int argc, char** argv) {
@@ -54,9 +54,9 @@ int run(int argc, char** argv) {
       ("datadir", po::value<std::string>(), "data directory (created if missing)")                       //
       ("genesis", po::value<std::string>(), "genesis JSON file, e.g. genesis/devnet.json")               //
       ("rpc-bind", po::value<std::string>()->default_value("127.0.0.1"), "JSON-RPC listen address")      //
-      ("rpc-port", po::value<uint16_t>()->default_value(8545), "JSON-RPC port")                           //
-      ("rpc-max-body", po::value<size_t>()->default_value(1 << 20), "largest JSON-RPC request, bytes")    //
-      ("rpc-threads", po::value<int>()->default_value(2), "JSON-RPC worker threads")                    //
+      ("rpc-port", po::value<uint16_t>()->default_value(8545), "JSON-RPC port")                          //
+      ("rpc-max-body", po::value<size_t>()->default_value(1 << 20), "largest JSON-RPC request, bytes")   //
+      ("rpc-threads", po::value<int>()->default_value(2), "JSON-RPC worker threads")                     //
       ("validator-key", po::value<std::string>(), "validator key file; makes this node produce blocks")  //
       ("mempool-max-txs", po::value<size_t>()->default_value(100000), "mempool capacity, transactions")  //
       ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn or error");
@@ -149,8 +149,10 @@ int run(int argc, char** argv) {
     return 1;
   }
   auto tip = (*node)->tip();
-  LOG_INFO("physisd", "chain " << options.genesis.chain_id << " genesis " << hash_to_string((*node)->genesis_hash()));
-  LOG_INFO("physisd", "datadir " << options.datadir << " at height " << tip.height << " " << hash_to_string(tip.hash));
+  LOG_INFO("physisd",
+           "chain " << options.genesis.chain_id << " genesis " << hash_to_string((*node)->genesis_hash()));
+  LOG_INFO("physisd",
+           "datadir " << options.datadir << " at height " << tip.height << " " << hash_to_string(tip.hash));
 
   rpc::RpcDispatcher dispatcher;
   rpc::register_node_methods(dispatcher, **node);
@@ -171,7 +173,8 @@ int run(int argc, char** argv) {
     LOG_ERROR("physisd", st.error().message);
     return 1;
   }
-  if (!options.validator_key) LOG_WARN("physisd", "no --validator-key: this node serves queries but makes no blocks");
+  if (!options.validator_key)
+    LOG_WARN("physisd", "no --validator-key: this node serves queries but makes no blocks");
 
   int sig = 0;
   sigwait(&signals, &sig);

@@ -91,14 +91,19 @@ std::string proof_kind_name(int kind) {
   }
 }
 int parse_evidence_kind(const std::string& s) {
-  return find_name(s, {{"SE_P256", pb::SE_P256}, {"TPM2_QUOTE", pb::TPM2_QUOTE}, {"REGISTRAR_STATEMENT", pb::REGISTRAR_STATEMENT}});
+  return find_name(s, {{"SE_P256", pb::SE_P256},
+                       {"TPM2_QUOTE", pb::TPM2_QUOTE},
+                       {"REGISTRAR_STATEMENT", pb::REGISTRAR_STATEMENT}});
 }
 int parse_key_type(const std::string& s) {
-  return find_name(s, {{"P256", pb::KEY_P256}, {"KEY_P256", pb::KEY_P256}, {"SECP256K1", pb::KEY_SECP256K1},
+  return find_name(s, {{"P256", pb::KEY_P256},
+                       {"KEY_P256", pb::KEY_P256},
+                       {"SECP256K1", pb::KEY_SECP256K1},
                        {"KEY_SECP256K1", pb::KEY_SECP256K1}});
 }
 int parse_proof_kind(const std::string& s) {
-  return find_name(s, {{"uptime", pb::UPTIME}, {"coverage_witness", pb::COVERAGE_WITNESS},
+  return find_name(s, {{"uptime", pb::UPTIME},
+                       {"coverage_witness", pb::COVERAGE_WITNESS},
                        {"data_contribution", pb::DATA_CONTRIBUTION}});
 }
 
@@ -111,9 +116,11 @@ Result<pb::AttestationEvidence> evidence_from_json(const json& j) {
     return bad("'kind' must be SE_P256, TPM2_QUOTE or REGISTRAR_STATEMENT");
   ev.set_kind(static_cast<pb::EvidenceKind>(parse_evidence_kind(j["kind"].get<std::string>())));
   uint64_t cls = 0, ref = 0;
-  if (!read_u64(j, "device_class", cls, err) || cls > UINT32_MAX) return bad(err.empty() ? "device_class too large" : err);
+  if (!read_u64(j, "device_class", cls, err) || cls > UINT32_MAX)
+    return bad(err.empty() ? "device_class too large" : err);
   ev.set_device_class(static_cast<uint32_t>(cls));
-  if (!j.contains("key_type") || !j["key_type"].is_string() || parse_key_type(j["key_type"].get<std::string>()) < 0)
+  if (!j.contains("key_type") || !j["key_type"].is_string() ||
+      parse_key_type(j["key_type"].get<std::string>()) < 0)
     return bad("'key_type' must be P256 or SECP256K1");
   ev.set_key_type(static_cast<pb::KeyType>(parse_key_type(j["key_type"].get<std::string>())));
   if (!read_hex(j, "device_key", tmp, true, err)) return bad(err);
@@ -223,7 +230,9 @@ Result<pb::Anchor> anchor_from_json(const json& j) {
   if (!read_hex(j, "spki", spki, true, err)) return bad(err);
   a.set_spki(spki);
   std::string role = string_or(j, "role");
-  int r = find_name(role, {{"manufacturer_root", pb::MANUFACTURER_ROOT}, {"tpm_ak_ca", pb::TPM_AK_CA}, {"registrar", pb::REGISTRAR}});
+  int r = find_name(role, {{"manufacturer_root", pb::MANUFACTURER_ROOT},
+                           {"tpm_ak_ca", pb::TPM_AK_CA},
+                           {"registrar", pb::REGISTRAR}});
   if (r < 0) return bad("'role' must be manufacturer_root, tpm_ak_ca or registrar");
   a.set_role(static_cast<pb::AnchorRole>(r));
   if ((j.contains("kinds") && !j["kinds"].is_array()) || (j.contains("classes") && !j["classes"].is_array()))

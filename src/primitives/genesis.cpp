@@ -31,7 +31,8 @@ std::optional<uint64_t> read_u64(const json& obj, const char* key, uint64_t fall
   if (!v || *v > UINT64_MAX) return std::nullopt;
   return static_cast<uint64_t>(*v);
 }
-std::optional<uint32_t> enum_value(const json& v, std::initializer_list<std::pair<const char*, uint32_t>> names) {
+std::optional<uint32_t> enum_value(const json& v,
+                                   std::initializer_list<std::pair<const char*, uint32_t>> names) {
   if (v.is_number_unsigned()) return v.get<uint32_t>();
   if (!v.is_string()) return std::nullopt;
   for (const auto& [name, value] : names)
@@ -42,7 +43,8 @@ std::optional<uint32_t> enum_value(const json& v, std::initializer_list<std::pai
 Status parse_depin(const json& d, DepinParams& p) {
   if (!d.is_object()) return bad("depin must be an object");
   for (auto [key, out] : {std::pair{"governance", &p.governance}, std::pair{"treasury", &p.treasury}}) {
-    if (!d.contains(key) || !d[key].is_string()) return bad(std::string("depin.") + key + " must be an address");
+    if (!d.contains(key) || !d[key].is_string())
+      return bad(std::string("depin.") + key + " must be an address");
     auto a = crypto::parse_address(d[key].get<std::string>());
     if (!a) return bad(std::string("depin.") + key + " is not a valid address");
     *out = *a;
@@ -51,16 +53,18 @@ Status parse_depin(const json& d, DepinParams& p) {
     const char* key;
     uint64_t* out;
   };
-  for (U64 f : {U64{"epoch_blocks", &p.epoch_blocks}, U64{"halving_interval_epochs", &p.halving_interval_epochs},
-                U64{"weight_uptime", &p.weight_uptime}, U64{"weight_witness", &p.weight_witness},
-                U64{"weight_data_per_mib", &p.weight_data_per_mib}, U64{"device_epoch_cap", &p.device_epoch_cap},
-                U64{"ref_window", &p.ref_window}, U64{"witness_min_distance_m", &p.witness_min_distance_m},
-                U64{"witness_max_distance_m", &p.witness_max_distance_m}}) {
+  for (U64 f :
+       {U64{"epoch_blocks", &p.epoch_blocks}, U64{"halving_interval_epochs", &p.halving_interval_epochs},
+        U64{"weight_uptime", &p.weight_uptime}, U64{"weight_witness", &p.weight_witness},
+        U64{"weight_data_per_mib", &p.weight_data_per_mib}, U64{"device_epoch_cap", &p.device_epoch_cap},
+        U64{"ref_window", &p.ref_window}, U64{"witness_min_distance_m", &p.witness_min_distance_m},
+        U64{"witness_max_distance_m", &p.witness_max_distance_m}}) {
     auto v = read_u64(d, f.key, *f.out);
     if (!v) return bad(std::string("depin.") + f.key + " must be an unsigned integer");
     *f.out = *v;
   }
-  for (auto [key, out] : {std::pair{"emission_per_epoch", &p.emission_per_epoch}, std::pair{"supply_cap", &p.supply_cap}}) {
+  for (auto [key, out] :
+       {std::pair{"emission_per_epoch", &p.emission_per_epoch}, std::pair{"supply_cap", &p.supply_cap}}) {
     if (!d.contains(key)) continue;
     auto v = read_uint(d[key]);
     if (!v) return bad(std::string("depin.") + key + " must be a decimal string");
@@ -70,11 +74,13 @@ Status parse_depin(const json& d, DepinParams& p) {
                           std::pair{"validator_share_bps", &p.validator_share_bps},
                           std::pair{"max_proofs_per_tx", &p.max_proofs_per_tx}}) {
     auto v = read_u64(d, key, *out);
-    if (!v || *v > UINT32_MAX) return bad(std::string("depin.") + key + " must be an unsigned 32-bit integer");
+    if (!v || *v > UINT32_MAX)
+      return bad(std::string("depin.") + key + " must be an unsigned 32-bit integer");
     *out = static_cast<uint32_t>(*v);
   }
   if (d.contains("witness_rssi_at_1m_dbm")) {
-    if (!d["witness_rssi_at_1m_dbm"].is_number_integer()) return bad("depin.witness_rssi_at_1m_dbm must be an integer");
+    if (!d["witness_rssi_at_1m_dbm"].is_number_integer())
+      return bad("depin.witness_rssi_at_1m_dbm must be an integer");
     p.witness_rssi_at_1m_dbm = d["witness_rssi_at_1m_dbm"].get<int32_t>();
   }
   if (p.epoch_blocks == 0) return bad("depin.epoch_blocks must be positive");
@@ -91,17 +97,21 @@ Status parse_depin(const json& d, DepinParams& p) {
     if (!d["anchors"].is_array()) return bad("depin.anchors must be an array");
     for (const auto& a : d["anchors"]) {
       GenesisAnchor ga;
-      if (!a.is_object() || !a.contains("spki") || !a["spki"].is_string()) return bad("anchor needs spki (hex DER)");
+      if (!a.is_object() || !a.contains("spki") || !a["spki"].is_string())
+        return bad("anchor needs spki (hex DER)");
       auto spki = from_hex(a["spki"].get<std::string>());
       if (!spki || spki->empty()) return bad("anchor spki is not hex");
       ga.spki = *spki;
       ga.name = string_or(a, "name");
-      auto role = enum_value(a.contains("role") ? a["role"] : json(), {{"manufacturer_root", 1}, {"tpm_ak_ca", 2}, {"registrar", 3}});
-      if (!role || *role == 0 || *role > 3) return bad("anchor role must be manufacturer_root, tpm_ak_ca or registrar");
+      auto role = enum_value(a.contains("role") ? a["role"] : json(),
+                             {{"manufacturer_root", 1}, {"tpm_ak_ca", 2}, {"registrar", 3}});
+      if (!role || *role == 0 || *role > 3)
+        return bad("anchor role must be manufacturer_root, tpm_ak_ca or registrar");
       ga.role = *role;
       for (const auto& k : a.value("kinds", json::array())) {
         auto kind = enum_value(k, {{"SE_P256", 1}, {"TPM2_QUOTE", 2}, {"REGISTRAR_STATEMENT", 3}});
-        if (!kind || *kind == 0 || *kind > 3) return bad("anchor kinds must be SE_P256, TPM2_QUOTE or REGISTRAR_STATEMENT");
+        if (!kind || *kind == 0 || *kind > 3)
+          return bad("anchor kinds must be SE_P256, TPM2_QUOTE or REGISTRAR_STATEMENT");
         ga.kinds.push_back(*kind);
       }
       for (const auto& c : a.value("classes", json::array())) {
@@ -137,9 +147,10 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
     uint64_t* out;
   };
   uint64_t max_txs = g.params.max_block_txs;
-  for (Field f : {Field{"block_time_ms", &g.params.block_time_ms}, Field{"min_gas_price", &g.params.min_gas_price},
-                  Field{"transfer_gas", &g.params.transfer_gas}, Field{"block_gas_limit", &g.params.block_gas_limit},
-                  Field{"max_block_txs", &max_txs}}) {
+  for (Field f :
+       {Field{"block_time_ms", &g.params.block_time_ms}, Field{"min_gas_price", &g.params.min_gas_price},
+        Field{"transfer_gas", &g.params.transfer_gas}, Field{"block_gas_limit", &g.params.block_gas_limit},
+        Field{"max_block_txs", &max_txs}}) {
     auto v = read_u64(params, f.key, *f.out);
     if (!v) return bad(std::string("params.") + f.key + " must be an unsigned integer");
     *f.out = *v;
@@ -153,7 +164,8 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
     return bad("validators must be a non-empty array");
   for (const auto& v : doc["validators"]) {
     GenesisValidator gv;
-    if (!v.is_object() || !v.contains("address") || !v["address"].is_string()) return bad("validator needs an address");
+    if (!v.is_object() || !v.contains("address") || !v["address"].is_string())
+      return bad("validator needs an address");
     auto addr = crypto::parse_address(v["address"].get<std::string>());
     if (!addr) return bad("validator address is not a valid address: " + v["address"].get<std::string>());
     gv.address = *addr;
@@ -176,7 +188,8 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
     if (!doc["accounts"].is_array()) return bad("accounts must be an array");
     for (const auto& a : doc["accounts"]) {
       GenesisAccount ga;
-      if (!a.is_object() || !a.contains("address") || !a["address"].is_string()) return bad("account needs an address");
+      if (!a.is_object() || !a.contains("address") || !a["address"].is_string())
+        return bad("account needs an address");
       auto addr = crypto::parse_address(a["address"].get<std::string>());
       if (!addr) return bad("account address is not a valid address: " + a["address"].get<std::string>());
       ga.address = *addr;

@@ -26,9 +26,11 @@ Result<DecodedTx> decode_tx(ByteSpan raw) {
   pb::Transaction envelope;
   if (auto st = decode_canonical(raw, envelope, "transaction"); !st) return st.error();
   if (envelope.signature().size() != 65)
-    return make_error("malformed", "signature must be 65 bytes, got " + std::to_string(envelope.signature().size()));
+    return make_error("malformed",
+                      "signature must be 65 bytes, got " + std::to_string(envelope.signature().size()));
   DecodedTx out;
-  if (auto st = decode_canonical(as_span(envelope.body()), out.body, "transaction body"); !st) return st.error();
+  if (auto st = decode_canonical(as_span(envelope.body()), out.body, "transaction body"); !st)
+    return st.error();
   switch (out.body.payload_case()) {
     case pb::TxBody::kTransfer: {
       const auto& t = out.body.transfer();
@@ -45,10 +47,8 @@ Result<DecodedTx> decode_tx(ByteSpan raw) {
     case pb::TxBody::kRegisterDevice:
     case pb::TxBody::kUpdateDevice:
     case pb::TxBody::kSubmitProofs:
-    case pb::TxBody::kClaimRewards:
-      break;
-    case pb::TxBody::PAYLOAD_NOT_SET:
-      return make_error("malformed", "transaction has no payload");
+    case pb::TxBody::kClaimRewards: break;
+    case pb::TxBody::PAYLOAD_NOT_SET: return make_error("malformed", "transaction has no payload");
   }
   out.raw.assign(raw.begin(), raw.end());
   out.hash = crypto::keccak256(raw);

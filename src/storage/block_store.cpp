@@ -100,8 +100,8 @@ Status BlockStore::commit_block(const BlockWrite& write) {
   auto current = tip();
   if (!current) return make_error("storage", "no genesis in the datadir");
   if (write.tip.height != current->height + 1)
-    return make_error("storage", "block height " + std::to_string(write.tip.height) + " does not follow tip " +
-                                     std::to_string(current->height));
+    return make_error("storage", "block height " + std::to_string(write.tip.height) +
+                                     " does not follow tip " + std::to_string(current->height));
   return write_block(write, nullptr);
 }
 
@@ -135,7 +135,8 @@ Status BlockStore::write_block(const BlockWrite& w, const Hash32* genesis_hash) 
   leveldb::WriteOptions options;
   options.sync = true;
   leveldb::Status st = db_->Write(options, &batch);
-  if (!st.ok()) return make_error("storage", "write of block " + std::to_string(h) + " failed: " + st.ToString());
+  if (!st.ok())
+    return make_error("storage", "write of block " + std::to_string(h) + " failed: " + st.ToString());
   return ok_status();
 }
 
@@ -148,7 +149,8 @@ KeyValues BlockStore::scan(uint8_t space, const Bytes& prefix, const Bytes& star
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
   for (it->Seek(slice(start)); it->Valid() && out.size() < limit; it->Next()) {
     leveldb::Slice k = it->key();
-    if (k.size() < full_prefix.size() || std::memcmp(k.data(), full_prefix.data(), full_prefix.size()) != 0) break;
+    if (k.size() < full_prefix.size() || std::memcmp(k.data(), full_prefix.data(), full_prefix.size()) != 0)
+      break;
     Bytes key(k.data() + 1, k.data() + k.size());
     if (!start_after.empty() && key == start_after) continue;
     leveldb::Slice v = it->value();
@@ -168,7 +170,9 @@ std::optional<Bytes> BlockStore::get_index(const Bytes& key) const { return get(
 std::optional<Bytes> BlockStore::get_state(const Bytes& key) const { return get(key_of(kState, key)); }
 std::optional<Bytes> BlockStore::block_at(uint64_t height) const { return get(height_key(kBlock, height)); }
 std::optional<Bytes> BlockStore::commit_at(uint64_t height) const { return get(height_key(kCommit, height)); }
-std::optional<Bytes> BlockStore::receipts_at(uint64_t height) const { return get(height_key(kReceipts, height)); }
+std::optional<Bytes> BlockStore::receipts_at(uint64_t height) const {
+  return get(height_key(kReceipts, height));
+}
 
 std::optional<uint64_t> BlockStore::height_of(const Hash32& block_hash) const {
   auto v = get(key_of(kHashIndex, block_hash));

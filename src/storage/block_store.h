@@ -21,7 +21,7 @@ namespace leveldb {
 class DB;
 class Cache;
 class FilterPolicy;
-}
+}  // namespace leveldb
 
 namespace physis::storage {
 
@@ -34,13 +34,14 @@ struct ChainTip {
 
 // Everything one block adds, committed atomically.
 struct BlockWrite {
-  ChainTip tip;               // the new tip (this block)
-  Bytes block;                // canonical pb::Block bytes
-  Bytes commit;               // canonical pb::Commit for this block (its "seen commit")
-  Bytes receipts;             // canonical pb::BlockReceipts bytes
-  std::vector<Hash32> txs;    // tx hashes in block order, for the tx index
+  ChainTip tip;                         // the new tip (this block)
+  Bytes block;                          // canonical pb::Block bytes
+  Bytes commit;                         // canonical pb::Commit for this block (its "seen commit")
+  Bytes receipts;                       // canonical pb::BlockReceipts bytes
+  std::vector<Hash32> txs;              // tx hashes in block order, for the tx index
   std::map<Bytes, Bytes> state_writes;  // state key → value (empty value: delete)
-  std::vector<std::pair<Bytes, Bytes>> index_writes;  // explorer indexes outside consensus state (proof results)
+  std::vector<std::pair<Bytes, Bytes>>
+      index_writes;  // explorer indexes outside consensus state (proof results)
 };
 
 using KeyValues = std::vector<std::pair<Bytes, Bytes>>;

@@ -32,9 +32,7 @@ std::optional<std::array<uint8_t, N>> from_hex_fixed(std::string_view text) {
   return out;
 }
 
-inline ByteSpan as_span(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+inline ByteSpan as_span(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 inline std::string to_string(ByteSpan b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 inline Bytes to_bytes(std::string_view s) { return {s.begin(), s.end()}; }
 

@@ -26,12 +26,18 @@ const char* level_name(LogLevel level) {
 }  // namespace
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-  if (text == "trace") out = LogLevel::kTrace;
-  else if (text == "debug") out = LogLevel::kDebug;
-  else if (text == "info") out = LogLevel::kInfo;
-  else if (text == "warn") out = LogLevel::kWarn;
-  else if (text == "error") out = LogLevel::kError;
-  else return false;
+  if (text == "trace")
+    out = LogLevel::kTrace;
+  else if (text == "debug")
+    out = LogLevel::kDebug;
+  else if (text == "info")
+    out = LogLevel::kInfo;
+  else if (text == "warn")
+    out = LogLevel::kWarn;
+  else if (text == "error")
+    out = LogLevel::kError;
+  else
+    return false;
   return true;
 }
 

@@ -18,13 +18,13 @@ void log_line(LogLevel level, std::string_view component, const std::string& mes
 
 }  // namespace physis
 
-#define PHYSIS_LOG(level, component, expr)                                  \
-  do {                                                                      \
+#define PHYSIS_LOG(level, component, expr)                                    \
+  do {                                                                        \
     if (static_cast<int>(level) >= static_cast<int>(::physis::log_level())) { \
-      std::ostringstream physis_log_os_;                                    \
-      physis_log_os_ << expr;                                               \
-      ::physis::log_line(level, component, physis_log_os_.str());           \
-    }                                                                       \
+      std::ostringstream physis_log_os_;                                      \
+      physis_log_os_ << expr;                                                 \
+      ::physis::log_line(level, component, physis_log_os_.str());             \
+    }                                                                         \
   } while (0)
 #define LOG_DEBUG(component, expr) PHYSIS_LOG(::physis::LogLevel::kDebug, component, expr)
 #define LOG_INFO(component, expr) PHYSIS_LOG(::physis::LogLevel::kInfo, component, expr)

@@ -9,7 +9,8 @@ using namespace physis::crypto;
 
 TEST(Keccak256, PublishedVectors) {
   EXPECT_EQ(to_hex(keccak256({})), "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
-  EXPECT_EQ(to_hex(keccak256(as_span("abc"))), "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+  EXPECT_EQ(to_hex(keccak256(as_span("abc"))),
+            "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
   EXPECT_EQ(to_hex(keccak256(as_span("The quick brown fox jumps over the lazy dog"))),
             "4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15");
 }
@@ -26,7 +27,8 @@ TEST(Keccak256, IncrementalMatchesOneShotAcrossBlockBoundaries) {
 }
 
 TEST(Sha256, PublishedVectors) {
-  EXPECT_EQ(to_hex(sha256(as_span("abc"))), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(to_hex(sha256(as_span("abc"))),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Merkle, DomainSeparatedLeafCannotPassForInnerNode) {
@@ -49,7 +51,8 @@ TEST(Merkle, GoldenRoot) {
   std::vector<Hash32> leaves;
   for (int i = 0; i < 5; ++i) leaves.push_back(merkle_leaf_hash(as_span(std::string(1, char('0' + i)))));
   // Pinned: a change in the tree shape or the domain tags must fail loudly.
-  EXPECT_EQ(to_hex(merkle_root(leaves)), to_hex(merkle_inner_hash(
-      merkle_inner_hash(merkle_inner_hash(leaves[0], leaves[1]), merkle_inner_hash(leaves[2], leaves[3])),
-      leaves[4])));
+  EXPECT_EQ(to_hex(merkle_root(leaves)),
+            to_hex(merkle_inner_hash(merkle_inner_hash(merkle_inner_hash(leaves[0], leaves[1]),
+                                                       merkle_inner_hash(leaves[2], leaves[3])),
+                                     leaves[4])));
 }

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <gtest/gtest.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <set>
 #include <string>
+
 #include "crypto/keccak.h"
 #include "crypto/p256.h"
 #include "crypto/pem.h"
@@ -25,7 +27,6 @@ namespace physis::vm::attest_test {
 
 using namespace physis;
 using namespace physis::vm;
-
 
 const std::string kChain = "physis-attest-test-1";
 constexpr uint64_t kHeight = 100;  // the including block's height in most tests
@@ -74,8 +75,8 @@ inline std::string negate_s(const std::string& sig, const std::array<uint8_t, 32
   std::string out = sig;
   int borrow = 0;
   for (int i = 31; i >= 0; --i) {
-    int v = static_cast<int>(n[static_cast<size_t>(i)]) - static_cast<uint8_t>(sig[32 + static_cast<size_t>(i)]) -
-            borrow;
+    int v = static_cast<int>(n[static_cast<size_t>(i)]) -
+            static_cast<uint8_t>(sig[32 + static_cast<size_t>(i)]) - borrow;
     borrow = v < 0 ? 1 : 0;
     out[32 + static_cast<size_t>(i)] = static_cast<char>(static_cast<uint8_t>(v + (borrow ? 256 : 0)));
   }
@@ -112,8 +113,8 @@ class TestChain final : public ChainView {
   bool references = true;
 };
 
-inline pb::Anchor make_anchor(ByteSpan spki, pb::AnchorRole role, std::initializer_list<pb::EvidenceKind> kinds,
-                       uint32_t max_chain_len = 3) {
+inline pb::Anchor make_anchor(ByteSpan spki, pb::AnchorRole role,
+                              std::initializer_list<pb::EvidenceKind> kinds, uint32_t max_chain_len = 3) {
   pb::Anchor a;
   a.set_spki(str(spki));
   a.set_role(role);
@@ -169,8 +170,8 @@ class AttestationVerify : public ::testing::Test {
   }
 
   // PoP by a P-256 key over the registration message for (chain id, owner).
-  void sign_pop(pb::AttestationEvidence& ev, const crypto::P256PrivateKey& key, const std::string& chain_id = kChain,
-                std::optional<Address> owner = std::nullopt) const {
+  void sign_pop(pb::AttestationEvidence& ev, const crypto::P256PrivateKey& key,
+                const std::string& chain_id = kChain, std::optional<Address> owner = std::nullopt) const {
     Hash32 digest = crypto::sha256(registration_message(chain_id, ev, owner.value_or(ctx_.owner)));
     ev.set_pop_signature(p256_sign_str(key, digest));
   }
@@ -190,7 +191,8 @@ class AttestationVerify : public ::testing::Test {
     ev.set_device_key(str(p256_pub(device)));
     ev.set_anchor_id(str(registrar_id_));
     ev.mutable_statement()->set_attestation_type(4);
-    ev.mutable_statement()->set_evidence_hash(str(crypto::sha256(as_span(std::string_view("allow-list entry 42")))));
+    ev.mutable_statement()->set_evidence_hash(
+        str(crypto::sha256(as_span(std::string_view("allow-list entry 42")))));
     ev.mutable_statement()->set_expiry_height(kHeight + 100);
     ev.set_ref_height(kHeight - 2);
     ev.set_ref_block_hash(str(block_hash_at(kHeight - 2)));
@@ -227,6 +229,7 @@ class AttestationVerify : public ::testing::Test {
   DirectSignatureVerifier signatures_;
 };
 
-#define EXPECT_REASON(ev, r) EXPECT_EQ(reason(ev), (r)) << attest_reject_name(reason(ev)) << ": " << verify(ev).message
+#define EXPECT_REASON(ev, r) \
+  EXPECT_EQ(reason(ev), (r)) << attest_reject_name(reason(ev)) << ": " << verify(ev).message
 
 }  // namespace physis::vm::attest_test

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+
 #include "crypto/keccak.h"
 #include "crypto/p256.h"
 #include "crypto/secp256k1.h"
@@ -41,7 +43,9 @@ inline crypto::PrivateKey acct_key(uint8_t n) {
   k[31] = n;
   return k;
 }
-inline Address address_of_key(const crypto::PrivateKey& k) { return crypto::address_of(*crypto::public_key_of(k)); }
+inline Address address_of_key(const crypto::PrivateKey& k) {
+  return crypto::address_of(*crypto::public_key_of(k));
+}
 
 const crypto::PrivateKey kGovernance = acct_key(0x60);
 const crypto::PrivateKey kAlice = acct_key(0x61);
@@ -61,7 +65,9 @@ inline crypto::P256PrivateKey p256_key_of(uint8_t b) {
   k.fill(b);
   return k;
 }
-inline crypto::P256PublicKey p256_pub(const crypto::P256PrivateKey& k) { return crypto::p256_public_key(k).value(); }
+inline crypto::P256PublicKey p256_pub(const crypto::P256PrivateKey& k) {
+  return crypto::p256_public_key(k).value();
+}
 inline std::string str(ByteSpan b) { return to_string(b); }
 
 inline std::string p256_sign_str(const crypto::P256PrivateKey& k, const Hash32& digest) {
@@ -235,8 +241,12 @@ class DepinChain {
     return tx(sender, body);
   }
 
-  std::optional<pb::Device> device(const Address& id) const { return load_record<pb::Device>(state_, device_key(id)); }
-  std::optional<pb::Anchor> anchor(const Hash32& id) const { return load_record<pb::Anchor>(state_, anchor_key(id)); }
+  std::optional<pb::Device> device(const Address& id) const {
+    return load_record<pb::Device>(state_, device_key(id));
+  }
+  std::optional<pb::Anchor> anchor(const Hash32& id) const {
+    return load_record<pb::Anchor>(state_, anchor_key(id));
+  }
   Amount balance(const Address& a) const { return load_account(state_, a).balance; }
   uint64_t nonce(const Address& a) const { return load_account(state_, a).nonce; }
   std::optional<Bytes> get(const Bytes& key) const { return state_.get(key); }

@@ -56,10 +56,12 @@ TEST_F(AttestationVerify, MalformedCertificateTruncated) {
 }
 
 TEST_F(AttestationVerify, UnsupportedAlgorithm) {
-  EXPECT_REASON(with_chain({read_fixture("p384-key.der"), intermediate_der_}), AttestReject::kUnsupportedAlgorithm);
+  EXPECT_REASON(with_chain({read_fixture("p384-key.der"), intermediate_der_}),
+                AttestReject::kUnsupportedAlgorithm);
   EXPECT_REASON(with_chain({read_fixture("ecdsa-sha384.der"), intermediate_der_}),
                 AttestReject::kUnsupportedAlgorithm);
-  EXPECT_REASON(with_chain({read_fixture("rsa-key.der"), intermediate_der_}), AttestReject::kUnsupportedAlgorithm);
+  EXPECT_REASON(with_chain({read_fixture("rsa-key.der"), intermediate_der_}),
+                AttestReject::kUnsupportedAlgorithm);
 }
 
 TEST_F(AttestationVerify, LeafIsCa) {
@@ -68,11 +70,13 @@ TEST_F(AttestationVerify, LeafIsCa) {
 
 TEST_F(AttestationVerify, IssuerMismatchWrongIssuer) {
   // A leaf of another maker's root, presented under our intermediate.
-  EXPECT_REASON(with_chain({read_fixture("root2-leaf.der"), intermediate_der_}), AttestReject::kIssuerMismatch);
+  EXPECT_REASON(with_chain({read_fixture("root2-leaf.der"), intermediate_der_}),
+                AttestReject::kIssuerMismatch);
 }
 
 TEST_F(AttestationVerify, IssuerNotCa) {
-  EXPECT_REASON(with_chain({read_fixture("notca-leaf.der"), read_fixture("notca.der")}), AttestReject::kIssuerNotCa);
+  EXPECT_REASON(with_chain({read_fixture("notca-leaf.der"), read_fixture("notca.der")}),
+                AttestReject::kIssuerNotCa);
 }
 
 TEST_F(AttestationVerify, IssuerCannotSignCerts) {
@@ -273,7 +277,8 @@ TEST_F(AttestationVerify, BadPossessionSignatureOverOtherFields) {
     const std::string s = ev.pop_signature();
     ev.set_pop_signature(s.substr(32) + s.substr(0, 32));
     const AttestReject r = reason(ev);
-    EXPECT_TRUE(r == AttestReject::kBadPossessionSignature || r == AttestReject::kHighS) << attest_reject_name(r);
+    EXPECT_TRUE(r == AttestReject::kBadPossessionSignature || r == AttestReject::kHighS)
+        << attest_reject_name(r);
   }
 }
 

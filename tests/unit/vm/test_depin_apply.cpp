@@ -6,8 +6,6 @@
 // covers the golden openssl chains.
 #include <gtest/gtest.h>
 
-#include "depin_test_chain.h"
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -20,6 +18,7 @@
 #include "crypto/sha256.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
+#include "depin_test_chain.h"
 #include "primitives/codec.h"
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
@@ -66,8 +65,12 @@ pb::Anchor anchor_of(const Maker& m) {
   return a;
 }
 
-Bytes owner_index(const Address& owner, const Address& dev) { return prefixed_key(kOwnerIndexPrefix, owner, dev); }
-Bytes anchor_index(const Hash32& anchor, const Address& dev) { return prefixed_key(kAnchorIndexPrefix, anchor, dev); }
+Bytes owner_index(const Address& owner, const Address& dev) {
+  return prefixed_key(kOwnerIndexPrefix, owner, dev);
+}
+Bytes anchor_index(const Hash32& anchor, const Address& dev) {
+  return prefixed_key(kAnchorIndexPrefix, anchor, dev);
+}
 
 class DepinApply : public ::testing::Test {
  protected:
@@ -85,7 +88,8 @@ class DepinApply : public ::testing::Test {
     EXPECT_EQ(r.status(), 1u);
     EXPECT_EQ(r.reason(), static_cast<uint32_t>(reason))
         << "got " << tx_fail_reason_name(static_cast<TxFailReason>(r.reason())) << ": " << r.message();
-    EXPECT_EQ(r.detail(), detail) << attest_reject_name(static_cast<AttestReject>(r.detail())) << ": " << r.message();
+    EXPECT_EQ(r.detail(), detail) << attest_reject_name(static_cast<AttestReject>(r.detail())) << ": "
+                                  << r.message();
     EXPECT_FALSE(r.message().empty());
     EXPECT_TRUE(r.device_id().empty());
     const uint64_t gas = intrinsic_gas(chain_.genesis().params, tx.tx.body);
@@ -99,7 +103,8 @@ class DepinApply : public ::testing::Test {
 
   pb::Receipt expect_ok(const VerifiedTx& tx) {
     pb::Receipt r = chain_.run(tx);
-    EXPECT_EQ(r.status(), 0u) << tx_fail_reason_name(static_cast<TxFailReason>(r.reason())) << ": " << r.message();
+    EXPECT_EQ(r.status(), 0u) << tx_fail_reason_name(static_cast<TxFailReason>(r.reason())) << ": "
+                              << r.message();
     EXPECT_EQ(r.reason(), 0u);
     return r;
   }
@@ -294,10 +299,13 @@ TEST_F(DepinApply, BadAnchor) {
 }
 
 // tx_fail_reason.h: kBadAnchor = "anchor spki, role, kinds or max chain length invalid", and parse_genesis
-// refuses anchor kinds outside SE_P256 / TPM2_QUOTE / REGISTRAR_STATEMENT. RegisterAnchor must refuse them too.
+// refuses anchor kinds outside SE_P256 / TPM2_QUOTE / REGISTRAR_STATEMENT. RegisterAnchor must refuse them
+// too.
 TEST_F(DepinApply, BadAnchorInvalidEvidenceKind) {
-  // Each case with its own key, so that one wrongly accepted anchor does not turn the next into anchor_exists.
-  for (const auto& [kind, seed] : {std::pair{static_cast<int>(pb::EVIDENCE_NONE), 0x44}, std::pair{9, 0x45}}) {
+  // Each case with its own key, so that one wrongly accepted anchor does not turn the next into
+  // anchor_exists.
+  for (const auto& [kind, seed] :
+       {std::pair{static_cast<int>(pb::EVIDENCE_NONE), 0x44}, std::pair{9, 0x45}}) {
     SCOPED_TRACE("kind " + std::to_string(kind));
     const Maker m = make_maker(static_cast<uint8_t>(seed));
     pb::Anchor a = anchor_of(m);
@@ -318,9 +326,11 @@ TEST_F(DepinApply, AnchorExists) {
 }
 
 TEST_F(DepinApply, UnknownAnchorOnRevoke) {
-  expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, maker_b().id), TxFailReason::kUnknownAnchor);
+  expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, maker_b().id),
+                         TxFailReason::kUnknownAnchor);
   Bytes short_id(maker_a().id.begin(), maker_a().id.end() - 1);
-  expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, short_id), TxFailReason::kUnknownAnchor);
+  expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, short_id),
+                         TxFailReason::kUnknownAnchor);
 }
 
 TEST_F(DepinApply, BadKeyId) {
@@ -410,7 +420,8 @@ TEST_F(DepinApply, BadLocationAtRegistration) {
   };
   for (const auto& [what, loc] : bad) {
     SCOPED_TRACE(what);
-    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, d, maker_a(), loc), TxFailReason::kAttestationFailed,
+    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, d, maker_a(), loc),
+                           TxFailReason::kAttestationFailed,
                            static_cast<uint32_t>(AttestReject::kBadLocation));
   }
   EXPECT_FALSE(chain_.device(d.id).has_value());
@@ -427,7 +438,8 @@ TEST_F(DepinApply, AttestationFailedCarriesTheAttestReject) {
   }
   {  // a maker not on chain
     Dev other = make_device(maker_b(), 0x25);
-    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, other, maker_b()), TxFailReason::kAttestationFailed,
+    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, other, maker_b()),
+                           TxFailReason::kAttestationFailed,
                            static_cast<uint32_t>(AttestReject::kUnknownAnchor));
   }
   {  // a reference to the including block itself
@@ -513,7 +525,8 @@ TEST_F(DepinApply, UpdateDeviceNotOwner) {
   expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, latlon(20, 20)), TxFailReason::kNotOwner);
   expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, std::nullopt, address_of_key(kBob)),
                          TxFailReason::kNotOwner);
-  expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, std::nullopt, std::nullopt, true), TxFailReason::kNotOwner);
+  expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, std::nullopt, std::nullopt, true),
+                         TxFailReason::kNotOwner);
   auto dev = chain_.device(d.id);
   EXPECT_EQ(dev->owner(), str(address_of_key(kAlice)));
   EXPECT_EQ(dev->location().latlon().lat_e7(), 10);
@@ -535,7 +548,8 @@ TEST_F(DepinApply, UpdateDeviceBadLocation) {
   // A bad location fails the whole update: the owner change in the same transaction does not happen either.
   expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, latlon(0, -1800000001), address_of_key(kBob)),
                          TxFailReason::kBadLocation);
-  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, h3(0xffffffffffffffffULL)), TxFailReason::kBadLocation);
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, h3(0xffffffffffffffffULL)),
+                         TxFailReason::kBadLocation);
   expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, pb::Location()), TxFailReason::kBadLocation);
   auto dev = chain_.device(d.id);
   EXPECT_EQ(dev->owner(), str(address_of_key(kAlice)));
@@ -565,7 +579,8 @@ TEST_F(DepinApply, BadBatchSize) {
   empty_proofs.mutable_submit_proofs();
   expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, empty_proofs), TxFailReason::kBadBatchSize);
   pb::TxBody too_many;
-  for (int i = 0; i < 5; ++i) too_many.mutable_submit_proofs()->add_proofs()->set_seq(1);  // max_proofs_per_tx 4
+  for (int i = 0; i < 5; ++i)
+    too_many.mutable_submit_proofs()->add_proofs()->set_seq(1);  // max_proofs_per_tx 4
   expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, too_many), TxFailReason::kBadBatchSize);
   pb::TxBody empty_claim;
   empty_claim.mutable_claim_rewards();
@@ -591,7 +606,8 @@ TEST(DepinNames, TxFailReasonAndProofRejectNamesAreDistinct) {
   EXPECT_EQ(tx_names.size(), static_cast<size_t>(TxFailReason::kDeviceInactive) + 1);
   EXPECT_FALSE(tx_names.count("unknown"));
   std::set<std::string_view> proof_names;
-  for (uint32_t i = 0; i < kProofRejectCount; ++i) proof_names.insert(proof_reject_name(static_cast<ProofReject>(i)));
+  for (uint32_t i = 0; i < kProofRejectCount; ++i)
+    proof_names.insert(proof_reject_name(static_cast<ProofReject>(i)));
   EXPECT_EQ(proof_names.size(), kProofRejectCount);
   EXPECT_FALSE(proof_names.count("unknown"));
   EXPECT_EQ(proof_reject_name(ProofReject::kSignalTooStrong), "signal_too_strong");

@@ -25,8 +25,8 @@ int64_t e7(double degrees) { return static_cast<int64_t>(degrees * 1e7 + (degree
 ::testing::AssertionResult within_permille(uint64_t got, double want, double permille) {
   const double diff = static_cast<double>(got) - want;
   if ((diff < 0 ? -diff : diff) <= want * permille / 1000.0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "distance " << got << " m, expected " << want << " m ± " << permille
-                                       << "‰";
+  return ::testing::AssertionFailure()
+         << "distance " << got << " m, expected " << want << " m ± " << permille << "‰";
 }
 
 uint64_t dist(double lat1, double lon1, double lat2, double lon2) {
@@ -69,14 +69,14 @@ TEST(DepinGeo, H3ParentOutOfRange) {
 
 TEST(DepinGeo, H3InvalidCells) {
   EXPECT_FALSE(valid_h3_cell(0));
-  EXPECT_FALSE(valid_h3_cell(kCell9 | (1ULL << 63)));                      // reserved high bit
-  EXPECT_FALSE(valid_h3_cell((kCell9 & ~(0xfULL << 59)) | (2ULL << 59)));  // mode 2: a directed edge
-  EXPECT_FALSE(valid_h3_cell(kCell9 & ~(0xfULL << 59)));                   // mode 0
-  EXPECT_FALSE(valid_h3_cell(kCell9 | (1ULL << 56)));                      // reserved bits of a cell
+  EXPECT_FALSE(valid_h3_cell(kCell9 | (1ULL << 63)));                         // reserved high bit
+  EXPECT_FALSE(valid_h3_cell((kCell9 & ~(0xfULL << 59)) | (2ULL << 59)));     // mode 2: a directed edge
+  EXPECT_FALSE(valid_h3_cell(kCell9 & ~(0xfULL << 59)));                      // mode 0
+  EXPECT_FALSE(valid_h3_cell(kCell9 | (1ULL << 56)));                         // reserved bits of a cell
   EXPECT_FALSE(valid_h3_cell((kCell9 & ~(0x7fULL << 45)) | (122ULL << 45)));  // base cell 122
   EXPECT_TRUE(valid_h3_cell((0x8001fffffffffffULL & ~(0x7fULL << 45)) | (121ULL << 45)));  // base cell 121
-  EXPECT_FALSE(valid_h3_cell(kCell9 & ~0x7ULL));                           // digit 15 set below res 9
-  EXPECT_FALSE(valid_h3_cell(kCell9 | (0x7ULL << (15 - 9) * 3)));          // digit 9 = 7 (unused) at res 9
+  EXPECT_FALSE(valid_h3_cell(kCell9 & ~0x7ULL));                   // digit 15 set below res 9
+  EXPECT_FALSE(valid_h3_cell(kCell9 | (0x7ULL << (15 - 9) * 3)));  // digit 9 = 7 (unused) at res 9
   // A res-9 index relabelled res 10 has digit 10 = 7: not a cell.
   EXPECT_FALSE(valid_h3_cell((kCell9 & ~(0xfULL << 52)) | (10ULL << 52)));
 }

@@ -4,8 +4,6 @@
 // device per epoch.
 #include <gtest/gtest.h>
 
-#include "depin_test_chain.h"
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -18,6 +16,7 @@
 #include "crypto/sha256.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
+#include "depin_test_chain.h"
 #include "primitives/codec.h"
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
@@ -137,7 +136,7 @@ using R = ProofReject;
 class DepinProofs : public ::testing::Test {
  protected:
   explicit DepinProofs(uint64_t cap = 1000) : chain_(proofs_genesis(cap)) {
-    chain_.block();  // height 1
+    chain_.block();                     // height 1
     w_ = make_device(maker_a(), 0x50);  // the witness, in Berlin
     n_ = make_device(maker_a(), 0x51);  // ~1.1 km north of w
     c_ = make_device(maker_a(), 0x52);  // ~11 m north of w
@@ -254,11 +253,11 @@ class DepinProofs : public ::testing::Test {
   Address s_id_{}, k_id_{};
 };
 
-#define EXPECT_PROOF(reason_expr, expected)                                                       \
-  do {                                                                                            \
-    const R got_ = (reason_expr);                                                                 \
-    EXPECT_EQ(static_cast<uint32_t>(got_), static_cast<uint32_t>(expected))                       \
-        << "got " << proof_reject_name(got_) << ", expected " << proof_reject_name(expected);     \
+#define EXPECT_PROOF(reason_expr, expected)                                                   \
+  do {                                                                                        \
+    const R got_ = (reason_expr);                                                             \
+    EXPECT_EQ(static_cast<uint32_t>(got_), static_cast<uint32_t>(expected))                   \
+        << "got " << proof_reject_name(got_) << ", expected " << proof_reject_name(expected); \
   } while (0)
 
 // ---------------------------------------------------------------- accepted
@@ -290,8 +289,8 @@ TEST_F(DepinProofs, AcceptedUptime) {
 TEST_F(DepinProofs, AcceptedDataContributionWeightIsPerWholeMiB) {
   const Prover w = prover_of(w_);
   const uint64_t mib = uint64_t{1} << 20;
-  pb::Receipt r = submit({proof(w, 1, data(3 * mib + 12345)), proof(w, 2, data(mib - 1)), proof(w, 3, data(mib)),
-                          proof(w, 4, data(0))});
+  pb::Receipt r = submit({proof(w, 1, data(3 * mib + 12345)), proof(w, 2, data(mib - 1)),
+                          proof(w, 3, data(mib)), proof(w, 4, data(0))});
   EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, 0, 0, 0}));
   EXPECT_EQ(r.proofs(0).weight(), 5u * 3);  // ⌊(3 MiB + 12345) / 2^20⌋ = 3
   EXPECT_EQ(r.proofs(1).weight(), 0u);      // under one MiB: accepted, no weight
@@ -347,7 +346,8 @@ TEST_F(DepinProofs, PerDeviceEpochCapClipsWeight) {
   Dev e = make_device(maker_a(), 0x61);
   chain_.block({chain_.register_tx(kAlice, d, maker_a()), chain_.register_tx(kAlice, e, maker_a())});
   const Prover p = prover_of(d);
-  pb::Receipt r = submit({proof(p, 1, uptime()), proof(p, 2, uptime()), proof(p, 3, uptime()), proof(p, 4, uptime())});
+  pb::Receipt r =
+      submit({proof(p, 1, uptime()), proof(p, 2, uptime()), proof(p, 3, uptime()), proof(p, 4, uptime())});
   EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, 0, 0, 0}));
   EXPECT_EQ(chain_.device(d.id)->accrued_weight(), 25u);
   EXPECT_EQ(chain_.device(d.id)->seq(), 4u);  // capped proofs are still accepted: the seq advances
@@ -374,7 +374,8 @@ TEST_F(DepinProofs, ReceiptWeightIsTheWeightEarnedUnderTheCap) {
   Dev d = make_device(maker_a(), 0x62);
   chain_.block({chain_.register_tx(kAlice, d, maker_a())});
   const Prover p = prover_of(d);
-  pb::Receipt r = submit({proof(p, 1, uptime()), proof(p, 2, uptime()), proof(p, 3, uptime()), proof(p, 4, uptime())});
+  pb::Receipt r =
+      submit({proof(p, 1, uptime()), proof(p, 2, uptime()), proof(p, 3, uptime()), proof(p, 4, uptime())});
   EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, 0, 0, 0}));
   uint64_t sum = 0;
   for (const auto& pr : r.proofs()) sum += pr.weight();
@@ -392,19 +393,19 @@ TEST_F(DepinProofs, BatchMixingAcceptedAndRejectedRecordsEachOnItsOwn) {
   pb::Proof ghost = proof(w, 1, uptime());
   ghost.set_device_id(str(unknown));
   std::vector<pb::Proof> batch{
-      proof(w, 1, uptime()),         // 0 accepted
-      forged,                        // 1 bad signature: n's seq stays 0
-      proof(n, 1, data(2 << 20)),    // 2 accepted: n's seq 1 still free
-      proof(w, 1, uptime()),         // 3 replayed: w's seq 1 taken by proof 0
-      ghost,                         // 4 unknown device
-      proof(w, 3, uptime()),         // 5 gap
+      proof(w, 1, uptime()),             // 0 accepted
+      forged,                            // 1 bad signature: n's seq stays 0
+      proof(n, 1, data(2 << 20)),        // 2 accepted: n's seq 1 still free
+      proof(w, 1, uptime()),             // 3 replayed: w's seq 1 taken by proof 0
+      ghost,                             // 4 unknown device
+      proof(w, 3, uptime()),             // 5 gap
       proof(w, 2, witness(n_.id, -80)),  // 6 accepted
   };
   pb::Receipt r = submit(batch);
-  EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, static_cast<uint32_t>(R::kBadSignature), 0,
-                                               static_cast<uint32_t>(R::kReplayedSeq),
-                                               static_cast<uint32_t>(R::kUnknownDevice),
-                                               static_cast<uint32_t>(R::kSeqGap), 0}));
+  EXPECT_EQ(reasons(r),
+            (std::vector<uint32_t>{
+                0, static_cast<uint32_t>(R::kBadSignature), 0, static_cast<uint32_t>(R::kReplayedSeq),
+                static_cast<uint32_t>(R::kUnknownDevice), static_cast<uint32_t>(R::kSeqGap), 0}));
   EXPECT_EQ(r.proofs(0).weight(), 10u);
   EXPECT_EQ(r.proofs(1).weight(), 0u);
   EXPECT_EQ(r.proofs(2).weight(), 10u);
@@ -499,8 +500,9 @@ TEST_F(DepinProofs, AnchorRevokedEarlierInTheSameBlock) {
   pb::TxBody first, second;
   *first.mutable_submit_proofs()->add_proofs() = proof(b, 1, uptime());
   *second.mutable_submit_proofs()->add_proofs() = proof(b, 2, uptime());
-  BlockResult blk = chain_.block({chain_.tx(kRelayer, first), chain_.revoke_anchor_tx(kGovernance, maker_b().id),
-                                  chain_.tx(kRelayer, second)});
+  BlockResult blk =
+      chain_.block({chain_.tx(kRelayer, first), chain_.revoke_anchor_tx(kGovernance, maker_b().id),
+                    chain_.tx(kRelayer, second)});
   ASSERT_EQ(blk.receipts.size(), 3u);
   EXPECT_EQ(blk.receipts[0].proofs(0).reason(), 0u);
   EXPECT_EQ(blk.receipts[1].status(), 0u);
@@ -526,9 +528,10 @@ TEST_F(DepinProofs, KeyRevokedEarlierInTheSameBlock) {
   pb::TxBody first, second;
   *first.mutable_submit_proofs()->add_proofs() = proof(w, 1, uptime());
   *second.mutable_submit_proofs()->add_proofs() = proof(w, 2, uptime());
-  BlockResult blk = chain_.block({chain_.tx(kRelayer, first),
-                                  chain_.revoke_key_tx(kGovernance, crypto::spki_id(crypto::p256_spki_der(w_.pub))),
-                                  chain_.tx(kRelayer, second)});
+  BlockResult blk =
+      chain_.block({chain_.tx(kRelayer, first),
+                    chain_.revoke_key_tx(kGovernance, crypto::spki_id(crypto::p256_spki_der(w_.pub))),
+                    chain_.tx(kRelayer, second)});
   ASSERT_EQ(blk.receipts.size(), 3u);
   EXPECT_EQ(blk.receipts[0].proofs(0).reason(), 0u);
   EXPECT_EQ(blk.receipts[2].proofs(0).reason(), static_cast<uint32_t>(R::kKeyRevoked));
@@ -546,7 +549,8 @@ TEST_F(DepinProofs, StatementExpired) {
 
 TEST_F(DepinProofs, FutureReference) {
   const Prover w = prover_of(w_);
-  EXPECT_PROOF(submit_one(proof(w, 1, uptime(), chain_.height() + 1)), R::kFutureReference);  // the including block
+  EXPECT_PROOF(submit_one(proof(w, 1, uptime(), chain_.height() + 1)),
+               R::kFutureReference);  // the including block
   EXPECT_PROOF(submit_one(proof(w, 1, uptime(), chain_.height() + 5)), R::kFutureReference);
   EXPECT_EQ(chain_.device(w_.id)->seq(), 0u);
 }
@@ -681,7 +685,8 @@ TEST_F(DepinProofs, LocationUnknown) {
   EXPECT_PROOF(submit_one(proof(w, 1, witness(h_.id, -80))), R::kLocationUnknown);  // beaconer: H3 only
   EXPECT_PROOF(submit_one(proof(w, 1, witness(x_.id, -80))), R::kLocationUnknown);  // beaconer: none
   EXPECT_PROOF(submit_one(proof(prover_of(h_), 1, witness(w_.id, -80))), R::kLocationUnknown);  // witness: H3
-  EXPECT_PROOF(submit_one(proof(prover_of(x_), 1, witness(w_.id, -80))), R::kLocationUnknown);  // witness: none
+  EXPECT_PROOF(submit_one(proof(prover_of(x_), 1, witness(w_.id, -80))),
+               R::kLocationUnknown);  // witness: none
   // Once the beaconer asserts a lat/lon, the same witness proof is accepted.
   chain_.run(chain_.update_tx(kAlice, h_.id, latlon(kBerlinLat - 50000, kBerlinLon)));
   EXPECT_PROOF(submit_one(proof(w, 1, witness(h_.id, -80))), R::kAccepted);

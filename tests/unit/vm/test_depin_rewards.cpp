@@ -6,8 +6,6 @@
 // Expected amounts are computed here independently, with plain 128-bit integer arithmetic.
 #include <gtest/gtest.h>
 
-#include "depin_test_chain.h"
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -20,6 +18,7 @@
 #include "crypto/sha256.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
+#include "depin_test_chain.h"
 #include "primitives/codec.h"
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
@@ -44,9 +43,9 @@ using Validators = std::vector<std::pair<Address, uint64_t>>;
 
 Amount amount_of(const std::string& b) { return decode_amount(as_span(b)).value_or(0); }
 std::string fmt(Amount a) { return format_amount(a); }
-#define EXPECT_AMOUNT(a, b)                                                        \
-  do {                                                                             \
-    const Amount lhs_ = (a), rhs_ = (b);                                           \
+#define EXPECT_AMOUNT(a, b)                                                              \
+  do {                                                                                   \
+    const Amount lhs_ = (a), rhs_ = (b);                                                 \
     EXPECT_TRUE(lhs_ == rhs_) << #a << " = " << fmt(lhs_) << ", expected " << fmt(rhs_); \
   } while (0)
 
@@ -177,7 +176,9 @@ class RewardChain final : public StateReader {
     return tx(sender, body);
   }
 
-  std::optional<pb::Device> device(const Address& id) const { return load_record<pb::Device>(state_, device_key(id)); }
+  std::optional<pb::Device> device(const Address& id) const {
+    return load_record<pb::Device>(state_, device_key(id));
+  }
   pb::EpochRecord epoch(uint64_t e) const {
     return load_record<pb::EpochRecord>(state_, epoch_key(e)).value_or(pb::EpochRecord());
   }
@@ -290,8 +291,9 @@ void expect_supply_invariant(const RewardChain& c) {
   const Amount genesis = amount_of(sup.genesis()), minted = amount_of(sup.minted());
   EXPECT_AMOUNT(genesis, kFunds * 4);
   const Amount lhs = c.sum_balances() + c.unsettled_device_rewards();
-  EXPECT_TRUE(lhs == genesis + minted) << "at height " << c.height() << ": balances + unsettled = " << fmt(lhs)
-                                       << ", genesis + minted = " << fmt(genesis + minted);
+  EXPECT_TRUE(lhs == genesis + minted)
+      << "at height " << c.height() << ": balances + unsettled = " << fmt(lhs)
+      << ", genesis + minted = " << fmt(genesis + minted);
   if (c.genesis().depin.supply_cap > 0) {
     EXPECT_TRUE(genesis + minted <= c.genesis().depin.supply_cap);
   }
@@ -337,7 +339,8 @@ TEST(DepinRewardMath, MulDivWeightIsTheExactFloor) {
   EXPECT_AMOUNT(mul_div_weight(uint64_t{1} << 62, static_cast<Amount>(1) << 127, uint64_t{1} << 63),
                 static_cast<Amount>(1) << 126);
   // (2^64 − 2) × (2^128 − 1) / (2^64 − 1) = 2^128 − 1 − (2^128 − 1)/(2^64 − 1) = 2^128 − 1 − (2^64 + 1).
-  EXPECT_AMOUNT(mul_div_weight(~uint64_t{0} - 1, max, ~uint64_t{0}), max - ((static_cast<Amount>(1) << 64) + 1));
+  EXPECT_AMOUNT(mul_div_weight(~uint64_t{0} - 1, max, ~uint64_t{0}),
+                max - ((static_cast<Amount>(1) << 64) + 1));
 }
 
 // ---------------------------------------------------------------- epoch close
@@ -393,7 +396,8 @@ TEST_F(DepinRewards, HalvingAndSupplyCap) {
     minted += expected[e];
   }
   EXPECT_AMOUNT(amount_of(c.supply().minted()), minted);
-  EXPECT_AMOUNT(amount_of(c.supply().genesis()) + amount_of(c.supply().minted()), c.genesis().depin.supply_cap);
+  EXPECT_AMOUNT(amount_of(c.supply().genesis()) + amount_of(c.supply().minted()),
+                c.genesis().depin.supply_cap);
   expect_supply_invariant(c);
 }
 
@@ -433,10 +437,12 @@ TEST_F(DepinRewards, HugeWeightsNeverPayMoreThanTheDevicePool) {
   g.depin.weight_uptime = uint64_t{1} << 63;
   g.depin.device_epoch_cap = ~uint64_t{0};
   RewardChain c(g, {{kV1, 1}});
-  const Dev d1 = make_device(maker_a(), 0x74), d2 = make_device(maker_a(), 0x75), d3 = make_device(maker_a(), 0x76);
+  const Dev d1 = make_device(maker_a(), 0x74), d2 = make_device(maker_a(), 0x75),
+            d3 = make_device(maker_a(), 0x76);
   c.block();
   c.block({c.register_tx(kAlice, d1), c.register_tx(kAlice, d2), c.register_tx(kBob, d3)});
-  BlockResult r = c.block({c.proofs_tx({c.proof(d1, uptime()), c.proof(d2, uptime()), c.proof(d3, uptime())})});
+  BlockResult r =
+      c.block({c.proofs_tx({c.proof(d1, uptime()), c.proof(d2, uptime()), c.proof(d3, uptime())})});
   for (const auto& p : r.receipts.at(0).proofs()) EXPECT_EQ(p.reason(), 0u);
   c.advance_to(5);
   const Amount pool = amount_of(c.epoch(0).device_pool());
@@ -456,10 +462,12 @@ class DepinRewardsSettlement : public DepinRewards {
     b_ = make_device(maker_a(), 0x72);
     c_ = make_device(maker_a(), 0x73);
     chain_.block();  // 1
-    chain_.block({chain_.register_tx(kAlice, a_), chain_.register_tx(kBob, b_), chain_.register_tx(kAlice, c_)});  // 2
+    chain_.block(
+        {chain_.register_tx(kAlice, a_), chain_.register_tx(kBob, b_), chain_.register_tx(kAlice, c_)});  // 2
     // Height 3 (epoch 0): a earns 10 + 15, b 10, c 5.
-    BlockResult r = chain_.block({chain_.proofs_tx({chain_.proof(a_, uptime()), chain_.proof(a_, data_mib(3), 1),
-                                                    chain_.proof(b_, uptime()), chain_.proof(c_, data_mib(1))})});
+    BlockResult r =
+        chain_.block({chain_.proofs_tx({chain_.proof(a_, uptime()), chain_.proof(a_, data_mib(3), 1),
+                                        chain_.proof(b_, uptime()), chain_.proof(c_, data_mib(1))})});
     for (const auto& p : r.receipts.at(0).proofs()) EXPECT_EQ(p.reason(), 0u);
     alice0_ = chain_.balance(address_of_key(kAlice));
     bob0_ = chain_.balance(address_of_key(kBob));
@@ -610,7 +618,8 @@ TEST_F(DepinRewardsSettlement, SupplyInvariantHoldsAfterEveryBlockOfSeveralEpoch
   expect_supply_invariant(chain_);
   for (uint64_t h = chain_.height() + 1; h <= 32; ++h) {
     std::vector<VerifiedTx> txs;
-    if (h % 3 == 0) txs.push_back(chain_.proofs_tx({chain_.proof(a_, uptime()), chain_.proof(c_, data_mib(h % 4))}));
+    if (h % 3 == 0)
+      txs.push_back(chain_.proofs_tx({chain_.proof(a_, uptime()), chain_.proof(c_, data_mib(h % 4))}));
     if (h % 4 == 1) txs.push_back(chain_.proofs_tx({chain_.proof(b_, data_mib(2))}));
     if (h % 7 == 0) txs.push_back(chain_.claim_tx(kBob, {a_.id, b_.id, c_.id}));
     BlockResult r = chain_.block(txs);
@@ -637,14 +646,16 @@ TEST_F(DepinRewardsSettlement, SupplyInvariantHoldsAfterEveryBlockOfSeveralEpoch
 TEST_F(DepinRewardsSettlement, SameBlocksOnAFreshStateGiveIdenticalRoots) {
   for (uint64_t h = chain_.height() + 1; h <= 17; ++h) {
     std::vector<VerifiedTx> txs;
-    if (h % 2 == 0) txs.push_back(chain_.proofs_tx({chain_.proof(a_, uptime()), chain_.proof(b_, data_mib(1))}));
+    if (h % 2 == 0)
+      txs.push_back(chain_.proofs_tx({chain_.proof(a_, uptime()), chain_.proof(b_, data_mib(1))}));
     if (h == 13) txs.push_back(chain_.claim_tx(kAlice, {c_.id}));
     chain_.block(txs);
   }
   RewardChain replay(rewards_genesis(RewardParams{}, chain_.validators()), chain_.validators());
   for (const auto& txs : chain_.history()) replay.block(txs);
   ASSERT_EQ(replay.roots().size(), chain_.roots().size());
-  for (size_t i = 0; i < replay.roots().size(); ++i) EXPECT_EQ(replay.roots()[i], chain_.roots()[i]) << "height " << i + 1;
+  for (size_t i = 0; i < replay.roots().size(); ++i)
+    EXPECT_EQ(replay.roots()[i], chain_.roots()[i]) << "height " << i + 1;
   EXPECT_TRUE(replay.all() == chain_.all());
   // The roots do move: different blocks give different roots.
   std::set<Hash32> distinct(chain_.roots().begin(), chain_.roots().end());
