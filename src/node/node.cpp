@@ -161,10 +161,13 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   const DepinParams& depin = options_.genesis.depin;
   auto applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
   if (!applied) {
-    // A tx the mempool admitted no longer fits the state (should not happen with one producer):
-    // drop the pool's stale entries and produce an empty block rather than stall.
-    LOG_WARN("node", "dropping mempool selection: " << applied.error().message);
-    mempool_.remove_committed({}, state);
+    // A tx the mempool admitted no longer fits the state (should not happen: only a sender's own
+    // txs lower its balance). Drop the whole selection, so that one bad tx cannot stall the chain,
+    // and produce an empty block; the senders may resubmit.
+    LOG_WARN("node", "dropping " << txs.size() << " selected transactions: " << applied.error().message);
+    std::vector<Hash32> dropped;
+    for (const auto& t : txs) dropped.push_back(t.tx.hash);
+    mempool_.remove_committed(dropped, state);
     txs.clear();
     applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
     if (!applied) return applied.error();
