@@ -202,7 +202,13 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
     // 4a. Certificate chain to the anchor, by our strict DER code.
     std::vector<Bytes> certs;
     for (const auto& c : ev.cert_chain()) certs.emplace_back(c.begin(), c.end());
-    auto chain_result = crypto::verify_cert_chain(certs, as_span(anchor->spki()), anchor->max_chain_len());
+    // Certificate signatures go through the signature verifier too, so the block producer finds the
+    // checks admission already made (DESIGN §8: verify once).
+    auto cert_check = [&signatures](const crypto::P256PublicKey& key, const Hash32& digest, ByteSpan sig) {
+      return signatures.verify(kCertP256AnyS, key, digest, sig);
+    };
+    auto chain_result =
+        crypto::verify_cert_chain(certs, as_span(anchor->spki()), anchor->max_chain_len(), cert_check);
     if (!chain_result.ok()) return reject(map_chain_reject(chain_result.reason), chain_result.message);
     if (!std::equal(chain_result.leaf_public_key.begin(), chain_result.leaf_public_key.end(), key.begin(),
                     key.end()))

@@ -11,6 +11,7 @@ bool verify_device_signature(uint32_t key_type, ByteSpan public_key, const Hash3
   switch (key_type) {
     case kKeyP256: return crypto::p256_verify(public_key, digest, signature, /*require_low_s=*/true);
     case kKeySecp256k1: return crypto::verify_with_key(public_key, digest, signature);
+    case kCertP256AnyS: return crypto::p256_verify(public_key, digest, signature, /*require_low_s=*/false);
     default: return false;
   }
 }

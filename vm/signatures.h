@@ -10,6 +10,9 @@ namespace physis::vm {
 // pb::KeyType values.
 inline constexpr uint32_t kKeyP256 = 1;
 inline constexpr uint32_t kKeySecp256k1 = 2;
+// Not a device key type: X.509 certificate signatures by P-256 CAs, which may have high S. Used only
+// to let chain checks share the signature cache; device signatures always require low S.
+inline constexpr uint32_t kCertP256AnyS = 0x81;
 
 // Verifies a 64-byte r ‖ s signature, low-S required, over `digest` by a 65-byte uncompressed key of
 // the given type. False on any malformed input. Pure and thread-safe.

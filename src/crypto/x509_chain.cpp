@@ -41,8 +41,10 @@ bool is_algorithm_reason(CertReject reason) {
 
 std::string at(size_t index) { return "certificate " + std::to_string(index) + ": "; }
 
-bool signed_by(const Certificate& cert, const P256PublicKey& issuer_key) {
-  return p256_verify(issuer_key, sha256(cert.tbs_der), cert.signature, /*require_low_s=*/false);
+bool signed_by(const Certificate& cert, const P256PublicKey& issuer_key, const CertSignatureCheck& check) {
+  const Hash32 digest = sha256(cert.tbs_der);
+  if (check) return check(issuer_key, digest, cert.signature);
+  return p256_verify(issuer_key, digest, cert.signature, /*require_low_s=*/false);
 }
 
 }  // namespace
@@ -69,7 +71,7 @@ std::string_view chain_reject_name(ChainReject reason) {
 Hash32 spki_id(ByteSpan spki_der) { return sha256(spki_der); }
 
 ChainResult verify_cert_chain(const std::vector<Bytes>& certs_leaf_first, ByteSpan anchor_spki_der,
-                              uint32_t max_chain_len) {
+                              uint32_t max_chain_len, const CertSignatureCheck& check) {
   const SpkiParseResult anchor = parse_p256_spki(anchor_spki_der);
   if (!anchor.ok())
     return reject(ChainReject::kAnchorMalformed, 0, "anchor: " + anchor.message, anchor.reason);
@@ -112,12 +114,12 @@ ChainResult verify_cert_chain(const std::vector<Bytes>& certs_leaf_first, ByteSp
       return reject(ChainReject::kPathLenExceeded, i,
                     at(i + 1) + "pathLenConstraint " + std::to_string(*path_len) + " but " +
                         std::to_string(i) + " CA certificate(s) below it");
-    if (!signed_by(child, issuer.public_key))
+    if (!signed_by(child, issuer.public_key, check))
       return reject(
           ChainReject::kBadSignature, i,
           at(i) + "signature does not verify under the key of certificate " + std::to_string(i + 1));
   }
-  if (!signed_by(certs[n - 1], anchor.public_key))
+  if (!signed_by(certs[n - 1], anchor.public_key, check))
     return reject(ChainReject::kNotSignedByAnchor, n - 1,
                   at(n - 1) + "signature does not verify under the anchor");
 

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,9 +69,14 @@ struct ChainResult {
   bool ok() const { return reason == ChainReject::kOk; }
 };
 
-// Verifies `certs_leaf_first` (DER certificates) against the anchor as described above.
+// Checks one certificate signature: (issuer key, SHA-256 of the TBS, r ‖ s), any S. Lets a caller answer
+// from a cache of checks already made; it must give p256_verify(key, digest, sig, false)'s answer.
+using CertSignatureCheck = std::function<bool(const P256PublicKey&, const Hash32&, ByteSpan)>;
+
+// Verifies `certs_leaf_first` (DER certificates) against the anchor as described above. Certificate
+// signatures go through `check` when given, else straight to p256_verify.
 ChainResult verify_cert_chain(const std::vector<Bytes>& certs_leaf_first, ByteSpan anchor_spki_der,
-                              uint32_t max_chain_len);
+                              uint32_t max_chain_len, const CertSignatureCheck& check = nullptr);
 
 // The identity of a key for anchors and revocation: SHA-256 of its SubjectPublicKeyInfo DER, as given.
 Hash32 spki_id(ByteSpan spki_der);

@@ -15,9 +15,9 @@ bool SignatureCache::verify(uint32_t key_type, ByteSpan public_key, const Hash32
     if (verified_.count(id)) return true;
   }
   bool valid = false;
-  if (key_type == vm::kKeyP256) {
+  if (key_type == vm::kKeyP256 || key_type == vm::kCertP256AnyS) {
     auto key = p256_key(public_key);
-    valid = key && key->verify(digest, signature, /*require_low_s=*/true);
+    valid = key && key->verify(digest, signature, /*require_low_s=*/key_type == vm::kKeyP256);
   } else {
     valid = vm::verify_device_signature(key_type, public_key, digest, signature);
   }
