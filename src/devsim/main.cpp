@@ -105,9 +105,13 @@ class Sender {
   uint64_t nonce_ = 0;
 };
 
+// Thrown when Ctrl-C interrupts a wait: the run ends with its summary, not an error.
+struct Interrupted {};
+
 json wait_receipt(const std::string& url, const std::string& hash, int timeout_s = 60) {
   auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
-  while (Clock::now() < deadline && !g_stop) {
+  while (Clock::now() < deadline) {
+    if (g_stop) throw Interrupted{};
     auto r = rpc::rpc_call(url, "chain_getReceipt", {{"hash", hash}});
     if (r) return *r;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -240,7 +244,12 @@ int run(const cli::Args& a) {
       *body.mutable_submit_proofs()->add_proofs() = std::move(p);
       in_batch.push_back(i);
     }
-    json r = wait_receipt(url, relayer.send(body));
+    json r;
+    try {
+      r = wait_receipt(url, relayer.send(body));
+    } catch (const Interrupted&) {
+      break;
+    }
     for (const auto& pr : r.value("proofs", json::array())) {
       Device& d = fleet[in_batch[pr["index"].get<size_t>()]];
       if (pr["accepted"].get<bool>()) {
@@ -257,9 +266,9 @@ int run(const cli::Args& a) {
       std::fprintf(
           stderr,
           "devsim: height %llu epoch %llu: proofs sent %llu accepted %llu rejected %llu; epoch weight %llu\n",
-          static_cast<unsigned long long>(height), static_cast<unsigned long long>(height / epoch_blocks),
-          static_cast<unsigned long long>(sent), static_cast<unsigned long long>(accepted),
-          static_cast<unsigned long long>(rejected),
+          static_cast<unsigned long long>(height),
+          static_cast<unsigned long long>(ep["epoch"].get<uint64_t>()), static_cast<unsigned long long>(sent),
+          static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(rejected),
           static_cast<unsigned long long>(ep["total_weight"].get<uint64_t>()));
       last_report = Clock::now();
     }
@@ -294,6 +303,9 @@ int main(int argc, char** argv) {
   signal(SIGTERM, on_signal);
   try {
     return run(cli::parse_args(words, {}));
+  } catch (const Interrupted&) {
+    std::cerr << "physis-devsim: interrupted\n";
+    return 130;
   } catch (const cli::UsageError& e) {
     std::cerr << "physis-devsim: " << e.what() << "; see --help\n";
     return 2;
