@@ -51,6 +51,9 @@ DepinExecutor::DepinExecutor(StateOverlay& state, const std::string& chain_id, c
 
 void DepinExecutor::begin_block(const Hash32& parent_hash) {
   state_.put(block_hash_key(height_ - 1), Bytes(parent_hash.begin(), parent_hash.end()));
+  // Heights older than the reference window can never be referenced again: forget their hashes so
+  // this record stays bounded (stale references are rejected before the hash is read).
+  if (height_ > params_.ref_window) state_.put(block_hash_key(height_ - params_.ref_window - 1), {});
   if (height_ % params_.epoch_blocks == 0) close_epoch(current_epoch() - 1);
   epoch_ = load_record<pb::EpochRecord>(state_, epoch_key(current_epoch())).value_or(pb::EpochRecord());
 }
