@@ -4,6 +4,7 @@
 #include "crypto/x509_chain.h"
 #include "primitives/depin_json.h"
 #include "primitives/transaction.h"
+#include "rpc/chain_params.h"
 #include "vm/depin.h"
 #include "vm/depin_state.h"
 #include "vm/geo.h"
@@ -14,9 +15,6 @@ namespace {
 using nlohmann::json;
 constexpr size_t kMaxLimit = 1000;
 constexpr size_t kScanBudget = 20000;  // entries examined per call by filtered scans
-
-std::string addr_str(const std::string& raw20) { return crypto::address_to_string(bytes_to_address(raw20)); }
-std::string amount_str(const std::string& b) { return format_amount(decode_amount(as_span(b)).value_or(0)); }
 
 size_t param_limit(const json& params) {
   auto l = optional_param_u64(params, 99, "limit").value_or(100);
@@ -31,23 +29,6 @@ Bytes param_cursor(const json& params) {
   if (!b)
     throw RpcError(kInvalidParams, "cursor must be the hex string a previous call returned as next_cursor");
   return *b;
-}
-
-template <size_t N>
-std::array<uint8_t, N> param_fixed(const json& params, std::string_view name, const char* what) {
-  std::string s = param_string(params, 0, name);
-  auto v = from_hex_fixed<N>(s);
-  if (!v) throw RpcError(kInvalidParams, "parameter '" + std::string(name) + "' must be " + what);
-  return *v;
-}
-
-Address param_address(const json& params, std::string_view name) {
-  std::string s = param_string(params, 0, name);
-  auto a = crypto::parse_address(s);
-  if (!a)
-    throw RpcError(kInvalidParams,
-                   "parameter '" + std::string(name) + "' must be a 0x-prefixed 20-byte address");
-  return *a;
 }
 
 // Wraps a page: items, and the cursor to continue from (the last key seen), or null at the end.
@@ -157,7 +138,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
   d.add({"depin_getAnchor", "depin_getAnchor({id}) -> trust anchor: role, kinds, classes, revocation",
          [&node](const json& params) {
            reject_extra_params(params, {"id"});
-           Hash32 id = param_fixed<32>(params, "id", "a 32-byte hex anchor id");
+           Hash32 id = param_fixed<32>(params, 0, "id", "a 32-byte hex anchor id");
            auto a = vm::load_record<pb::Anchor>(node.state(), vm::anchor_key(id));
            if (!a) throw RpcError(kNotFound, "no anchor " + to_hex0x(id));
            return anchor_to_json(*a);
@@ -181,7 +162,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
   d.add({"depin_getDevice", "depin_getDevice({id}) -> device: owner, attestation, location, seq, rewards",
          [&node](const json& params) {
            reject_extra_params(params, {"id"});
-           Address id = param_fixed<20>(params, "id", "a 20-byte hex device id");
+           Address id = param_fixed<20>(params, 0, "id", "a 20-byte hex device id");
            auto dev = load_device(node, id);
            if (!dev) throw RpcError(kNotFound, "no device " + to_hex0x(id));
            return device_to_json(id, *dev, node);
@@ -200,11 +181,11 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
          if (params.is_object() && (params.contains("owner") || params.contains("anchor"))) {
            Bytes prefix;
            if (params.contains("owner")) {
-             Address owner = param_address(params, "owner");
+             Address owner = param_address(params, 0, "owner");
              prefix = Bytes{vm::kOwnerIndexPrefix};
              append(prefix, owner);
            } else {
-             Hash32 anchor = param_fixed<32>(params, "anchor", "a 32-byte hex anchor id");
+             Hash32 anchor = param_fixed<32>(params, 0, "anchor", "a 32-byte hex anchor id");
              prefix = Bytes{vm::kAnchorIndexPrefix};
              append(prefix, anchor);
            }
@@ -256,7 +237,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            Bytes after = param_cursor(params);
            Bytes prefix;
            if (params.is_object() && params.contains("device")) {
-             Address id = param_fixed<20>(params, "device", "a 20-byte hex device id");
+             Address id = param_fixed<20>(params, 0, "device", "a 20-byte hex device id");
              prefix = Bytes{'P'};
              append(prefix, id);
            } else if (params.is_object() && params.contains("epoch")) {
@@ -290,7 +271,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            Bytes after = param_cursor(params);
            json items = json::array();
            if (params.is_object() && params.contains("device")) {
-             Address id = param_fixed<20>(params, "device", "a 20-byte hex device id");
+             Address id = param_fixed<20>(params, 0, "device", "a 20-byte hex device id");
              auto dev = load_device(node, id);
              if (!dev) throw RpcError(kNotFound, "no device " + to_hex0x(id));
              return page(device_rewards(node, id, *dev), {}, false);
@@ -299,7 +280,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            bool by_owner = params.is_object() && params.contains("owner");
            if (by_owner) {
              prefix = Bytes{vm::kOwnerIndexPrefix};
-             append(prefix, param_address(params, "owner"));
+             append(prefix, param_address(params, 0, "owner"));
            } else if (params.is_object() && params.contains("epoch")) {
              prefix = Bytes{vm::kEpochDevicePrefix};
              append_u64_be(prefix, param_u64(params, 0, "epoch"));
@@ -358,7 +339,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            reject_extra_params(params, {"evidence", "owner"});
            auto ev = evidence_from_json(param(params, 0, "evidence"));
            if (!ev) throw RpcError(kInvalidParams, ev.error().message);
-           Address owner = param_address(params, "owner");
+           Address owner = param_address(params, 0, "owner");
            auto out = node.verify_evidence(*ev, owner);
            return json{{"valid", out.ok()},
                        {"reason", std::string(vm::attest_reject_name(out.reason))},

@@ -5,6 +5,7 @@
 #include "primitives/block.h"
 #include "primitives/depin_json.h"
 #include "primitives/transaction.h"
+#include "rpc/chain_params.h"
 #include "rpc/depin_methods.h"
 #include "vm/apply.h"
 #include "vm/attestation.h"
@@ -15,27 +16,7 @@ namespace physis::rpc {
 namespace {
 using nlohmann::json;
 
-std::string addr_str(const std::string& raw20) { return crypto::address_to_string(bytes_to_address(raw20)); }
 std::string hash_str(const std::string& raw32) { return to_hex0x(as_span(raw32)); }
-
-Hash32 param_hash(const json& params, size_t index, std::string_view name) {
-  std::string text = param_string(params, index, name);
-  auto h = from_hex_fixed<32>(text);
-  if (!h)
-    throw RpcError(kInvalidParams,
-                   "parameter '" + std::string(name) + "' must be a 0x-prefixed 32-byte hex hash");
-  return *h;
-}
-
-Address param_address(const json& params, size_t index, std::string_view name) {
-  std::string text = param_string(params, index, name);
-  auto a = crypto::parse_address(text);
-  if (!a)
-    throw RpcError(kInvalidParams,
-                   "parameter '" + std::string(name) +
-                       "' must be a 0x-prefixed 20-byte address (mixed case must match EIP-55)");
-  return *a;
-}
 
 json tx_body_to_json(const pb::TxBody& body) {
   json j = {{"chain_id", body.chain_id()},
@@ -139,7 +120,7 @@ json receipt_to_json(const pb::Receipt& r) {
             {"reason", std::string(vm::tx_fail_reason_name(static_cast<vm::TxFailReason>(r.reason())))},
             {"message", r.message()},
             {"gas_used", r.gas_used()},
-            {"fee", format_amount(decode_amount(as_span(r.fee())).value_or(0))}};
+            {"fee", amount_str(r.fee())}};
   if (r.reason() == static_cast<uint32_t>(vm::TxFailReason::kAttestationFailed)) {
     j["detail"] = std::string(vm::attest_reject_name(static_cast<vm::AttestReject>(r.detail())));
     j["detail_code"] = r.detail();
