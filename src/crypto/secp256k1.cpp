@@ -18,6 +18,15 @@ const secp256k1_context* context() {
   static const secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
   return ctx;
 }
+// The 64-byte x ‖ y form of a parsed key (uncompressed SEC1 without its 0x04 prefix).
+PublicKey to_public_key(const secp256k1_pubkey& pk) {
+  uint8_t out[65];
+  size_t len = sizeof out;
+  secp256k1_ec_pubkey_serialize(context(), out, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
+  PublicKey pub{};
+  std::memcpy(pub.data(), out + 1, 64);
+  return pub;
+}
 }  // namespace
 
 PrivateKey generate_private_key() {
@@ -32,12 +41,7 @@ PrivateKey generate_private_key() {
 std::optional<PublicKey> public_key_of(const PrivateKey& key) {
   secp256k1_pubkey pk;
   if (!secp256k1_ec_pubkey_create(context(), &pk, key.data())) return std::nullopt;
-  uint8_t out[65];
-  size_t len = sizeof out;
-  secp256k1_ec_pubkey_serialize(context(), out, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
-  PublicKey pub{};
-  std::memcpy(pub.data(), out + 1, 64);
-  return pub;
+  return to_public_key(pk);
 }
 
 Address address_of(const PublicKey& pub) {
@@ -74,12 +78,7 @@ Result<PublicKey> recover_public_key(const Hash32& digest, ByteSpan signature) {
   secp256k1_pubkey pk;
   if (!secp256k1_ecdsa_recover(context(), &pk, &sig, digest.data()))
     return make_error("bad_signature", "signature does not recover a public key");
-  uint8_t out[65];
-  size_t len = sizeof out;
-  secp256k1_ec_pubkey_serialize(context(), out, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
-  PublicKey pub{};
-  std::memcpy(pub.data(), out + 1, 64);
-  return pub;
+  return to_public_key(pk);
 }
 
 Result<Address> recover_address(const Hash32& digest, ByteSpan signature) {

@@ -8,6 +8,7 @@
 #include "consensus/validator_set.h"
 #include "crypto/keccak.h"
 #include "primitives/block.h"
+#include "tests/unit/test_support.h"
 
 using namespace physis;
 using namespace physis::consensus;
@@ -16,12 +17,8 @@ namespace {
 
 const std::string kChain = "physis-test-1";
 
-crypto::PrivateKey key_n(uint8_t n) {
-  crypto::PrivateKey k{};
-  k[31] = n;
-  return k;
-}
-Address address_of_key(const crypto::PrivateKey& k) { return crypto::address_of(*crypto::public_key_of(k)); }
+using physis::test::address_of_key;
+using physis::test::key_n;
 
 std::vector<crypto::PrivateKey> keys(std::initializer_list<uint8_t> ns) {
   std::vector<crypto::PrivateKey> out;

@@ -16,11 +16,13 @@
 #include "primitives/block.h"
 #include "primitives/codec.h"
 #include "primitives/transaction.h"
+#include "tests/unit/test_support.h"
 
 using namespace physis;
 using namespace physis::node;
 
 namespace {
+using physis::test::TempDir;
 
 const std::string kSourceDir = PHYSIS_SOURCE_DIR;
 
@@ -44,28 +46,6 @@ crypto::PrivateKey devnet_key(const std::string& name) {
 }
 
 Address address_of_key(const crypto::PrivateKey& k) { return crypto::address_of(*crypto::public_key_of(k)); }
-
-// A fresh directory under the system temp dir, removed (with everything in it) at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("physis_test_node_" + std::string(info->name()) + "_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 class NodeTest : public ::testing::Test {
  protected:

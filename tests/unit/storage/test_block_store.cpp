@@ -9,33 +9,13 @@
 #include <string>
 
 #include "storage/block_store.h"
+#include "tests/unit/test_support.h"
 
 using namespace physis;
 using namespace physis::storage;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed (with everything in it) at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("physis_test_block_store_" + std::string(info->name()) + "_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using physis::test::TempDir;
 
 Hash32 hash_of(uint64_t height, uint8_t salt = 0) {
   Hash32 h{};

@@ -16,6 +16,7 @@
 #include "primitives/codec.h"
 #include "primitives/genesis.h"
 #include "primitives/transaction.h"
+#include "tests/unit/test_support.h"
 #include "vm/accounts.h"
 #include "vm/apply.h"
 #include "vm/state.h"
@@ -28,12 +29,8 @@ namespace {
 const std::string kChain = "physis-test-1";
 constexpr uint64_t kTransferGas = 21000;
 
-crypto::PrivateKey key_n(uint8_t n) {
-  crypto::PrivateKey k{};
-  k[31] = n;
-  return k;
-}
-Address address_of_key(const crypto::PrivateKey& k) { return crypto::address_of(*crypto::public_key_of(k)); }
+using physis::test::address_of_key;
+using physis::test::key_n;
 
 const crypto::PrivateKey kAlice = key_n(1);  // rich
 const crypto::PrivateKey kBob = key_n(2);    // 1,000,000 base units
