@@ -93,6 +93,18 @@ json status_json(const node::Node& node) {
           {"latest_state_root", hash_to_string(tip.state_root)}};
 }
 
+// Gas and size limits are JSON numbers; the gas price is a decimal string, like every amount.
+json chain_params_json(const node::Node& node) {
+  const ChainParams& p = node.genesis().params;
+  return {{"chain_id", node.genesis().chain_id},
+          {"block_time_ms", p.block_time_ms},
+          {"min_gas_price", std::to_string(p.min_gas_price)},
+          {"transfer_gas", p.transfer_gas},
+          {"block_gas_limit", p.block_gas_limit},
+          {"max_block_txs", p.max_block_txs},
+          {"max_tx_bytes", kMaxTxBytes}};
+}
+
 node::BlockLookup find_block(const node::Node& node, const json& params) {
   reject_extra_params(params, {"height", "hash", "raw"});
   const json* hash = optional_param(params, 0, "hash");
@@ -174,6 +186,13 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
          [&node](const json& params) {
            reject_extra_params(params, {});
            return status_json(node);
+         }});
+  d.add({"chain_getParams",
+         "chain_getParams() -> {chain_id, block_time_ms, min_gas_price, transfer_gas, block_gas_limit, "
+         "max_block_txs, max_tx_bytes}: the genesis chain parameters (gas and fees)",
+         [&node](const json& params) {
+           reject_extra_params(params, {});
+           return chain_params_json(node);
          }});
   d.add({"chain_getBlock",
          "chain_getBlock({height} or {hash}, raw?) -> block header, tx hashes (raw tx hex with raw=true), "

@@ -79,6 +79,26 @@ json read_json_file(const std::string& path) {
   return j;
 }
 
+ChainParams chain_params(const std::string& url) {
+  json p = call(url, "chain_getParams", json::object());
+  auto u64 = [&p](const char* k) -> uint64_t {
+    const json& v = p.contains(k) ? p[k] : json();
+    if (v.is_number_unsigned()) return v.get<uint64_t>();
+    if (v.is_string()) {
+      auto n = parse_amount(v.get<std::string>());
+      if (n && *n <= UINT64_MAX) return static_cast<uint64_t>(*n);
+    }
+    throw CommandError(std::string("chain_getParams reply has no valid '") + k + "'", p);
+  };
+  ChainParams out;
+  out.block_time_ms = u64("block_time_ms");
+  out.min_gas_price = u64("min_gas_price");
+  out.transfer_gas = u64("transfer_gas");
+  out.block_gas_limit = u64("block_gas_limit");
+  out.max_block_txs = static_cast<uint32_t>(u64("max_block_txs"));
+  return out;
+}
+
 json send_tx(const std::string& url, const crypto::PrivateKey& key, pb::TxBody body, const Args& a) {
   Address from = crypto::address_of(*crypto::public_key_of(key));
   std::string chain_id = a.has("chain-id")
@@ -90,9 +110,13 @@ json send_tx(const std::string& url, const crypto::PrivateKey& key, pb::TxBody b
                            .get<uint64_t>();
   body.set_chain_id(chain_id);
   body.set_nonce(nonce);
-  body.set_gas_price(a.has("gas-price") ? parse_u64(a.get("gas-price"), "--gas-price") : 1);
+  // The node's genesis parameters decide the defaults; ask only when a flag leaves one open.
+  ChainParams params;
+  if (!a.has("gas-price") || !a.has("gas-limit")) params = chain_params(url);
+  body.set_gas_price(a.has("gas-price") ? parse_u64(a.get("gas-price"), "--gas-price")
+                                        : params.min_gas_price);
   body.set_gas_limit(a.has("gas-limit") ? parse_u64(a.get("gas-limit"), "--gas-limit")
-                                        : vm::intrinsic_gas(ChainParams{}, body));
+                                        : vm::intrinsic_gas(params, body));
   Bytes raw = sign_tx(body, key);
   std::string hash = to_hex0x(decode_tx(raw)->hash);
   if (a.has("dry-run"))

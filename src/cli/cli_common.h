@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/secp256k1.h"
+#include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
 
 namespace physis::cli {
@@ -49,9 +50,14 @@ crypto::PrivateKey load_key(const Args& a, const std::string& flag = "key");
 std::string read_file(const std::string& path);
 json read_json_file(const std::string& path);
 
-// Fills chain id, nonce (from the node unless --nonce), gas limit (intrinsic unless --gas-limit) and
-// gas price (--gas-price, default 1), signs with `key`, sends it, and with --wait polls for the
-// receipt. Returns {"hash"} or, with --wait, {"hash","status","height","reason",...receipt fields}.
+// The node's genesis chain parameters (chain_getParams); CommandError if the call fails or the reply
+// lacks a field.
+ChainParams chain_params(const std::string& url);
+
+// Fills chain id, nonce (from the node unless --nonce), gas limit (--gas-limit, else the payload's
+// intrinsic gas under the node's chain_getParams) and gas price (--gas-price, else the node's
+// min_gas_price), signs with `key`, sends it, and with --wait polls for the receipt. Returns {"hash"}
+// or, with --wait, {"hash","status","height","reason",...receipt fields}.
 json send_tx(const std::string& url, const crypto::PrivateKey& key, pb::TxBody body, const Args& a);
 
 }  // namespace physis::cli

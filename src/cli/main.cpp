@@ -40,7 +40,12 @@ Commands:
   tx HASH                            a transaction, with its receipt once included
   rpc METHOD [PARAMS_JSON]           any JSON-RPC method, e.g. rpc rpc_methods
 
-Every command prints one JSON object. Errors go to stderr as {"error": "..."} with exit status 1.
+Transactions take --gas-price (default: the node's min_gas_price) and --gas-limit (default: the
+intrinsic gas of the payload), both from the node's chain_getParams unless given.
+
+Every command prints one JSON object on stdout and exits 0. Errors go to stderr as {"error": "..."}:
+exit status 1 when the command ran and failed (node error, rejected transaction, unreadable file),
+exit status 2 for usage errors (unknown command, missing or malformed argument).
 )";
 
 json cmd_key(const std::string& url, const Args& a) {

@@ -35,8 +35,12 @@ def free_port():
 class Node:
     """One physisd process."""
 
-    def __init__(self, env, datadir, port, validator=True, extra=None):
+    def __init__(self, env, datadir, port, validator=True, extra=None, genesis=None, port_flag=True):
+        """genesis: path of another genesis file (default the devnet's); port_flag=False leaves
+        --rpc-port out, for a port that comes from a config file."""
         self.env = env
+        self.genesis = genesis or env.genesis
+        self.port_flag = port_flag
         self.datadir = datadir
         self.port = port
         self.validator = validator
@@ -47,8 +51,10 @@ class Node:
 
     def start(self, wait=True):
         os.makedirs(self.datadir, exist_ok=True)
-        args = [self.env.bin("physisd"), "--datadir", self.datadir, "--genesis", self.env.genesis,
-                "--rpc-port", str(self.port), "--log-level", "debug"]
+        args = [self.env.bin("physisd"), "--datadir", self.datadir, "--genesis", self.genesis,
+                "--log-level", "debug"]
+        if self.port_flag:
+            args += ["--rpc-port", str(self.port)]
         if self.validator:
             args += ["--validator-key", self.env.key("validator")]
         args += self.extra
