@@ -1,13 +1,17 @@
 // Transfer throughput against the signature-verification bound, measured in one run (issue 2).
 //
-//   1. secp256k1 verifications/s on one core: recover_address over pre-signed digests — the check
-//      every transaction needs, and the physical bound of DESIGN §8.
+//   1a. secp256k1 verifications/s on one core: verify_with_key over pre-signed digests with the signer's
+//       public key known — plain ECDSA verification, the "single-core verify rate" the target names.
+//   1b. secp256k1 recoveries/s on one core: recover_address over the same signatures — what the
+//       transfer path actually does (a transaction carries no public key; the sender is recovered).
 //   2. Admission/s: decode + signature recovery + mempool checks (Node::submit_tx), one thread.
 //   3. Transfers applied + committed/s: Node::produce_block — apply_block over the block's transfers,
 //      receipts, roots, the commit signature and ONE synced LevelDB batch — with signatures already
 //      verified at admission (the cache of DESIGN §8).
 //   4. End to end on one core: 2 and 3 together.
-// Prints each figure and its ratio to (1). Target: (3) ≥ 50% of (1).
+// Prints each figure with its ratio to both (1a) and (1b) (best of three rounds each). Target: (3) >=
+// 0.50 x (1a), the plain verify rate, as the target is stated; the ratio to (1b), the work the transfer
+// path really does per transaction, is printed beside it, and the two rates' ratio is printed too.
 //
 // Usage: bench_transfers [--txs N] [--senders N] [--block-txs N]
 #include <unistd.h>
@@ -45,7 +49,7 @@ int main(int argc, char** argv) {
   const uint64_t n_senders = arg(argc, argv, "senders", 4000);
   const uint64_t block_txs = arg(argc, argv, "block-txs", 5000);
 
-  // 1. Raw verification rate.
+  // 1a. Plain verification with the known key; 1b. recovery of the signer (the transfer path).
   const int n_sig = 20000;
   crypto::PrivateKey k = crypto::generate_private_key();
   std::vector<Hash32> digests(n_sig);
@@ -56,13 +60,29 @@ int main(int argc, char** argv) {
     digests[i] = crypto::keccak256(msg);
     sigs[i] = crypto::sign_digest(k, digests[i]);
   }
-  auto t0 = Clock::now();
-  int ok = 0;
-  for (int i = 0; i < n_sig; ++i) ok += crypto::recover_address(digests[i], sigs[i]).ok();
-  const double verify_rate = n_sig / seconds_since(t0);
-  if (ok != n_sig) {
-    std::fprintf(stderr, "verification failed\n");
-    return 1;
+  const crypto::PublicKey pub = *crypto::public_key_of(k);
+  Bytes pub65 = {0x04};
+  append(pub65, pub);
+  // Best of three alternating rounds each, so that load from other processes skews neither figure.
+  double verify_rate = 0, recover_rate = 0;
+  for (int round = 0; round < 3; ++round) {
+    auto t = Clock::now();
+    int ok = 0;
+    for (int i = 0; i < n_sig; ++i)
+      ok += crypto::verify_with_key(pub65, digests[i], ByteSpan(sigs[i].data(), 64));
+    verify_rate = std::max(verify_rate, n_sig / seconds_since(t));
+    if (ok != n_sig) {
+      std::fprintf(stderr, "verification failed\n");
+      return 1;
+    }
+    t = Clock::now();
+    ok = 0;
+    for (int i = 0; i < n_sig; ++i) ok += crypto::recover_address(digests[i], sigs[i]).ok();
+    recover_rate = std::max(recover_rate, n_sig / seconds_since(t));
+    if (ok != n_sig) {
+      std::fprintf(stderr, "recovery failed\n");
+      return 1;
+    }
   }
 
   // A chain whose genesis funds n_senders accounts.
@@ -103,7 +123,7 @@ int main(int argc, char** argv) {
   }
 
   // 2. Admission.
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   for (const auto& raw : raws) {
     auto r = (*node)->submit_tx(raw);
     if (!r) {
@@ -132,17 +152,22 @@ int main(int argc, char** argv) {
   node->reset();
   std::filesystem::remove_all(dir);
 
-  std::printf("secp256k1 verifications/s (1 core):        %10.0f\n", verify_rate);
-  std::printf("tx admissions/s (decode+verify+mempool):   %10.0f  (%.2f x verify)\n", admit_rate,
-              admit_rate / verify_rate);
-  std::printf(
-      "transfers applied+committed/s (%llu blocks of <=%llu, synced LevelDB batch): %10.0f  (%.2f x "
-      "verify)\n",
-      static_cast<unsigned long long>(blocks), static_cast<unsigned long long>(block_txs), apply_rate,
-      apply_rate / verify_rate);
-  std::printf("end to end on one core (admit + apply + commit): %10.0f  (%.2f x verify)\n", e2e_rate,
-              e2e_rate / verify_rate);
-  std::printf("target: applied+committed >= 0.50 x verify: %s\n",
-              apply_rate >= 0.5 * verify_rate ? "MET" : "NOT MET");
+  auto ratios = [&](double rate) {
+    std::printf("  (%.2f x verify, %.2f x recover)\n", rate / verify_rate, rate / recover_rate);
+  };
+  std::printf("secp256k1 verifications/s, known key (1 core):        %10.0f\n", verify_rate);
+  std::printf("secp256k1 recoveries/s (1 core; the transfer path):   %10.0f  (%.2f x verify)\n", recover_rate,
+              recover_rate / verify_rate);
+  std::printf("tx admissions/s (decode+recover+mempool):             %10.0f", admit_rate);
+  ratios(admit_rate);
+  std::printf("transfers applied+committed/s (%llu blocks of <=%llu, synced LevelDB batch): %10.0f",
+              static_cast<unsigned long long>(blocks), static_cast<unsigned long long>(block_txs),
+              apply_rate);
+  ratios(apply_rate);
+  std::printf("end to end on one core (admit + apply + commit):      %10.0f", e2e_rate);
+  ratios(e2e_rate);
+  std::printf("target: applied+committed >= 0.50 x plain verify rate: %s (%.2f x verify; %.2f x recover)\n",
+              apply_rate >= 0.5 * verify_rate ? "MET" : "NOT MET", apply_rate / verify_rate,
+              apply_rate / recover_rate);
   return 0;
 }
