@@ -1,7 +1,10 @@
 #include "rpc/depin_methods.h"
 
+#include <algorithm>
+
 #include "crypto/secp256k1.h"
 #include "crypto/x509_chain.h"
+#include "primitives/codec.h"
 #include "primitives/depin_json.h"
 #include "primitives/transaction.h"
 #include "rpc/chain_params.h"
@@ -14,7 +17,9 @@ namespace physis::rpc {
 namespace {
 using nlohmann::json;
 constexpr size_t kMaxLimit = 1000;
-constexpr size_t kScanBudget = 20000;  // entries examined per call by filtered scans
+constexpr size_t kScanBudget = 20000;        // entries examined per call by filtered scans
+constexpr size_t kOwnerDeviceBudget = 1000;  // devices examined per depin_getRewards {owner} call
+constexpr size_t kOwnerScanBatch = 256;
 
 size_t param_limit(const json& params) {
   auto l = optional_param_u64(params, 99, "limit").value_or(100);
@@ -22,12 +27,19 @@ size_t param_limit(const json& params) {
   return static_cast<size_t>(l);
 }
 
-Bytes param_cursor(const json& params) {
+// The cursor of a listing whose keys are `prefix` followed by key_size - prefix.size() bytes. Empty if
+// absent. A cursor that is not hex, or not a key of this listing (other prefix or length: it was
+// returned for other parameters, or made up), is kInvalidParams rather than an empty page.
+Bytes param_cursor(const json& params, const Bytes& prefix, size_t key_size) {
   auto c = optional_param_string(params, 99, "cursor");
   if (!c || c->empty()) return {};
   auto b = from_hex(*c);
   if (!b)
     throw RpcError(kInvalidParams, "cursor must be the hex string a previous call returned as next_cursor");
+  if (b->size() != key_size || !std::equal(prefix.begin(), prefix.end(), b->begin()))
+    throw RpcError(kInvalidParams,
+                   "cursor does not belong to this query: pass back a next_cursor returned for the same "
+                   "method and filter");
   return *b;
 }
 
@@ -36,13 +48,48 @@ json page(json items, const Bytes& last_key, bool more) {
   return {{"items", std::move(items)}, {"next_cursor", more ? json(to_hex0x(last_key)) : json(nullptr)}};
 }
 
+// Decodes a stored record. Stored state is canonical protobuf written by the VM, so bytes that do not
+// decode canonically mean a corrupt database: an internal error naming the key, never a default value.
+template <typename M>
+M decode_stored(ByteSpan raw, const Bytes& key, std::string_view what) {
+  M m;
+  if (auto st = decode_canonical(raw, m, what); !st.ok())
+    throw RpcError(kInternalError, "corrupt " + std::string(what) + " record at key " + to_hex0x(key) + ": " +
+                                       st.error().message);
+  return m;
+}
+
+// Loads a record from committed state; nullopt if absent (or empty: deleted).
+template <typename M>
+std::optional<M> load_stored(const node::Node& node, const Bytes& key, std::string_view what) {
+  auto raw = node.state_get(key);
+  if (!raw || raw->empty()) return std::nullopt;
+  return decode_stored<M>(*raw, key, what);
+}
+
 std::optional<pb::Device> load_device(const node::Node& node, const Address& id) {
-  return vm::load_record<pb::Device>(node.state(), vm::device_key(id));
+  return load_stored<pb::Device>(node, vm::device_key(id), "Device");
+}
+
+pb::EpochRecord load_epoch(const node::Node& node, uint64_t epoch) {
+  return load_stored<pb::EpochRecord>(node, vm::epoch_key(epoch), "EpochRecord").value_or(pb::EpochRecord());
+}
+
+// An epoch is closed by the first block of the next epoch, so while the tip is the last block of
+// epoch e, current_epoch() is already e + 1 but e is still open: ask the epoch record.
+bool epoch_closed(const node::Node& node, uint64_t epoch) { return load_epoch(node, epoch).closed(); }
+
+// The device's unsettled reward: the amount if its accrued epoch is closed, null while that epoch is
+// open (the amount is known when it closes), "0" if nothing is accrued.
+json pending_reward_json(const node::Node& node, const pb::Device& d) {
+  if (d.accrued_weight() == 0) return "0";
+  if (!epoch_closed(node, d.accrued_epoch())) return nullptr;
+  return format_amount(vm::pending_reward(node.state(), d, d.accrued_epoch() + 1));
 }
 
 json epoch_to_json(const node::Node& node, uint64_t epoch) {
   const DepinParams& p = node.genesis().depin;
-  auto rec = vm::load_record<pb::EpochRecord>(node.state(), vm::epoch_key(epoch)).value_or(pb::EpochRecord());
+  auto rec = load_epoch(node, epoch);
   return {{"epoch", epoch},
           {"current_epoch", node.current_epoch()},
           {"first_height", epoch * p.epoch_blocks},
@@ -61,40 +108,123 @@ json epoch_to_json(const node::Node& node, uint64_t epoch) {
           {"settled_amount", amount_str(rec.settled_amount())}};
 }
 
-// One device's reward for one epoch: settled record, or computed on the fly (lazy settlement).
-std::optional<json> reward_entry(const node::Node& node, const Address& id, const pb::Device& d,
-                                 uint64_t epoch) {
-  if (auto rr = vm::load_record<pb::RewardRecord>(node.state(), vm::reward_key(id, epoch)))
-    return json{{"device_id", to_hex0x(id)},      {"epoch", epoch},
-                {"weight", rr->weight()},         {"amount", amount_str(rr->amount())},
-                {"owner", addr_str(rr->owner())}, {"settled", true},
-                {"settled_at", rr->settled_at()}};
-  if (d.accrued_epoch() != epoch || d.accrued_weight() == 0) return std::nullopt;
-  const uint64_t current = node.current_epoch();
-  json j = {{"device_id", to_hex0x(id)},
-            {"epoch", epoch},
-            {"weight", d.accrued_weight()},
-            {"owner", addr_str(d.owner())},
-            {"settled", false}};
-  if (epoch < current)
-    j["amount"] = format_amount(vm::pending_reward(node.state(), d, current));
-  else
-    j["amount"] = nullptr;  // epoch still open: the amount is known when it closes
-  return j;
+json settled_json(const Address& id, uint64_t epoch, const pb::RewardRecord& rr) {
+  return json{{"device_id", to_hex0x(id)},     {"epoch", epoch},
+              {"weight", rr.weight()},         {"amount", amount_str(rr.amount())},
+              {"owner", addr_str(rr.owner())}, {"settled", true},
+              {"settled_at", rr.settled_at()}};
 }
 
-json device_rewards(const node::Node& node, const Address& id, const pb::Device& d) {
-  json out = json::array();
+// The device's unsettled weight (its accrued epoch), computed on the fly (lazy settlement).
+json unsettled_json(const node::Node& node, const Address& id, const pb::Device& d) {
+  return json{
+      {"device_id", to_hex0x(id)},    {"epoch", d.accrued_epoch()}, {"weight", d.accrued_weight()},
+      {"owner", addr_str(d.owner())}, {"settled", false},           {"amount", pending_reward_json(node, d)}};
+}
+
+// One device's reward for one epoch: settled record, or the unsettled accrued weight.
+std::optional<json> reward_entry(const node::Node& node, const Address& id, const pb::Device& d,
+                                 uint64_t epoch) {
+  if (auto rr = load_stored<pb::RewardRecord>(node, vm::reward_key(id, epoch), "RewardRecord"))
+    return settled_json(id, epoch, *rr);
+  if (d.accrued_epoch() != epoch || d.accrued_weight() == 0) return std::nullopt;
+  return unsettled_json(node, id, d);
+}
+
+Bytes reward_prefix(const Address& id) {
   Bytes prefix{vm::kRewardPrefix};
   append(prefix, id);
-  for (const auto& [k, v] : node.scan_state(prefix, {}, kMaxLimit)) {
-    uint64_t epoch = read_u64_be(ByteSpan(k).subspan(21));
-    if (auto e = reward_entry(node, id, d, epoch)) out.push_back(*e);
+  return prefix;
+}
+
+struct RewardItem {
+  uint64_t epoch = 0;
+  json item;
+};
+
+// Up to `max` of a device's rewards, oldest epoch first, with epoch > after_epoch (all if nullopt):
+// the settled RewardRecords ('r' ‖ device ‖ epoch) merged with the unsettled accrued epoch. `more` says
+// whether further rewards follow (with max 0: whether any exists).
+std::vector<RewardItem> device_rewards(const node::Node& node, const Address& id, const pb::Device& d,
+                                       std::optional<uint64_t> after_epoch, size_t max, bool& more) {
+  const Bytes prefix = reward_prefix(id);
+  Bytes after;
+  if (after_epoch) {
+    after = prefix;
+    append_u64_be(after, *after_epoch);
   }
-  if (d.accrued_weight() > 0)
-    if (auto e = reward_entry(node, id, d, d.accrued_epoch()); e && !(*e)["settled"].get<bool>())
-      out.push_back(*e);
+  std::vector<RewardItem> out;
+  for (const auto& [k, v] : node.scan_state(prefix, after, max + 1)) {
+    uint64_t epoch = read_u64_be(ByteSpan(k).subspan(prefix.size()));
+    out.push_back({epoch, settled_json(id, epoch, decode_stored<pb::RewardRecord>(v, k, "RewardRecord"))});
+  }
+  const uint64_t accrued = d.accrued_epoch();
+  if (d.accrued_weight() > 0 && (!after_epoch || accrued > *after_epoch) &&
+      std::none_of(out.begin(), out.end(), [&](const RewardItem& r) { return r.epoch == accrued; }) &&
+      !node.state_get(vm::reward_key(id, accrued))) {
+    auto at = std::find_if(out.begin(), out.end(), [&](const RewardItem& r) { return r.epoch > accrued; });
+    out.insert(at, {accrued, unsettled_json(node, id, d)});
+  }
+  more = out.size() > max;
+  if (more) out.resize(max);
   return out;
+}
+
+Bytes owner_reward_cursor(const Address& owner, const Address& device, uint64_t epoch) {
+  Bytes c{vm::kOwnerIndexPrefix};
+  append(c, owner);
+  append(c, device);
+  append_u64_be(c, epoch);
+  return c;
+}
+
+// depin_getRewards {owner}: the rewards of the devices the address currently owns (owner index 'o'),
+// device by device in id order, each oldest epoch first. `limit` bounds the reward items; the cursor is
+// 'o' ‖ owner ‖ device ‖ epoch of the last item returned, so the next page resumes exactly after it.
+// At most kOwnerDeviceBudget devices are examined per call; a page may then be short (even empty)
+// with a next_cursor.
+json rewards_by_owner(const node::Node& node, const Address& owner, const json& params, size_t limit) {
+  Bytes prefix{vm::kOwnerIndexPrefix};
+  append(prefix, owner);
+  const Bytes cursor = param_cursor(params, prefix, prefix.size() + 20 + 8);
+  json items = json::array();
+  Bytes last;
+  size_t examined = 0;
+  // Takes the device's rewards after `after_epoch` into the page; true once the page is full and
+  // more items are known to follow.
+  auto take = [&](const Address& id, std::optional<uint64_t> after_epoch) {
+    ++examined;
+    auto dev = load_device(node, id);
+    if (!dev || dev->owner() != to_string(owner)) return false;  // the index moved on: not owned now
+    bool more = false;
+    for (auto& r : device_rewards(node, id, *dev, after_epoch, limit - items.size(), more)) {
+      items.push_back(std::move(r.item));
+      last = owner_reward_cursor(owner, id, r.epoch);
+    }
+    return more;
+  };
+  Bytes after_key;
+  if (!cursor.empty()) {
+    Address id{};
+    std::copy(cursor.begin() + 21, cursor.begin() + 41, id.begin());
+    if (take(id, read_u64_be(ByteSpan(cursor).subspan(41)))) return page(items, last, true);
+    after_key.assign(cursor.begin(), cursor.begin() + 41);
+  }
+  while (true) {
+    auto rows = node.scan_state(prefix, after_key, kOwnerScanBatch);
+    for (const auto& row : rows) {
+      Address id{};
+      std::copy(row.first.end() - 20, row.first.end(), id.begin());
+      if (take(id, std::nullopt)) return page(items, last, true);
+      after_key = row.first;
+      if (examined >= kOwnerDeviceBudget) {
+        // Out of budget: resume after this device (all of its rewards, if any, are in the page).
+        if (items.size() < limit) last = owner_reward_cursor(owner, id, UINT64_MAX);
+        return page(items, last, true);
+      }
+    }
+    if (rows.size() < kOwnerScanBatch) return page(items, last, false);
+  }
 }
 }  // namespace
 
@@ -129,7 +259,7 @@ json device_to_json(const Address& id, const pb::Device& d, const node::Node& no
           {"statement_expiry", d.statement_expiry()},
           {"accrued_epoch", d.accrued_epoch()},
           {"accrued_weight", d.accrued_weight()},
-          {"pending_reward", format_amount(vm::pending_reward(node.state(), d, node.current_epoch()))},
+          {"pending_reward", pending_reward_json(node, d)},
           {"proofs_accepted", d.proofs_accepted()},
           {"rewards_total", amount_str(d.rewards_total())}};
 }
@@ -139,7 +269,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
          [&node](const json& params) {
            reject_extra_params(params, {"id"});
            Hash32 id = param_fixed<32>(params, 0, "id", "a 32-byte hex anchor id");
-           auto a = vm::load_record<pb::Anchor>(node.state(), vm::anchor_key(id));
+           auto a = load_stored<pb::Anchor>(node, vm::anchor_key(id), "Anchor");
            if (!a) throw RpcError(kNotFound, "no anchor " + to_hex0x(id));
            return anchor_to_json(*a);
          }});
@@ -147,14 +277,14 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
          [&node](const json& params) {
            reject_extra_params(params, {"cursor", "limit"});
            size_t limit = param_limit(params);
-           Bytes after = param_cursor(params);
-           auto rows = node.scan_state(Bytes{vm::kAnchorPrefix}, after, limit + 1);
+           const Bytes prefix{vm::kAnchorPrefix};
+           Bytes after = param_cursor(params, prefix, 1 + 32);
+           auto rows = node.scan_state(prefix, after, limit + 1);
            json items = json::array();
            Bytes last;
            for (size_t i = 0; i < rows.size() && i < limit; ++i) {
-             pb::Anchor a;
-             a.ParseFromArray(rows[i].second.data(), static_cast<int>(rows[i].second.size()));
-             items.push_back(anchor_to_json(a));
+             items.push_back(
+                 anchor_to_json(decode_stored<pb::Anchor>(rows[i].second, rows[i].first, "Anchor")));
              last = rows[i].first;
            }
            return page(items, last, rows.size() > limit);
@@ -167,74 +297,80 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            if (!dev) throw RpcError(kNotFound, "no device " + to_hex0x(id));
            return device_to_json(id, *dev, node);
          }});
-  d.add(
-      {"depin_listDevices",
-       "depin_listDevices({owner? | anchor? | h3_parent?, cursor?, limit?}) -> {items: devices, next_cursor}",
-       [&node](const json& params) {
-         reject_extra_params(params, {"owner", "anchor", "h3_parent", "cursor", "limit"});
-         size_t limit = param_limit(params);
-         Bytes after = param_cursor(params);
-         json items = json::array();
-         auto emit = [&](const Address& id) {
-           if (auto dev = load_device(node, id)) items.push_back(device_to_json(id, *dev, node));
-         };
-         if (params.is_object() && (params.contains("owner") || params.contains("anchor"))) {
-           Bytes prefix;
-           if (params.contains("owner")) {
-             Address owner = param_address(params, 0, "owner");
-             prefix = Bytes{vm::kOwnerIndexPrefix};
-             append(prefix, owner);
-           } else {
-             Hash32 anchor = param_fixed<32>(params, 0, "anchor", "a 32-byte hex anchor id");
-             prefix = Bytes{vm::kAnchorIndexPrefix};
-             append(prefix, anchor);
+  d.add({"depin_listDevices",
+         "depin_listDevices({owner? | anchor? | h3_parent?, cursor?, limit?}) -> {items: devices, "
+         "next_cursor}; "
+         "h3_parent: devices whose asserted location is an H3 cell inside that cell (lat/lon devices are not "
+         "included)",
+         [&node](const json& params) {
+           reject_extra_params(params, {"owner", "anchor", "h3_parent", "cursor", "limit"});
+           size_t limit = param_limit(params);
+           json items = json::array();
+           auto emit = [&](const Address& id) {
+             if (auto dev = load_device(node, id)) items.push_back(device_to_json(id, *dev, node));
+           };
+           if (params.is_object() && (params.contains("owner") || params.contains("anchor"))) {
+             Bytes prefix;
+             if (params.contains("owner")) {
+               Address owner = param_address(params, 0, "owner");
+               prefix = Bytes{vm::kOwnerIndexPrefix};
+               append(prefix, owner);
+             } else {
+               Hash32 anchor = param_fixed<32>(params, 0, "anchor", "a 32-byte hex anchor id");
+               prefix = Bytes{vm::kAnchorIndexPrefix};
+               append(prefix, anchor);
+             }
+             Bytes after = param_cursor(params, prefix, prefix.size() + 20);
+             auto rows = node.scan_state(prefix, after, limit + 1);
+             Bytes last;
+             for (size_t i = 0; i < rows.size() && i < limit; ++i) {
+               Address id{};
+               std::copy(rows[i].first.end() - 20, rows[i].first.end(), id.begin());
+               emit(id);
+               last = rows[i].first;
+             }
+             return page(items, last, rows.size() > limit);
            }
-           auto rows = node.scan_state(prefix, after, limit + 1);
+           std::optional<uint64_t> parent;
+           int parent_res = 0;
+           if (params.is_object() && params.contains("h3_parent")) {
+             auto loc = location_from_json(json{{"h3", params["h3_parent"]}});
+             if (!loc || !vm::valid_h3_cell(loc->h3_cell()))
+               throw RpcError(
+                   kInvalidParams,
+                   "h3_parent must be a valid H3 cell index: 15 hex digits (e.g. \"872830828ffffff\") "
+                   "or an unsigned integer");
+             parent = loc->h3_cell();
+             parent_res = vm::h3_resolution(*parent);
+           }
+           // All devices, optionally filtered by H3 ancestor: a bounded scan that resumes at the cursor.
+           // Only devices whose asserted location is an H3 cell can match; lat/lon locations never do.
+           const Bytes prefix{vm::kDevicePrefix};
+           Bytes after = param_cursor(params, prefix, 1 + 20);
+           auto rows = node.scan_state(prefix, after, parent ? kScanBudget : limit + 1);
            Bytes last;
-           for (size_t i = 0; i < rows.size() && i < limit; ++i) {
-             Address id{};
-             std::copy(rows[i].first.end() - 20, rows[i].first.end(), id.begin());
-             emit(id);
+           size_t i = 0;
+           for (; i < rows.size() && items.size() < limit; ++i) {
              last = rows[i].first;
+             pb::Device dev = decode_stored<pb::Device>(rows[i].second, rows[i].first, "Device");
+             if (parent) {
+               if (!dev.location().has_h3_cell()) continue;
+               auto anc = vm::h3_parent(dev.location().h3_cell(), parent_res);
+               if (!anc || *anc != *parent) continue;
+             }
+             Address id{};
+             std::copy(rows[i].first.begin() + 1, rows[i].first.end(), id.begin());
+             items.push_back(device_to_json(id, dev, node));
            }
-           return page(items, last, rows.size() > limit);
-         }
-         std::optional<uint64_t> parent;
-         int parent_res = 0;
-         if (params.is_object() && params.contains("h3_parent")) {
-           auto loc = location_from_json(json{{"h3", params["h3_parent"]}});
-           if (!loc || !vm::valid_h3_cell(loc->h3_cell()))
-             throw RpcError(kInvalidParams, "h3_parent must be a valid H3 cell index (hex or integer)");
-           parent = loc->h3_cell();
-           parent_res = vm::h3_resolution(*parent);
-         }
-         // All devices, optionally filtered by H3 ancestor: a bounded scan that resumes at the cursor.
-         auto rows = node.scan_state(Bytes{vm::kDevicePrefix}, after, parent ? kScanBudget : limit + 1);
-         Bytes last;
-         size_t i = 0;
-         for (; i < rows.size() && items.size() < limit; ++i) {
-           last = rows[i].first;
-           pb::Device dev;
-           dev.ParseFromArray(rows[i].second.data(), static_cast<int>(rows[i].second.size()));
-           if (parent) {
-             if (!dev.location().has_h3_cell()) continue;
-             auto anc = vm::h3_parent(dev.location().h3_cell(), parent_res);
-             if (!anc || *anc != *parent) continue;
-           }
-           Address id{};
-           std::copy(rows[i].first.begin() + 1, rows[i].first.end(), id.begin());
-           items.push_back(device_to_json(id, dev, node));
-         }
-         bool more = parent ? (i < rows.size() || rows.size() == kScanBudget) : rows.size() > limit;
-         return page(items, last, more);
-       }});
+           bool more = parent ? (i < rows.size() || rows.size() == kScanBudget) : rows.size() > limit;
+           return page(items, last, more);
+         }});
   d.add({"depin_getProofs",
          "depin_getProofs({device} or {epoch}, cursor?, limit?) -> {items: proof results with reasons, "
          "next_cursor}",
          [&node](const json& params) {
            reject_extra_params(params, {"device", "epoch", "cursor", "limit"});
            size_t limit = param_limit(params);
-           Bytes after = param_cursor(params);
            Bytes prefix;
            if (params.is_object() && params.contains("device")) {
              Address id = param_fixed<20>(params, 0, "device", "a 20-byte hex device id");
@@ -246,13 +382,14 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            } else {
              throw RpcError(kInvalidParams, "give 'device' or 'epoch'");
            }
+           // Index keys end in height(8) ‖ tx index(4) ‖ proof index(4).
+           Bytes after = param_cursor(params, prefix, prefix.size() + 16);
            auto rows = node.scan_index(prefix, after, limit + 1);
            json items = json::array();
            Bytes last;
            for (size_t i = 0; i < rows.size() && i < limit; ++i) {
-             pb::ProofResult r;
-             r.ParseFromArray(rows[i].second.data(), static_cast<int>(rows[i].second.size()));
-             json j = proof_result_to_json(r);
+             json j = proof_result_to_json(
+                 decode_stored<pb::ProofResult>(rows[i].second, rows[i].first, "ProofResult"));
              ByteSpan where = ByteSpan(rows[i].first).subspan(rows[i].first.size() - 16);
              j["height"] = read_u64_be(where);
              j["tx_index"] = (uint32_t{where[8]} << 24) | (uint32_t{where[9]} << 16) |
@@ -264,30 +401,37 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
          }});
   d.add({"depin_getRewards",
          "depin_getRewards({device} or {owner} or {epoch}, cursor?, limit?) -> {items: per-device per-epoch "
-         "rewards}",
+         "rewards, oldest epoch first; by owner: devices it owns now, in id order; limit bounds items}",
          [&node](const json& params) {
            reject_extra_params(params, {"device", "owner", "epoch", "cursor", "limit"});
            size_t limit = param_limit(params);
-           Bytes after = param_cursor(params);
-           json items = json::array();
            if (params.is_object() && params.contains("device")) {
              Address id = param_fixed<20>(params, 0, "device", "a 20-byte hex device id");
+             const Bytes prefix = reward_prefix(id);
+             const Bytes cursor = param_cursor(params, prefix, prefix.size() + 8);
              auto dev = load_device(node, id);
              if (!dev) throw RpcError(kNotFound, "no device " + to_hex0x(id));
-             return page(device_rewards(node, id, *dev), {}, false);
+             std::optional<uint64_t> after;
+             if (!cursor.empty()) after = read_u64_be(ByteSpan(cursor).subspan(prefix.size()));
+             bool more = false;
+             json items = json::array();
+             Bytes last;
+             for (auto& r : device_rewards(node, id, *dev, after, limit, more)) {
+               items.push_back(std::move(r.item));
+               last = vm::reward_key(id, r.epoch);
+             }
+             return page(items, last, more);
            }
-           Bytes prefix;
-           bool by_owner = params.is_object() && params.contains("owner");
-           if (by_owner) {
-             prefix = Bytes{vm::kOwnerIndexPrefix};
-             append(prefix, param_address(params, 0, "owner"));
-           } else if (params.is_object() && params.contains("epoch")) {
-             prefix = Bytes{vm::kEpochDevicePrefix};
-             append_u64_be(prefix, param_u64(params, 0, "epoch"));
-           } else {
+           if (params.is_object() && params.contains("owner"))
+             return rewards_by_owner(node, param_address(params, 0, "owner"), params, limit);
+           if (!params.is_object() || !params.contains("epoch"))
              throw RpcError(kInvalidParams, "give 'device', 'owner' or 'epoch'");
-           }
+           const uint64_t epoch = param_u64(params, 0, "epoch");
+           Bytes prefix{vm::kEpochDevicePrefix};
+           append_u64_be(prefix, epoch);
+           Bytes after = param_cursor(params, prefix, prefix.size() + 20);
            auto rows = node.scan_state(prefix, after, limit + 1);
+           json items = json::array();
            Bytes last;
            for (size_t i = 0; i < rows.size() && i < limit; ++i) {
              Address id{};
@@ -295,12 +439,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
              last = rows[i].first;
              auto dev = load_device(node, id);
              if (!dev) continue;
-             if (by_owner) {
-               for (auto& e : device_rewards(node, id, *dev)) items.push_back(e);
-             } else if (auto e =
-                            reward_entry(node, id, *dev, read_u64_be(ByteSpan(rows[i].first).subspan(1)))) {
-               items.push_back(*e);
-             }
+             if (auto e = reward_entry(node, id, *dev, epoch)) items.push_back(*e);
            }
            return page(items, last, rows.size() > limit);
          }});

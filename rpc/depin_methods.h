@@ -1,6 +1,8 @@
 // The DePIN JSON-RPC methods (depin_*, state_getSupply). Names are a fixed interface (README).
-// Listing methods page with an opaque `cursor` (hex) and `limit` ≤ 1000; a response carries
-// `next_cursor` (null at the end).
+// Listing methods page with an opaque `cursor` (hex) and `limit` 1..1000; a response carries
+// `next_cursor` (null at the end). A cursor is valid only for the method and filter that returned it
+// (else -32602). A stored record that does not decode canonically is -32603 naming its key.
+// doc/depin.md "RPC" gives the order and meaning of each listing.
 #pragma once
 
 #include "node/node.h"

@@ -28,7 +28,9 @@ DePIN commands (transactions accept --wait, --nonce, --gas-price, --gas-limit, -
                    --evidence-hash HEX --expiry HEIGHT) [--out FILE]
                                      evidence JSON (doc/attestation.md) bound to the latest block
   device register --key OWNER.key --evidence FILE [--lat DEG_E7 --lon DEG_E7 | --h3 CELL]
+                                     CELL: an H3 index, e.g. 8928308280fffff (15 hex digits)
   device show ID | device list [--owner A | --anchor ID | --h3-parent CELL] [--cursor C] [--limit N]
+                                     --h3-parent: devices asserting an H3 cell inside CELL
   device update --key OWNER.key --id ID [--lat E7 --lon E7 | --h3 CELL] [--new-owner A] [--deactivate]
   proof submit --key PAYER.key --device ID --device-key DEVICE.pem --kind uptime|coverage_witness|data_contribution
                   [--uptime S] [--beaconer ID --rssi DBM --snr DB_X10] [--bytes N] [--seq N]

@@ -1,5 +1,7 @@
 #include "primitives/depin_json.h"
 
+#include <cstdio>
+
 #include "crypto/x509_chain.h"
 #include "util/amount.h"
 
@@ -180,23 +182,43 @@ json evidence_to_json(const pb::AttestationEvidence& ev) {
   return j;
 }
 
+std::optional<uint64_t> parse_h3_cell(std::string_view text) {
+  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
+  if (text.size() != 15 && text.size() != 16) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    int d = -1;
+    if (c >= '0' && c <= '9') d = c - '0';
+    if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    if (d < 0) return std::nullopt;
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
+std::string h3_cell_to_string(uint64_t cell) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%015llx", static_cast<unsigned long long>(cell));
+  return buf;
+}
+
 Result<pb::Location> location_from_json(const json& j) {
   auto bad = [](const std::string& m) { return make_error("bad_location", "location: " + m); };
   pb::Location loc;
   if (!j.is_object()) return bad("must be an object");
   if (j.contains("h3")) {
     const json& h = j["h3"];
-    if (h.is_number_unsigned()) {
-      loc.set_h3_cell(h.get<uint64_t>());
-    } else if (h.is_string()) {
-      auto b = from_hex(h.get<std::string>());
-      if (!b || b->empty() || b->size() > 8) return bad("'h3' must be a cell index (hex or integer)");
-      uint64_t v = 0;
-      for (uint8_t x : *b) v = (v << 8) | x;
-      loc.set_h3_cell(v);
-    } else {
-      return bad("'h3' must be a cell index (hex or integer)");
-    }
+    std::optional<uint64_t> cell;
+    if (h.is_number_unsigned())
+      cell = h.get<uint64_t>();
+    else if (h.is_string())
+      cell = parse_h3_cell(h.get<std::string>());
+    if (!cell)
+      return bad(
+          "'h3' must be an H3 cell index: 15 or 16 hex digits (e.g. \"8928308280fffff\", 0x optional) "
+          "or an unsigned integer");
+    loc.set_h3_cell(*cell);
     return loc;
   }
   if (!j.contains("lat_e7") || !j.contains("lon_e7") || !j["lat_e7"].is_number_integer() ||
@@ -211,11 +233,7 @@ Result<pb::Location> location_from_json(const json& j) {
 
 json location_to_json(const pb::Location& loc) {
   switch (loc.where_case()) {
-    case pb::Location::kH3Cell: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(loc.h3_cell()));
-      return {{"h3", buf}};
-    }
+    case pb::Location::kH3Cell: return {{"h3", h3_cell_to_string(loc.h3_cell())}};
     case pb::Location::kLatlon: return {{"lat_e7", loc.latlon().lat_e7()}, {"lon_e7", loc.latlon().lon_e7()}};
     case pb::Location::WHERE_NOT_SET: return nullptr;
   }

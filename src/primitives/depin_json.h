@@ -4,6 +4,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
@@ -15,7 +18,15 @@ namespace physis {
 Result<pb::AttestationEvidence> evidence_from_json(const nlohmann::json& j);
 nlohmann::json evidence_to_json(const pb::AttestationEvidence& ev);
 
-// {"lat_e7": int, "lon_e7": int} or {"h3": "0x…" or integer}. Error "bad_location".
+// {"lat_e7": int, "lon_e7": int} or {"h3": cell}, the cell as an H3 string (15 or 16 hex digits,
+// any case, "0x" optional, e.g. "8928308280fffff") or an unsigned JSON integer. Error "bad_location".
+// Only the form is checked here; whether the cell is a valid H3 cell is the VM's rule (vm/geo.h).
+// Output: {"h3": "8928308280fffff"} (the standard lowercase form, no prefix) or {"lat_e7", "lon_e7"}.
+// The standard text form of an H3 index: 15 or 16 hex digits, "0x" optional, any case; nullopt
+// otherwise. No validity check beyond the form.
+std::optional<uint64_t> parse_h3_cell(std::string_view text);
+// The standard text form: lowercase hex, no prefix, zero-padded to 15 digits (every valid cell has 15).
+std::string h3_cell_to_string(uint64_t cell);
 Result<pb::Location> location_from_json(const nlohmann::json& j);
 nlohmann::json location_to_json(const pb::Location& loc);
 

@@ -40,18 +40,88 @@ def make_device_cert(env, work):
     openssl("ec", "-in", root_key, "-pubout", "-outform", "DER", "-out", "root.spki.der", cwd=work)
 
 
+def pb_fields(data):
+    """Fields of one protobuf message as (number, value) pairs: ints for varints, bytes for length-delimited."""
+    out, i = [], 0
+    while i < len(data):
+        key, i = varint(data, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = varint(data, i)
+        elif wire == 2:
+            n, i = varint(data, i)
+            value, i = data[i:i + n], i + n
+        elif wire == 1:
+            value, i = data[i:i + 8], i + 8
+        elif wire == 5:
+            value, i = data[i:i + 4], i + 4
+        else:
+            raise AssertionError(f"unexpected wire type {wire}")
+        out.append((number, value))
+    return out
+
+
+def varint(data, i):
+    v, shift = 0, 0
+    while True:
+        b = data[i]
+        i += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return v, i
+
+
+def field(fields, number, default=None):
+    return next((v for n, v in fields if n == number), default)
+
+
+def proof_payloads(node, height, cache):
+    """The ProofPayloads of each transaction in the block at `height`, decoded from the raw block
+    (src/primitives/physis.proto: Transaction.body = 1; TxBody.submit_proofs = 16; SubmitProofs.proofs = 1;
+    Proof.payload = 6)."""
+    if height not in cache:
+        txs = []
+        for raw in node.rpc("chain_getBlock", {"height": height, "raw": True})["txs"]:
+            body = pb_fields(field(pb_fields(bytes.fromhex(raw[2:])), 1, b""))
+            submit = field(body, 16)
+            proofs = [] if submit is None else [v for n, v in pb_fields(submit) if n == 1]
+            txs.append([pb_fields(field(pb_fields(p), 6, b"")) for p in proofs])
+        cache[height] = txs
+    return cache[height]
+
+
+KIND_UPTIME, KIND_WITNESS, KIND_DATA = 1, 2, 3  # pb::ProofKind
+
+
+def proof_weight(payload, params):
+    """A proof's weight from the genesis per-kind weights and the proof's own metrics (doc/depin.md)."""
+    kind = field(payload, 1, 0)
+    if kind == KIND_UPTIME:
+        return params["weight_uptime"]
+    if kind == KIND_WITNESS:
+        return params["weight_witness"]
+    if kind == KIND_DATA:
+        return params["weight_data_per_mib"] * (field(payload, 6, 0) >> 20)
+    raise AssertionError(f"unknown proof kind {kind}")
+
+
 def check_rewards(env, node, epoch, params):
-    """Independent integer computation of one closed epoch's device rewards from the proof log."""
+    """Independent integer computation of one closed epoch's device rewards from the proofs included in
+    the epoch's blocks, each weighed from its kind and metrics, capped per device."""
     ep = node.rpc("depin_getEpoch", {"epoch": epoch})
     assert ep["closed"], ep
     B = params["epoch_blocks"]
-    weights = {}
-    for p in paged(node, "depin_getProofs", {"epoch": epoch}, limit=200) + \
-            paged(node, "depin_getProofs", {"epoch": epoch - 1}, limit=200) if epoch > 0 else \
-            paged(node, "depin_getProofs", {"epoch": epoch}, limit=200):
-        # Weight accrues in the epoch of the including block.
-        if p["accepted"] and p["height"] // B == epoch:
-            weights[p["device_id"]] = weights.get(p["device_id"], 0) + p["weight"]
+    names = {KIND_UPTIME: "uptime", KIND_WITNESS: "coverage_witness", KIND_DATA: "data_contribution"}
+    weights, blocks = {}, {}
+    for p in paged(node, "depin_getProofs", {"epoch": epoch}, limit=200):
+        # The epoch index holds the proofs of the epoch's blocks; weight accrues in the including block's epoch.
+        assert p["height"] // B == epoch, p
+        if not p["accepted"]:
+            continue
+        payload = proof_payloads(node, p["height"], blocks)[p["tx_index"]][p["index"]]
+        assert names[field(payload, 1, 0)] == p["kind"], (p, payload)
+        weights[p["device_id"]] = weights.get(p["device_id"], 0) + proof_weight(payload, params)
     cap = params["device_epoch_cap"]
     weights = {d: min(w, cap) for d, w in weights.items() if min(w, cap) > 0}
     total = sum(weights.values())

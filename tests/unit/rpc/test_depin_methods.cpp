@@ -1,0 +1,181 @@
+// DePIN query methods (rpc/depin_methods.h) on a query-only node over the devnet genesis (two trust
+// anchors, no devices): paging, cursor checks, parameter errors, and corrupt stored records. Paging
+// over devices and rewards is covered on a live chain by tests/functional/test_depin_rpc.py.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "node/node.h"
+#include "primitives/codec.h"
+#include "rpc/depin_methods.h"
+#include "storage/block_store.h"
+#include "tests/unit/test_support.h"
+#include "vm/depin_state.h"
+
+namespace physis::rpc {
+namespace {
+
+using nlohmann::json;
+
+Genesis devnet() {
+  std::ifstream in(std::string(PHYSIS_SOURCE_DIR) + "/genesis/devnet.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto g = parse_genesis(ss.str());
+  EXPECT_TRUE(g.ok()) << g.error().message;
+  return std::move(g).value();
+}
+
+class DepinMethodsTest : public ::testing::Test {
+ protected:
+  // Opens the node; `tamper` may change the genesis state written to the fresh datadir first.
+  void open(const std::function<void(std::map<Bytes, Bytes>&)>& tamper = {}) {
+    node::NodeOptions o;
+    o.datadir = dir_.str() + "/data";
+    o.genesis = devnet();
+    if (tamper) {
+      node::GenesisBlock g = node::make_genesis_block(o.genesis);
+      pb::Block block0;
+      *block0.mutable_header() = g.header;
+      storage::BlockWrite w;
+      w.tip = {0, g.hash, g.state.state_root, o.genesis.genesis_time_ms};
+      w.block = encode_canonical(block0);
+      w.receipts = encode_canonical(pb::BlockReceipts());
+      w.state_writes = g.state.writes;
+      tamper(w.state_writes);
+      std::filesystem::create_directories(o.datadir);
+      auto store = storage::BlockStore::open(o.datadir + "/chain");
+      ASSERT_TRUE(store.ok()) << store.error().message;
+      ASSERT_TRUE((*store)->init_genesis(g.hash, w).ok());
+    }
+    auto n = node::Node::open(std::move(o));
+    ASSERT_TRUE(n.ok()) << n.error().message;
+    node_ = std::move(n).value();
+    register_depin_methods(dispatcher_, *node_);
+  }
+
+  json call(const std::string& method, const json& params) const {
+    json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+    return json::parse(dispatcher_.handle(req.dump()));
+  }
+  json result(const std::string& method, const json& params) const {
+    json r = call(method, params);
+    EXPECT_TRUE(r.contains("result")) << method << " " << params.dump() << " -> " << r.dump();
+    return r.value("result", json());
+  }
+  // The error message, after checking the code.
+  std::string error(const std::string& method, const json& params, int code) const {
+    json r = call(method, params);
+    EXPECT_TRUE(r.contains("error")) << method << " " << params.dump() << " -> " << r.dump();
+    if (!r.contains("error")) return "";
+    EXPECT_EQ(r["error"]["code"], code) << method << " " << params.dump() << " -> " << r.dump();
+    return r["error"]["message"].get<std::string>();
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<node::Node> node_;
+  RpcDispatcher dispatcher_;
+};
+
+const std::string kDevice = "0x" + std::string(40, 'a');
+const std::string kOwner = "0x368Ee712e3D0D7517cCE4909124Aa8d2A766e078";
+
+TEST_F(DepinMethodsTest, ListAnchorsPagesOneByOneToTheSameSet) {
+  open();
+  json all = result("depin_listAnchors", {{"limit", 1000}});
+  ASSERT_EQ(all["items"].size(), 2u);
+  EXPECT_TRUE(all["next_cursor"].is_null());
+  json first = result("depin_listAnchors", {{"limit", 1}});
+  ASSERT_EQ(first["items"].size(), 1u);
+  ASSERT_TRUE(first["next_cursor"].is_string());
+  json second = result("depin_listAnchors", {{"limit", 1}, {"cursor", first["next_cursor"]}});
+  ASSERT_EQ(second["items"].size(), 1u);
+  EXPECT_TRUE(second["next_cursor"].is_null());
+  EXPECT_EQ(json::array({first["items"][0], second["items"][0]}), all["items"]);
+}
+
+TEST_F(DepinMethodsTest, CursorOfAnotherQueryIsInvalidParams) {
+  open();
+  const std::string anchor_cursor = result("depin_listAnchors", {{"limit", 1}})["next_cursor"];
+  const std::string device_key = "0x64" + std::string(40, '1');  // 'd' ‖ 20 bytes
+  struct Case {
+    std::string method;
+    json params;
+  };
+  const std::vector<Case> cases = {
+      {"depin_listAnchors", {{"cursor", "zz"}}},
+      {"depin_listAnchors", {{"cursor", "0x6e01"}}},  // anchor prefix, wrong length
+      {"depin_listAnchors", {{"cursor", device_key}}},
+      {"depin_listDevices", {{"cursor", anchor_cursor}}},
+      {"depin_listDevices", {{"owner", kOwner}, {"cursor", device_key}}},
+      {"depin_listDevices", {{"anchor", anchor_cursor.substr(4)}, {"cursor", anchor_cursor}}},
+      {"depin_listDevices", {{"h3_parent", "872830828ffffff"}, {"cursor", anchor_cursor}}},
+      {"depin_getProofs", {{"epoch", 0}, {"cursor", anchor_cursor}}},
+      {"depin_getProofs", {{"device", kDevice}, {"cursor", device_key}}},
+      {"depin_getRewards", {{"device", kDevice}, {"cursor", device_key}}},
+      {"depin_getRewards", {{"owner", kOwner}, {"cursor", anchor_cursor}}},
+      {"depin_getRewards", {{"epoch", 0}, {"cursor", anchor_cursor}}},
+  };
+  for (const auto& c : cases) {
+    const std::string m = error(c.method, c.params, kInvalidParams);
+    EXPECT_NE(m.find("cursor"), std::string::npos) << c.method << ": " << m;
+  }
+  // A cursor of the same query with another filter value does not belong either.
+  Bytes other{vm::kEpochDevicePrefix};
+  append_u64_be(other, 1);
+  append(other, Bytes(20, 0x11));
+  EXPECT_NE(
+      error("depin_getRewards", {{"epoch", 0}, {"cursor", to_hex0x(other)}}, kInvalidParams).find("cursor"),
+      std::string::npos);
+  // The right shape for the query is accepted (an empty page here).
+  Bytes own{vm::kEpochDevicePrefix};
+  append_u64_be(own, 0);
+  append(own, Bytes(20, 0x11));
+  EXPECT_EQ(result("depin_getRewards", {{"epoch", 0}, {"cursor", to_hex0x(own)}})["items"], json::array());
+}
+
+TEST_F(DepinMethodsTest, LimitOutOfRangeAndUnknownDevice) {
+  open();
+  EXPECT_EQ(error("depin_listAnchors", {{"limit", 0}}, kInvalidParams), "limit must be 1..1000");
+  EXPECT_EQ(error("depin_getRewards", {{"owner", kOwner}, {"limit", 1001}}, kInvalidParams),
+            "limit must be 1..1000");
+  EXPECT_NE(error("depin_getRewards", {{"device", kDevice}}, kNotFound).find("no device"), std::string::npos);
+  EXPECT_NE(error("depin_getDevice", {{"id", kDevice}}, kNotFound).find("no device"), std::string::npos);
+  EXPECT_EQ(result("depin_getRewards", {{"owner", kOwner}})["items"], json::array());
+}
+
+TEST_F(DepinMethodsTest, H3ParentTakesTheStandardFormAndRejectsInvalidCells) {
+  open();
+  json r = result("depin_listDevices", {{"h3_parent", "872830828ffffff"}});
+  EXPECT_EQ(r["items"], json::array());
+  EXPECT_TRUE(r["next_cursor"].is_null());
+  EXPECT_TRUE(call("depin_listDevices", {{"h3_parent", 0x0872830828ffffffULL}}).contains("result"));
+  const std::string m = error("depin_listDevices", {{"h3_parent", "0872830828fffff0"}}, kInvalidParams);
+  EXPECT_NE(m.find("valid H3 cell"), std::string::npos) << m;
+  error("depin_listDevices", {{"h3_parent", "8728308"}}, kInvalidParams);
+}
+
+TEST_F(DepinMethodsTest, CorruptStoredRecordIsAnInternalErrorNamingTheKey) {
+  Bytes corrupt_key;
+  open([&](std::map<Bytes, Bytes>& writes) {
+    for (auto& [k, v] : writes)
+      if (!k.empty() && k[0] == vm::kAnchorPrefix) {
+        corrupt_key = k;
+        v.push_back(0xf8);  // an unknown field 127 = 1: parses, but is not canonical
+        v.push_back(0x07);
+        v.push_back(0x01);
+        break;
+      }
+  });
+  ASSERT_FALSE(corrupt_key.empty());
+  const std::string id = to_hex0x(ByteSpan(corrupt_key).subspan(1));
+  std::string m = error("depin_getAnchor", {{"id", id}}, kInternalError);
+  EXPECT_NE(m.find("corrupt Anchor record at key " + to_hex0x(corrupt_key)), std::string::npos) << m;
+  m = error("depin_listAnchors", json::object(), kInternalError);
+  EXPECT_NE(m.find("corrupt Anchor"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace physis::rpc
