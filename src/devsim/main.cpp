@@ -80,7 +80,7 @@ crypto::P256PrivateKey derive_key(uint64_t seed, uint64_t index) {
 class Sender {
  public:
   Sender(std::string url, crypto::PrivateKey key, std::string chain_id)
-      : url_(std::move(url)), key_(key), chain_id_(std::move(chain_id)) {
+      : url_(std::move(url)), key_(key), chain_id_(std::move(chain_id)), params_(cli::chain_params(url_)) {
     addr_ = crypto::address_of(*crypto::public_key_of(key_));
     nonce_ = rpc(url_, "state_getAccount", {{"address", crypto::address_to_string(addr_)}})["nonce"]
                  .get<uint64_t>();
@@ -89,8 +89,9 @@ class Sender {
   std::string send(pb::TxBody body) {
     body.set_chain_id(chain_id_);
     body.set_nonce(nonce_);
-    body.set_gas_price(1);
-    body.set_gas_limit(vm::intrinsic_gas(ChainParams{}, body));
+    // The node's own gas schedule and minimum price, so a genesis with other fees works too.
+    body.set_gas_price(params_.min_gas_price);
+    body.set_gas_limit(vm::intrinsic_gas(params_, body));
     Bytes raw = sign_tx(body, key_);
     json r = rpc(url_, "tx_send", {{"raw", to_hex0x(raw)}});
     ++nonce_;
@@ -101,6 +102,7 @@ class Sender {
   std::string url_;
   crypto::PrivateKey key_;
   std::string chain_id_;
+  ChainParams params_;
   Address addr_{};
   uint64_t nonce_ = 0;
 };
