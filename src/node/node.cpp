@@ -33,6 +33,25 @@ uint64_t wall_clock_ms() {
                                    .count());
 }
 
+// A stored record that cannot be read or decoded: the datadir is damaged, and only the operator can fix it.
+Error corrupt(const std::string& what, const std::string& why) {
+  return make_error("corrupt_datadir", "datadir corrupt: " + what + " is unreadable (" + why +
+                                           "); restore the datadir from a backup or resync it");
+}
+
+// The account as stored, decoded strictly (vm::load_account reads an undecodable record as the zero
+// account, which must never happen to a real balance).
+Result<vm::AccountState> checked_account(const vm::StateReader& state, const Address& address) {
+  auto raw = state.get(vm::account_key(address));
+  if (!raw || raw->empty()) return vm::AccountState{};
+  const std::string what = "account " + crypto::address_to_string(address);
+  pb::Account acc;
+  if (auto st = decode_canonical(*raw, acc, "account"); !st) return corrupt(what, st.error().message);
+  auto balance = decode_amount(as_span(acc.balance()));
+  if (!balance) return corrupt(what, "balance does not decode");
+  return vm::AccountState{*balance, acc.nonce()};
+}
+
 Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
   pb::BlockReceipts all;
   for (const auto& r : receipts) *all.add_receipts() = r;
@@ -276,22 +295,32 @@ void Node::warm_signature_cache(const VerifiedTx& vtx) const {
   }
 }
 
-Node::SupplyAudit Node::supply_audit() const {
+Result<Node::SupplyAudit> Node::supply_audit() const {
   std::shared_lock lock(commit_mutex_);
   SupplyAudit a;
   a.height = tip().height;
-  auto amount = [](const std::string& b) { return decode_amount(as_span(b)).value_or(0); };
-  if (auto s = vm::load_record<pb::SupplyRecord>(*state_reader_, Bytes{vm::kSupplyKey})) {
-    a.genesis = amount(s->genesis());
-    a.minted = amount(s->minted());
+  // Every amount in state was written canonically by the VM: one that does not decode is corruption.
+  std::optional<Error> bad;
+  auto amount = [&bad](const std::string& b, const std::string& what) -> Amount {
+    auto v = decode_amount(as_span(b));
+    if (!v && !bad) bad = corrupt(what, "amount does not decode");
+    return v.value_or(0);
+  };
+  if (auto raw = store_->get_state(Bytes{vm::kSupplyKey})) {
+    pb::SupplyRecord s;
+    if (auto st = decode_canonical(*raw, s, "supply record"); !st)
+      return corrupt("supply record", st.error().message);
+    a.genesis = amount(s.genesis(), "supply record");
+    a.minted = amount(s.minted(), "supply record");
   }
   Bytes after;
   while (true) {
     auto rows = store_->scan_state(Bytes{vm::kAccountPrefix}, after, 10000);
     for (const auto& [k, v] : rows) {
+      const std::string what = "account record " + to_hex0x(k);
       pb::Account acc;
-      acc.ParseFromArray(v.data(), static_cast<int>(v.size()));
-      a.circulating += amount(acc.balance());
+      if (auto st = decode_canonical(v, acc, "account"); !st) return corrupt(what, st.error().message);
+      a.circulating += amount(acc.balance(), what);
     }
     if (rows.size() < 10000) break;
     after = rows.back().first;
@@ -300,13 +329,15 @@ Node::SupplyAudit Node::supply_audit() const {
   while (true) {
     auto rows = store_->scan_state(Bytes{vm::kEpochPrefix}, after, 10000);
     for (const auto& [k, v] : rows) {
+      const std::string what = "epoch record " + to_hex0x(k);
       pb::EpochRecord rec;
-      rec.ParseFromArray(v.data(), static_cast<int>(v.size()));
-      if (rec.closed()) a.owed += amount(rec.device_pool()) - amount(rec.settled_amount());
+      if (auto st = decode_canonical(v, rec, "epoch record"); !st) return corrupt(what, st.error().message);
+      if (rec.closed()) a.owed += amount(rec.device_pool(), what) - amount(rec.settled_amount(), what);
     }
     if (rows.size() < 10000) break;
     after = rows.back().first;
   }
+  if (bad) return *bad;
   return a;
 }
 
@@ -353,49 +384,66 @@ Result<Hash32> Node::submit_tx(ByteSpan raw) {
   return mempool_.add(std::move(*vtx), state);
 }
 
-std::optional<BlockLookup> Node::block_at(uint64_t height) const {
+Result<BlockLookup> Node::block_at(uint64_t height) const {
+  const std::string what = "block " + std::to_string(height);
   auto raw = store_->block_at(height);
-  if (!raw) return std::nullopt;
+  if (!raw) return make_error("not_found", "no block at height " + std::to_string(height));
   BlockLookup out;
-  if (!out.block.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) return std::nullopt;
+  if (auto st = decode_canonical(*raw, out.block, "block"); !st) return corrupt(what, st.error().message);
   out.hash = block_hash(out.block.header());
   out.size_bytes = raw->size();
   return out;
 }
 
-std::optional<BlockLookup> Node::block_by_hash(const Hash32& hash) const {
+Result<BlockLookup> Node::block_by_hash(const Hash32& hash) const {
   auto height = store_->height_of(hash);
-  if (!height) return std::nullopt;
-  return block_at(*height);
+  if (!height) return make_error("not_found", "no block with hash " + hash_to_string(hash));
+  auto block = block_at(*height);
+  // The hash index names a height; a block missing there is a broken index, not an unknown hash.
+  if (!block && block.error().code == "not_found")
+    return corrupt("hash index of " + hash_to_string(hash),
+                   "it names height " + std::to_string(*height) + ", which holds no block");
+  return block;
 }
 
-std::optional<TxLookup> Node::find_tx(const Hash32& hash) const {
+Result<TxLookup> Node::find_tx(const Hash32& hash) const {
   auto loc = store_->tx_location(hash);
-  if (!loc) return std::nullopt;
+  if (!loc) return make_error("not_found", "transaction " + hash_to_string(hash) + " is in no block");
+  const std::string what = "transaction " + hash_to_string(hash) + " (block " + std::to_string(loc->height) +
+                           " index " + std::to_string(loc->index) + ")";
   auto block = block_at(loc->height);
-  if (!block || loc->index >= static_cast<uint32_t>(block->block.txs_size())) return std::nullopt;
+  if (!block) {
+    if (block.error().code == "not_found") return corrupt(what, "the tx index names a missing block");
+    return block.error();
+  }
+  if (loc->index >= static_cast<uint32_t>(block->block.txs_size()))
+    return corrupt(what, "the block has only " + std::to_string(block->block.txs_size()) + " transactions");
   const std::string& raw = block->block.txs(static_cast<int>(loc->index));
   auto vtx = decode_and_verify_tx(as_span(raw));
-  if (!vtx) return std::nullopt;
+  if (!vtx) return corrupt(what, vtx.error().message);
   TxLookup out;
-  out.tx.ParseFromString(raw);
+  if (auto st = decode_canonical(as_span(raw), out.tx, "transaction"); !st)
+    return corrupt(what, st.error().message);
   out.body = vtx->tx.body;
   out.sender = vtx->sender;
   out.height = loc->height;
   out.index = loc->index;
   out.block_hash = block->hash;
-  if (auto receipts_raw = store_->receipts_at(loc->height)) {
-    pb::BlockReceipts receipts;
-    if (receipts.ParseFromArray(receipts_raw->data(), static_cast<int>(receipts_raw->size())) &&
-        static_cast<int>(loc->index) < receipts.receipts_size())
-      out.receipt = receipts.receipts(static_cast<int>(loc->index));
-  }
+  const std::string receipts_what = "receipts of block " + std::to_string(loc->height);
+  auto receipts_raw = store_->receipts_at(loc->height);
+  if (!receipts_raw) return corrupt(receipts_what, "missing");
+  pb::BlockReceipts receipts;
+  if (auto st = decode_canonical(*receipts_raw, receipts, "receipts"); !st)
+    return corrupt(receipts_what, st.error().message);
+  if (static_cast<int>(loc->index) >= receipts.receipts_size())
+    return corrupt(receipts_what, "no receipt for index " + std::to_string(loc->index));
+  out.receipt = receipts.receipts(static_cast<int>(loc->index));
   return out;
 }
 
-vm::AccountState Node::account(const Address& address) const {
+Result<vm::AccountState> Node::account(const Address& address) const {
   StoreState state(*store_);
-  return vm::load_account(state, address);
+  return checked_account(state, address);
 }
 
 }  // namespace physis::node
