@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 
 #include "crypto/merkle.h"
+#include "node/fallible_state.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
 #include "util/log.h"
@@ -14,14 +16,30 @@
 namespace physis::node {
 
 namespace {
-// Adapts the BlockStore to the VM's state interface.
-class StoreState final : public vm::StateReader {
+// Adapts the BlockStore to the VM's state interface. The VM's interface cannot return errors, so a
+// failed read (I/O error, corruption) is returned to the VM as absent AND recorded: callers check
+// status() and throw away whatever was computed from this reader. Thread-safe.
+class StoreState final : public FallibleStateReader {
  public:
   explicit StoreState(const storage::BlockStore& store) : store_(store) {}
-  std::optional<Bytes> get(const Bytes& key) const override { return store_.get_state(key); }
+  std::optional<Bytes> get(const Bytes& key) const override {
+    auto v = store_.get_state(key);
+    if (v) return std::move(*v);
+    LOG_ERROR("node", "state read failed: " << v.error().message);
+    std::lock_guard lock(mutex_);
+    if (!failure_) failure_ = v.error();
+    return std::nullopt;
+  }
+  Status status() const override {
+    std::lock_guard lock(mutex_);
+    if (failure_) return *failure_;
+    return ok_status();
+  }
 
  private:
   const storage::BlockStore& store_;
+  mutable std::mutex mutex_;
+  mutable std::optional<Error> failure_;
 };
 
 // Batches at least this large are verified on two threads at admission.
@@ -97,7 +115,9 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
   auto store = storage::BlockStore::open(options.datadir + "/chain");
   if (!store) return store.error();
   GenesisBlock genesis = make_genesis_block(options.genesis);
-  auto existing = (*store)->genesis_hash();
+  auto read = (*store)->genesis_hash();
+  if (!read) return read.error();
+  const std::optional<Hash32>& existing = *read;
   if (!existing) {
     pb::Block block0;
     *block0.mutable_header() = genesis.header;
@@ -117,7 +137,21 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
   return std::unique_ptr<Node>(new Node(std::move(options), std::move(*store), genesis.hash));
 }
 
-storage::ChainTip Node::tip() const { return store_->tip().value_or(storage::ChainTip{}); }
+storage::ChainTip Node::tip() const {
+  auto t = read_tip();
+  if (!t) {
+    LOG_ERROR("node", t.error().message);
+    return {};
+  }
+  return *t;
+}
+
+Result<storage::ChainTip> Node::read_tip() const {
+  auto t = store_->tip();
+  if (!t) return t.error();
+  if (!*t) return corrupt("chain tip", "missing");
+  return **t;
+}
 
 Status Node::start() {
   if (!options_.validator_key) return ok_status();
@@ -168,7 +202,9 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   if (!options_.validator_key) return make_error("not_validator", "this node has no validator key");
   const ChainParams& params = options_.genesis.params;
   const std::string& chain_id = options_.genesis.chain_id;
-  storage::ChainTip parent = tip();
+  auto parent_read = read_tip();
+  if (!parent_read) return parent_read.error();
+  const storage::ChainTip parent = *parent_read;
   const uint64_t height = parent.height + 1;
   const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
   std::vector<VerifiedTx> txs = mempool_.select(params.max_block_txs, params.block_gas_limit);
@@ -179,6 +215,8 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   for (const auto& v : validators_.validators()) ctx.validators.emplace_back(v.address, v.power);
   const DepinParams& depin = options_.genesis.depin;
   auto applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
+  // A state read failed: what the VM computed (success or rejection) is not to be trusted or committed.
+  if (auto st = state.status(); !st) return st.error();
   if (!applied) {
     // A tx the mempool admitted no longer fits the state (should not happen: only a sender's own
     // txs lower its balance). Drop the whole selection, so that one bad tx cannot stall the chain,
@@ -189,6 +227,7 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
     mempool_.remove_committed(dropped, state);
     txs.clear();
     applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
+    if (auto st = state.status(); !st) return st.error();
     if (!applied) return applied.error();
   }
 
@@ -208,11 +247,12 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   h.set_next_validators_hash(to_string(validators_.hash()));
   Hash32 last_commit_hash{};
   if (parent.height > 0) {
+    const std::string what = "commit of block " + std::to_string(parent.height);
     auto raw_commit = store_->commit_at(parent.height);
-    if (!raw_commit)
-      return make_error("storage", "missing commit for height " + std::to_string(parent.height));
-    if (auto st = decode_canonical(*raw_commit, *block.mutable_last_commit(), "commit"); !st)
-      return st.error();
+    if (!raw_commit) return raw_commit.error();
+    if (!*raw_commit) return corrupt(what, "missing");
+    if (auto st = decode_canonical(**raw_commit, *block.mutable_last_commit(), "commit"); !st)
+      return corrupt(what, st.error().message);
     last_commit_hash = commit_hash(block.last_commit());
   }
   h.set_last_commit_hash(to_string(last_commit_hash));
@@ -306,7 +346,9 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
     if (!v && !bad) bad = corrupt(what, "amount does not decode");
     return v.value_or(0);
   };
-  if (auto raw = store_->get_state(Bytes{vm::kSupplyKey})) {
+  auto supply_raw = store_->get_state(Bytes{vm::kSupplyKey});
+  if (!supply_raw) return supply_raw.error();
+  if (const auto& raw = *supply_raw) {
     pb::SupplyRecord s;
     if (auto st = decode_canonical(*raw, s, "supply record"); !st)
       return corrupt("supply record", st.error().message);
@@ -315,7 +357,9 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
   }
   Bytes after;
   while (true) {
-    auto rows = store_->scan_state(Bytes{vm::kAccountPrefix}, after, 10000);
+    auto scanned = store_->scan_state(Bytes{vm::kAccountPrefix}, after, 10000);
+    if (!scanned) return scanned.error();
+    const storage::KeyValues& rows = *scanned;
     for (const auto& [k, v] : rows) {
       const std::string what = "account record " + to_hex0x(k);
       pb::Account acc;
@@ -327,7 +371,9 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
   }
   after.clear();
   while (true) {
-    auto rows = store_->scan_state(Bytes{vm::kEpochPrefix}, after, 10000);
+    auto scanned = store_->scan_state(Bytes{vm::kEpochPrefix}, after, 10000);
+    if (!scanned) return scanned.error();
+    const storage::KeyValues& rows = *scanned;
     for (const auto& [k, v] : rows) {
       const std::string what = "epoch record " + to_hex0x(k);
       pb::EpochRecord rec;
@@ -381,22 +427,32 @@ Result<Hash32> Node::submit_tx(ByteSpan raw) {
   warm_signature_cache(*vtx);
   std::shared_lock lock(commit_mutex_);
   StoreState state(*store_);
-  return mempool_.add(std::move(*vtx), state);
+  auto added = mempool_.add(std::move(*vtx), state);
+  // Admission judged by an unreadable sender account is void: take the tx out again if it went in.
+  if (auto st = state.status(); !st) {
+    if (added) mempool_.remove_committed({*added}, state);
+    return st.error();
+  }
+  return added;
 }
 
 Result<BlockLookup> Node::block_at(uint64_t height) const {
   const std::string what = "block " + std::to_string(height);
-  auto raw = store_->block_at(height);
-  if (!raw) return make_error("not_found", "no block at height " + std::to_string(height));
+  auto read = store_->block_at(height);
+  if (!read) return read.error();
+  if (!*read) return make_error("not_found", "no block at height " + std::to_string(height));
+  const Bytes& raw = **read;
   BlockLookup out;
-  if (auto st = decode_canonical(*raw, out.block, "block"); !st) return corrupt(what, st.error().message);
+  if (auto st = decode_canonical(raw, out.block, "block"); !st) return corrupt(what, st.error().message);
   out.hash = block_hash(out.block.header());
-  out.size_bytes = raw->size();
+  out.size_bytes = raw.size();
   return out;
 }
 
 Result<BlockLookup> Node::block_by_hash(const Hash32& hash) const {
-  auto height = store_->height_of(hash);
+  auto read = store_->height_of(hash);
+  if (!read) return read.error();
+  const std::optional<uint64_t>& height = *read;
   if (!height) return make_error("not_found", "no block with hash " + hash_to_string(hash));
   auto block = block_at(*height);
   // The hash index names a height; a block missing there is a broken index, not an unknown hash.
@@ -407,7 +463,9 @@ Result<BlockLookup> Node::block_by_hash(const Hash32& hash) const {
 }
 
 Result<TxLookup> Node::find_tx(const Hash32& hash) const {
-  auto loc = store_->tx_location(hash);
+  auto read = store_->tx_location(hash);
+  if (!read) return read.error();
+  const std::optional<storage::BlockStore::TxLocation>& loc = *read;
   if (!loc) return make_error("not_found", "transaction " + hash_to_string(hash) + " is in no block");
   const std::string what = "transaction " + hash_to_string(hash) + " (block " + std::to_string(loc->height) +
                            " index " + std::to_string(loc->index) + ")";
@@ -431,9 +489,10 @@ Result<TxLookup> Node::find_tx(const Hash32& hash) const {
   out.block_hash = block->hash;
   const std::string receipts_what = "receipts of block " + std::to_string(loc->height);
   auto receipts_raw = store_->receipts_at(loc->height);
-  if (!receipts_raw) return corrupt(receipts_what, "missing");
+  if (!receipts_raw) return receipts_raw.error();
+  if (!*receipts_raw) return corrupt(receipts_what, "missing");
   pb::BlockReceipts receipts;
-  if (auto st = decode_canonical(*receipts_raw, receipts, "receipts"); !st)
+  if (auto st = decode_canonical(**receipts_raw, receipts, "receipts"); !st)
     return corrupt(receipts_what, st.error().message);
   if (static_cast<int>(loc->index) >= receipts.receipts_size())
     return corrupt(receipts_what, "no receipt for index " + std::to_string(loc->index));
@@ -441,9 +500,25 @@ Result<TxLookup> Node::find_tx(const Hash32& hash) const {
   return out;
 }
 
+storage::KeyValues Node::scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const {
+  auto rows = store_->scan_state(prefix, after, limit);
+  if (rows) return std::move(*rows);
+  LOG_ERROR("node", "state scan failed: " << rows.error().message);
+  return {};
+}
+
+storage::KeyValues Node::scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const {
+  auto rows = store_->scan_index(prefix, after, limit);
+  if (rows) return std::move(*rows);
+  LOG_ERROR("node", "index scan failed: " << rows.error().message);
+  return {};
+}
+
 Result<vm::AccountState> Node::account(const Address& address) const {
   StoreState state(*store_);
-  return checked_account(state, address);
+  auto account = checked_account(state, address);
+  if (auto st = state.status(); !st) return st.error();
+  return account;
 }
 
 }  // namespace physis::node

@@ -69,7 +69,10 @@ class Node {
 
   const Genesis& genesis() const { return options_.genesis; }
   const Hash32& genesis_hash() const { return genesis_hash_; }
+  // The committed tip; an unreadable tip is logged and reads as height 0 (use read_tip() to see the error).
   storage::ChainTip tip() const;
+  // The committed tip, or the storage error that kept it from being read.
+  Result<storage::ChainTip> read_tip() const;
 
   // Decodes, verifies the signature once, and admits to the mempool. Errors carry the reason code.
   Result<Hash32> submit_tx(ByteSpan raw);
@@ -86,14 +89,12 @@ class Node {
   bool in_mempool(const Hash32& hash) const { return mempool_.contains(hash); }
 
   // Read access for the DePIN queries (thread-safe, always whole blocks).
-  std::optional<Bytes> state_get(const Bytes& key) const { return store_->get_state(key); }
-  storage::KeyValues scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const {
-    return store_->scan_state(prefix, after, limit);
-  }
-  storage::KeyValues scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const {
-    return store_->scan_index(prefix, after, limit);
-  }
-  // A StateReader over the committed state (valid while the node lives).
+  // A scan that hits a read error is logged and returns no rows (the RPC layer has no error path here yet).
+  storage::BlockStore::Lookup<Bytes> state_get(const Bytes& key) const { return store_->get_state(key); }
+  storage::KeyValues scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const;
+  storage::KeyValues scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const;
+  // A StateReader over the committed state (valid while the node lives). A failed read is logged and
+  // reads as absent: for queries only, never for anything committed.
   const vm::StateReader& state() const { return *state_reader_; }
   // Dry-run of the attestation check as if the evidence were included in the next block.
   vm::AttestOutcome verify_evidence(const pb::AttestationEvidence& evidence, const Address& owner) const;
