@@ -269,7 +269,10 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   w.txs.reserve(txs.size());
   for (const auto& t : txs) w.txs.push_back(t.tx.hash);
   w.state_writes = std::move(applied->writes);
-  // Explorer indexes of proof results: by device and by epoch (doc/depin.md "Indexes").
+  // Explorer indexes of proof results: by device and by epoch (doc/depin.md "Indexes"). The epoch is the
+  // including block's, where weight accrues, not the one a proof claims; a malformed proof's device id
+  // (not 20 bytes) is not indexed by device, so it cannot land under another device's prefix.
+  const uint64_t block_epoch = height / depin.epoch_blocks;
   for (size_t i = 0; i < applied->receipts.size(); ++i) {
     for (const auto& pr : applied->receipts[i].proofs()) {
       Bytes where;
@@ -277,12 +280,14 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
       append_u32_be(where, static_cast<uint32_t>(i));
       append_u32_be(where, pr.index());
       Bytes value = encode_canonical(pr);
-      Bytes by_device{'P'};
-      append(by_device, pr.device_id());
-      append(by_device, where);
-      w.index_writes.emplace_back(std::move(by_device), value);
+      if (pr.device_id().size() == std::tuple_size_v<Address>) {
+        Bytes by_device{'P'};
+        append(by_device, pr.device_id());
+        append(by_device, where);
+        w.index_writes.emplace_back(std::move(by_device), value);
+      }
       Bytes by_epoch{'Q'};
-      append_u64_be(by_epoch, pr.epoch());
+      append_u64_be(by_epoch, block_epoch);
       append(by_epoch, where);
       w.index_writes.emplace_back(std::move(by_epoch), std::move(value));
     }
