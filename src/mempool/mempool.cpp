@@ -95,6 +95,19 @@ void Mempool::remove_committed(const std::vector<Hash32>& included, const vm::St
   for (const auto& h : stale) erase_locked(h);
 }
 
+size_t Mempool::drop_with_successors(const Hash32& hash) {
+  std::lock_guard lock(mutex_);
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return 0;
+  const Address sender = it->second.tx.sender;
+  const uint64_t nonce = it->second.tx.tx.body.nonce();
+  std::vector<Hash32> doomed;
+  if (auto s = by_sender_.find(sender); s != by_sender_.end())
+    for (auto n = s->second.lower_bound(nonce); n != s->second.end(); ++n) doomed.push_back(n->second);
+  for (const auto& h : doomed) erase_locked(h);
+  return doomed.size();
+}
+
 bool Mempool::contains(const Hash32& hash) const {
   std::lock_guard lock(mutex_);
   return by_hash_.count(hash) > 0;

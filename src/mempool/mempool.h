@@ -46,6 +46,10 @@ class Mempool {
   // already consumed.
   void remove_committed(const std::vector<Hash32>& included, const vm::StateReader& state);
 
+  // Drops the transaction `hash` (which failed to apply) and its sender's pending transactions with
+  // higher nonces, which cannot apply without it. Returns how many were dropped (0 for an unknown hash).
+  size_t drop_with_successors(const Hash32& hash);
+
   bool contains(const Hash32& hash) const;
   MempoolStatus status() const;
 

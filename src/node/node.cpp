@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "crypto/merkle.h"
+#include "node/block_assembly.h"
 #include "node/fallible_state.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
@@ -207,29 +208,27 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   const storage::ChainTip parent = *parent_read;
   const uint64_t height = parent.height + 1;
   const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
-  std::vector<VerifiedTx> txs = mempool_.select(params.max_block_txs, params.block_gas_limit);
+  std::vector<VerifiedTx> selection = mempool_.select(params.max_block_txs, params.block_gas_limit);
 
   const auto started = std::chrono::steady_clock::now();
   StoreState state(*store_);
   vm::BlockContext ctx{chain_id, height, proposer, parent.hash, {}};
   for (const auto& v : validators_.validators()) ctx.validators.emplace_back(v.address, v.power);
   const DepinParams& depin = options_.genesis.depin;
-  auto applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
-  // A state read failed: what the VM computed (success or rejection) is not to be trusted or committed.
-  if (auto st = state.status(); !st) return st.error();
-  if (!applied) {
-    // A tx the mempool admitted no longer fits the state (should not happen: only a sender's own
-    // txs lower its balance). Drop the whole selection, so that one bad tx cannot stall the chain,
-    // and produce an empty block; the senders may resubmit.
-    LOG_WARN("node", "dropping " << txs.size() << " selected transactions: " << applied.error().message);
-    std::vector<Hash32> dropped;
-    for (const auto& t : txs) dropped.push_back(t.tx.hash);
-    mempool_.remove_committed(dropped, state);
-    txs.clear();
-    applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
-    if (auto st = state.status(); !st) return st.error();
-    if (!applied) return applied.error();
+  // A tx the mempool admitted may no longer fit the state (should not happen: only a sender's own txs
+  // lower its balance). It is left out with its sender's later nonces and dropped from the mempool, so it
+  // cannot stall the chain, while other senders' txs go in; a state read failure commits nothing.
+  auto assembled =
+      assemble_block(state, parent.state_root, params, depin, ctx, std::move(selection), sig_cache_);
+  if (!assembled) return assembled.error();
+  for (size_t i = 0; i < assembled->rejected.size(); ++i) {
+    const size_t dropped = mempool_.drop_with_successors(assembled->rejected[i]);
+    LOG_WARN("node", "dropping transaction " << hash_to_string(assembled->rejected[i]) << " and "
+                                             << (dropped > 0 ? dropped - 1 : 0)
+                                             << " later ones of its sender: " << assembled->reasons[i]);
   }
+  const std::vector<VerifiedTx>& txs = assembled->txs;
+  vm::BlockResult* applied = &assembled->result;
 
   const auto applied_at = std::chrono::steady_clock::now();
   pb::Block block;

@@ -350,3 +350,16 @@ TEST_F(MempoolTest, RemoveCommittedIgnoresUnknownHashes) {
   EXPECT_TRUE(pool_.contains(a0.tx.hash));
   EXPECT_EQ(pool_.status().txs, 1u);
 }
+
+TEST_F(MempoolTest, DropWithSuccessorsDropsLaterNoncesOfThatSenderOnly) {
+  admit(transfer(kAlice, 0));
+  const Hash32 a1 = admit(transfer(kAlice, 1));
+  admit(transfer(kAlice, 2));
+  admit(transfer(kBob, 0));
+  EXPECT_EQ(pool_.drop_with_successors(a1), 2u);
+  EXPECT_EQ(pool_.status().txs, 2u);  // alice's nonce 0 and bob's remain
+  EXPECT_FALSE(pool_.contains(a1));
+  EXPECT_EQ(pool_.drop_with_successors(a1), 0u);
+  // Alice can continue from nonce 1 again.
+  admit(transfer(kAlice, 1));
+}
