@@ -17,6 +17,13 @@ Result<Hash32> Mempool::add(VerifiedTx vtx, const vm::StateReader& state) {
   auto cleanup_sender = [&] {
     if (pending.empty()) by_sender_.erase(vtx.sender);
   };
+  const uint64_t nonce = vtx.tx.body.nonce();
+  // A nonce another pending tx holds is not "used" (nothing was included): say what is really wrong.
+  // A nonce below the account's is used, and check_tx says so.
+  if (nonce >= account.nonce && pending.count(nonce) && vtx.tx.body.chain_id() == chain_id_)
+    return make_error("nonce_pending",
+                      "a transaction with nonce " + std::to_string(nonce) +
+                          " from this sender is already pending; replacement is not supported");
   const uint64_t expected = account.nonce + pending.size();
   if (auto st = vm::check_tx(params_, chain_id_, vtx, account, expected); !st) {
     cleanup_sender();

@@ -34,8 +34,9 @@ class Mempool {
 
   // Admits a verified transaction checked against `state` (the latest committed state) plus the
   // sender's pending transactions. Error codes: those of vm::check_tx ("wrong_chain", "nonce_too_low",
-  // "nonce_gap", "gas_*", "insufficient_funds_for_gas"), plus "already_known", "insufficient_funds"
-  // (pending costs + this one exceed the balance), "mempool_full", "too_many_pending".
+  // "nonce_gap", "gas_*", "insufficient_funds_for_gas"), plus "already_known", "nonce_pending" (another
+  // pending tx of the sender has this nonce; no replacement), "insufficient_funds" (pending costs + this one
+  // exceed the balance), "mempool_full", "too_many_pending".
   Result<Hash32> add(VerifiedTx tx, const vm::StateReader& state);
 
   // Up to `max_txs` transactions in arrival order (which is nonce order per sender), stopping before

@@ -146,7 +146,19 @@ TEST_F(MempoolTest, RejectsNonceTooLowAgainstCommittedState) {
 TEST_F(MempoolTest, RejectsSecondTransactionWithAPendingNonce) {
   // No replace-by-fee: another transaction with a pending nonce is refused.
   admit(transfer(kAlice, 0, 1));
-  expect_refused(transfer(kAlice, 0, 2, kTransferGas, 10), "nonce_too_low");
+  expect_refused(transfer(kAlice, 0, 2, kTransferGas, 10), "nonce_pending");
+  auto r = pool_.add(transfer(kAlice, 0, 3), state_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("nonce 0 from this sender is already pending"), std::string::npos)
+      << r.error().message;
+}
+
+TEST_F(MempoolTest, NonceBelowTheAccountsIsStillAlreadyUsedWithAPendingTx) {
+  vm::WriteSet w;
+  w[vm::account_key(address_of_key(kAlice))] = vm::encode_account({kRich, 2});
+  state_.apply(w);
+  admit(transfer(kAlice, 2));
+  expect_refused(transfer(kAlice, 1), "nonce_too_low");
 }
 
 TEST_F(MempoolTest, RejectsWrongChain) {
@@ -317,7 +329,7 @@ TEST_F(MempoolTest, RemoveCommittedDropsIncludedAndStale) {
 
   // Admission continues from the new state plus what is still pending.
   admit(transfer(kAlice, 3));
-  expect_refused(transfer(kAlice, 2, 5), "nonce_too_low");
+  expect_refused(transfer(kAlice, 2, 5), "nonce_pending");  // a2 holds it
   admit(transfer(kBob, 2));
   // And what is left selects as a valid next block.
   auto picked = pool_.select(100, UINT64_MAX);
