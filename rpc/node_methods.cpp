@@ -108,20 +108,21 @@ json chain_params_json(const node::Node& node) {
 node::BlockLookup find_block(const node::Node& node, const json& params) {
   reject_extra_params(params, {"height", "hash", "raw"});
   const json* hash = optional_param(params, 0, "hash");
-  std::optional<node::BlockLookup> b;
   if (hash && hash->is_string() && hash->get<std::string>().size() == 66) {
-    b = node.block_by_hash(param_hash(params, 0, "hash"));
-  } else if (params.is_object() && params.contains("hash")) {
-    param_hash(params, 0, "hash");  // throws the right message
-  } else {
-    uint64_t height = param_u64(params, 0, "height");
-    b = node.block_at(height);
-    if (!b)
-      throw RpcError(kNotFound, "no block at height " + std::to_string(height) + "; the chain is at height " +
-                                    std::to_string(node.tip().height));
+    auto b = node.block_by_hash(param_hash(params, 0, "hash"));
+    if (b) return *b;
+    if (b.error().code == "not_found") throw RpcError(kNotFound, "no block with that hash");
+    throw RpcError(kInternalError, b.error().message);
   }
-  if (!b) throw RpcError(kNotFound, "no block with that hash");
-  return *b;
+  if (params.is_object() && params.contains("hash"))
+    param_hash(params, 0, "hash");  // throws the right message
+  uint64_t height = param_u64(params, 0, "height");
+  auto b = node.block_at(height);
+  if (b) return *b;
+  if (b.error().code == "not_found")
+    throw RpcError(kNotFound, "no block at height " + std::to_string(height) + "; the chain is at height " +
+                                  std::to_string(node.tip().height));
+  throw RpcError(kInternalError, b.error().message);
 }
 }  // namespace
 
@@ -209,6 +210,7 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            reject_extra_params(params, {"hash"});
            Hash32 hash = param_hash(params, 0, "hash");
            auto tx = node.find_tx(hash);
+           if (!tx && tx.error().code != "not_found") throw RpcError(kInternalError, tx.error().message);
            if (!tx) {
              if (node.in_mempool(hash)) return json{{"hash", hash_to_string(hash)}, {"status", "pending"}};
              throw RpcError(kNotFound,
@@ -231,11 +233,12 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            reject_extra_params(params, {"hash"});
            Hash32 hash = param_hash(params, 0, "hash");
            auto tx = node.find_tx(hash);
-           if (!tx || !tx->receipt) {
+           if (!tx && tx.error().code != "not_found") throw RpcError(kInternalError, tx.error().message);
+           if (!tx) {
              std::string where = node.in_mempool(hash) ? " (still pending in the mempool)" : "";
              throw RpcError(kNotFound, "no receipt for transaction " + hash_to_string(hash) + where);
            }
-           json j = receipt_to_json(*tx->receipt);
+           json j = receipt_to_json(tx->receipt);
            j["height"] = tx->height;
            j["index"] = tx->index;
            j["block_hash"] = hash_to_string(tx->block_hash);
@@ -246,9 +249,10 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            reject_extra_params(params, {"address"});
            Address a = param_address(params, 0, "address");
            auto acc = node.account(a);
+           if (!acc) throw RpcError(kInternalError, acc.error().message);
            return json{{"address", crypto::address_to_string(a)},
-                       {"balance", format_amount(acc.balance)},
-                       {"nonce", acc.nonce}};
+                       {"balance", format_amount(acc->balance)},
+                       {"nonce", acc->nonce}};
          }});
   d.add({"tx_send", "tx_send({raw}) -> {hash}: submit a signed transaction (hex) to the mempool",
          [&node](const json& params) {
@@ -270,7 +274,9 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
          "all accounts)",
          [&node](const json& params) {
            reject_extra_params(params, {});
-           auto a = node.supply_audit();
+           auto audit = node.supply_audit();
+           if (!audit) throw RpcError(kInternalError, audit.error().message);
+           const auto& a = *audit;
            return json{{"height", a.height},
                        {"genesis", format_amount(a.genesis)},
                        {"minted", format_amount(a.minted)},

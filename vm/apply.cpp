@@ -141,7 +141,12 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
 
 Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
                                 const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
-                                const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures) {
+                                const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures,
+                                ApplyFailure* failure) {
+  if (failure) failure->tx_index.reset();
+  auto tx_failed = [failure](size_t i) {
+    if (failure) failure->tx_index = i;
+  };
   if (txs.size() > params.max_block_txs)
     return make_error("too_many_txs", "block has " + std::to_string(txs.size()) +
                                           " transactions; the limit is " +
@@ -157,8 +162,10 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
     const VerifiedTx& vtx = txs[i];
     const pb::TxBody& body = vtx.tx.body;
     AccountState sender = load_account(overlay, vtx.sender);
-    if (auto st = check_tx(params, ctx.chain_id, vtx, sender, sender.nonce); !st)
+    if (auto st = check_tx(params, ctx.chain_id, vtx, sender, sender.nonce); !st) {
+      tx_failed(i);
       return make_error("invalid_tx", "transaction " + std::to_string(i) + ": " + st.error().message);
+    }
     const uint64_t gas_used = intrinsic_gas(params, body);
     if (result.gas_used + gas_used > params.block_gas_limit)
       return make_error("block_gas_exceeded",
@@ -193,6 +200,7 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
       case pb::TxBody::kSubmitProofs: outcome = executor.submit_proofs(body.submit_proofs()); break;
       case pb::TxBody::kClaimRewards: outcome = executor.claim_rewards(body.claim_rewards()); break;
       case pb::TxBody::PAYLOAD_NOT_SET:
+        tx_failed(i);
         return make_error("invalid_tx", "transaction " + std::to_string(i) + " has no payload");
     }
     pb::Receipt receipt;

@@ -2,6 +2,7 @@
 // Pure: no I/O, no clock, no randomness, no floating point, no threads.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "primitives/genesis.h"
@@ -43,9 +44,16 @@ Status check_tx(const ChainParams& params, const std::string& chain_id, const Ve
 // verify once, in parallel, and cache). Error (the block is invalid): a transaction that fails check_tx,
 // or the block's gas exceeding the block gas limit, or too many transactions. On error nothing is
 // returned that could be committed.
+//
+// `failure` (optional) is set on error: tx_index names the transaction that made the block invalid
+// ("invalid_tx"), nullopt for a failure of the block as a whole (too many transactions, gas, fees).
+struct ApplyFailure {
+  std::optional<size_t> tx_index;
+};
 Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
                                 const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
-                                const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures);
+                                const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures,
+                                ApplyFailure* failure = nullptr);
 // The same with default DePIN parameters and direct signature checks (transfer-only callers, tests).
 Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
                                 const ChainParams& params, const BlockContext& ctx,

@@ -248,7 +248,7 @@ int main(int argc, char** argv) {
   std::vector<std::vector<Bytes>> proof_txs(kOwners);
   const uint64_t batch = 500;
   for (int o = 0; o < kOwners; ++o) {
-    uint64_t nonce = (*node)->account(crypto::address_of(*crypto::public_key_of(owners[o]))).nonce;
+    uint64_t nonce = (*node)->account(crypto::address_of(*crypto::public_key_of(owners[o])))->nonce;
     for (uint64_t round = 1; round <= per_dev; ++round) {
       pb::TxBody body;
       auto flush = [&] {

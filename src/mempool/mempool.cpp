@@ -17,6 +17,13 @@ Result<Hash32> Mempool::add(VerifiedTx vtx, const vm::StateReader& state) {
   auto cleanup_sender = [&] {
     if (pending.empty()) by_sender_.erase(vtx.sender);
   };
+  const uint64_t nonce = vtx.tx.body.nonce();
+  // A nonce another pending tx holds is not "used" (nothing was included): say what is really wrong.
+  // A nonce below the account's is used, and check_tx says so.
+  if (nonce >= account.nonce && pending.count(nonce) && vtx.tx.body.chain_id() == chain_id_)
+    return make_error("nonce_pending",
+                      "a transaction with nonce " + std::to_string(nonce) +
+                          " from this sender is already pending; replacement is not supported");
   const uint64_t expected = account.nonce + pending.size();
   if (auto st = vm::check_tx(params_, chain_id_, vtx, account, expected); !st) {
     cleanup_sender();
@@ -93,6 +100,19 @@ void Mempool::remove_committed(const std::vector<Hash32>& included, const vm::St
     }
   }
   for (const auto& h : stale) erase_locked(h);
+}
+
+size_t Mempool::drop_with_successors(const Hash32& hash) {
+  std::lock_guard lock(mutex_);
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return 0;
+  const Address sender = it->second.tx.sender;
+  const uint64_t nonce = it->second.tx.tx.body.nonce();
+  std::vector<Hash32> doomed;
+  if (auto s = by_sender_.find(sender); s != by_sender_.end())
+    for (auto n = s->second.lower_bound(nonce); n != s->second.end(); ++n) doomed.push_back(n->second);
+  for (const auto& h : doomed) erase_locked(h);
+  return doomed.size();
 }
 
 bool Mempool::contains(const Hash32& hash) const {

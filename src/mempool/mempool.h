@@ -34,8 +34,9 @@ class Mempool {
 
   // Admits a verified transaction checked against `state` (the latest committed state) plus the
   // sender's pending transactions. Error codes: those of vm::check_tx ("wrong_chain", "nonce_too_low",
-  // "nonce_gap", "gas_*", "insufficient_funds_for_gas"), plus "already_known", "insufficient_funds"
-  // (pending costs + this one exceed the balance), "mempool_full", "too_many_pending".
+  // "nonce_gap", "gas_*", "insufficient_funds_for_gas"), plus "already_known", "nonce_pending" (another
+  // pending tx of the sender has this nonce; no replacement), "insufficient_funds" (pending costs + this one
+  // exceed the balance), "mempool_full", "too_many_pending".
   Result<Hash32> add(VerifiedTx tx, const vm::StateReader& state);
 
   // Up to `max_txs` transactions in arrival order (which is nonce order per sender), stopping before
@@ -45,6 +46,10 @@ class Mempool {
   // Drops the transactions a committed block included, then any whose nonce the new `state` has
   // already consumed.
   void remove_committed(const std::vector<Hash32>& included, const vm::StateReader& state);
+
+  // Drops the transaction `hash` (which failed to apply) and its sender's pending transactions with
+  // higher nonces, which cannot apply without it. Returns how many were dropped (0 for an unknown hash).
+  size_t drop_with_successors(const Hash32& hash);
 
   bool contains(const Hash32& hash) const;
   MempoolStatus status() const;

@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 
 #include "crypto/merkle.h"
+#include "node/block_assembly.h"
+#include "node/fallible_state.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
 #include "util/log.h"
@@ -14,14 +17,30 @@
 namespace physis::node {
 
 namespace {
-// Adapts the BlockStore to the VM's state interface.
-class StoreState final : public vm::StateReader {
+// Adapts the BlockStore to the VM's state interface. The VM's interface cannot return errors, so a
+// failed read (I/O error, corruption) is returned to the VM as absent AND recorded: callers check
+// status() and throw away whatever was computed from this reader. Thread-safe.
+class StoreState final : public FallibleStateReader {
  public:
   explicit StoreState(const storage::BlockStore& store) : store_(store) {}
-  std::optional<Bytes> get(const Bytes& key) const override { return store_.get_state(key); }
+  std::optional<Bytes> get(const Bytes& key) const override {
+    auto v = store_.get_state(key);
+    if (v) return std::move(*v);
+    LOG_ERROR("node", "state read failed: " << v.error().message);
+    std::lock_guard lock(mutex_);
+    if (!failure_) failure_ = v.error();
+    return std::nullopt;
+  }
+  Status status() const override {
+    std::lock_guard lock(mutex_);
+    if (failure_) return *failure_;
+    return ok_status();
+  }
 
  private:
   const storage::BlockStore& store_;
+  mutable std::mutex mutex_;
+  mutable std::optional<Error> failure_;
 };
 
 // Batches at least this large are verified on two threads at admission.
@@ -31,6 +50,25 @@ uint64_t wall_clock_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
+}
+
+// A stored record that cannot be read or decoded: the datadir is damaged, and only the operator can fix it.
+Error corrupt(const std::string& what, const std::string& why) {
+  return make_error("corrupt_datadir", "datadir corrupt: " + what + " is unreadable (" + why +
+                                           "); restore the datadir from a backup or resync it");
+}
+
+// The account as stored, decoded strictly (vm::load_account reads an undecodable record as the zero
+// account, which must never happen to a real balance).
+Result<vm::AccountState> checked_account(const vm::StateReader& state, const Address& address) {
+  auto raw = state.get(vm::account_key(address));
+  if (!raw || raw->empty()) return vm::AccountState{};
+  const std::string what = "account " + crypto::address_to_string(address);
+  pb::Account acc;
+  if (auto st = decode_canonical(*raw, acc, "account"); !st) return corrupt(what, st.error().message);
+  auto balance = decode_amount(as_span(acc.balance()));
+  if (!balance) return corrupt(what, "balance does not decode");
+  return vm::AccountState{*balance, acc.nonce()};
 }
 
 Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
@@ -78,7 +116,9 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
   auto store = storage::BlockStore::open(options.datadir + "/chain");
   if (!store) return store.error();
   GenesisBlock genesis = make_genesis_block(options.genesis);
-  auto existing = (*store)->genesis_hash();
+  auto read = (*store)->genesis_hash();
+  if (!read) return read.error();
+  const std::optional<Hash32>& existing = *read;
   if (!existing) {
     pb::Block block0;
     *block0.mutable_header() = genesis.header;
@@ -98,7 +138,21 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
   return std::unique_ptr<Node>(new Node(std::move(options), std::move(*store), genesis.hash));
 }
 
-storage::ChainTip Node::tip() const { return store_->tip().value_or(storage::ChainTip{}); }
+storage::ChainTip Node::tip() const {
+  auto t = read_tip();
+  if (!t) {
+    LOG_ERROR("node", t.error().message);
+    return {};
+  }
+  return *t;
+}
+
+Result<storage::ChainTip> Node::read_tip() const {
+  auto t = store_->tip();
+  if (!t) return t.error();
+  if (!*t) return corrupt("chain tip", "missing");
+  return **t;
+}
 
 Status Node::start() {
   if (!options_.validator_key) return ok_status();
@@ -149,29 +203,32 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   if (!options_.validator_key) return make_error("not_validator", "this node has no validator key");
   const ChainParams& params = options_.genesis.params;
   const std::string& chain_id = options_.genesis.chain_id;
-  storage::ChainTip parent = tip();
+  auto parent_read = read_tip();
+  if (!parent_read) return parent_read.error();
+  const storage::ChainTip parent = *parent_read;
   const uint64_t height = parent.height + 1;
   const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
-  std::vector<VerifiedTx> txs = mempool_.select(params.max_block_txs, params.block_gas_limit);
+  std::vector<VerifiedTx> selection = mempool_.select(params.max_block_txs, params.block_gas_limit);
 
   const auto started = std::chrono::steady_clock::now();
   StoreState state(*store_);
   vm::BlockContext ctx{chain_id, height, proposer, parent.hash, {}};
   for (const auto& v : validators_.validators()) ctx.validators.emplace_back(v.address, v.power);
   const DepinParams& depin = options_.genesis.depin;
-  auto applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
-  if (!applied) {
-    // A tx the mempool admitted no longer fits the state (should not happen: only a sender's own
-    // txs lower its balance). Drop the whole selection, so that one bad tx cannot stall the chain,
-    // and produce an empty block; the senders may resubmit.
-    LOG_WARN("node", "dropping " << txs.size() << " selected transactions: " << applied.error().message);
-    std::vector<Hash32> dropped;
-    for (const auto& t : txs) dropped.push_back(t.tx.hash);
-    mempool_.remove_committed(dropped, state);
-    txs.clear();
-    applied = vm::apply_block(state, parent.state_root, params, depin, ctx, txs, sig_cache_);
-    if (!applied) return applied.error();
+  // A tx the mempool admitted may no longer fit the state (should not happen: only a sender's own txs
+  // lower its balance). It is left out with its sender's later nonces and dropped from the mempool, so it
+  // cannot stall the chain, while other senders' txs go in; a state read failure commits nothing.
+  auto assembled =
+      assemble_block(state, parent.state_root, params, depin, ctx, std::move(selection), sig_cache_);
+  if (!assembled) return assembled.error();
+  for (size_t i = 0; i < assembled->rejected.size(); ++i) {
+    const size_t dropped = mempool_.drop_with_successors(assembled->rejected[i]);
+    LOG_WARN("node", "dropping transaction " << hash_to_string(assembled->rejected[i]) << " and "
+                                             << (dropped > 0 ? dropped - 1 : 0)
+                                             << " later ones of its sender: " << assembled->reasons[i]);
   }
+  const std::vector<VerifiedTx>& txs = assembled->txs;
+  vm::BlockResult* applied = &assembled->result;
 
   const auto applied_at = std::chrono::steady_clock::now();
   pb::Block block;
@@ -189,11 +246,12 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   h.set_next_validators_hash(to_string(validators_.hash()));
   Hash32 last_commit_hash{};
   if (parent.height > 0) {
+    const std::string what = "commit of block " + std::to_string(parent.height);
     auto raw_commit = store_->commit_at(parent.height);
-    if (!raw_commit)
-      return make_error("storage", "missing commit for height " + std::to_string(parent.height));
-    if (auto st = decode_canonical(*raw_commit, *block.mutable_last_commit(), "commit"); !st)
-      return st.error();
+    if (!raw_commit) return raw_commit.error();
+    if (!*raw_commit) return corrupt(what, "missing");
+    if (auto st = decode_canonical(**raw_commit, *block.mutable_last_commit(), "commit"); !st)
+      return corrupt(what, st.error().message);
     last_commit_hash = commit_hash(block.last_commit());
   }
   h.set_last_commit_hash(to_string(last_commit_hash));
@@ -210,7 +268,10 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   w.txs.reserve(txs.size());
   for (const auto& t : txs) w.txs.push_back(t.tx.hash);
   w.state_writes = std::move(applied->writes);
-  // Explorer indexes of proof results: by device and by epoch (doc/depin.md "Indexes").
+  // Explorer indexes of proof results: by device and by epoch (doc/depin.md "Indexes"). The epoch is the
+  // including block's, where weight accrues, not the one a proof claims; a malformed proof's device id
+  // (not 20 bytes) is not indexed by device, so it cannot land under another device's prefix.
+  const uint64_t block_epoch = height / depin.epoch_blocks;
   for (size_t i = 0; i < applied->receipts.size(); ++i) {
     for (const auto& pr : applied->receipts[i].proofs()) {
       Bytes where;
@@ -218,12 +279,14 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
       append_u32_be(where, static_cast<uint32_t>(i));
       append_u32_be(where, pr.index());
       Bytes value = encode_canonical(pr);
-      Bytes by_device{'P'};
-      append(by_device, pr.device_id());
-      append(by_device, where);
-      w.index_writes.emplace_back(std::move(by_device), value);
+      if (pr.device_id().size() == std::tuple_size_v<Address>) {
+        Bytes by_device{'P'};
+        append(by_device, pr.device_id());
+        append(by_device, where);
+        w.index_writes.emplace_back(std::move(by_device), value);
+      }
       Bytes by_epoch{'Q'};
-      append_u64_be(by_epoch, pr.epoch());
+      append_u64_be(by_epoch, block_epoch);
       append(by_epoch, where);
       w.index_writes.emplace_back(std::move(by_epoch), std::move(value));
     }
@@ -276,37 +339,55 @@ void Node::warm_signature_cache(const VerifiedTx& vtx) const {
   }
 }
 
-Node::SupplyAudit Node::supply_audit() const {
+Result<Node::SupplyAudit> Node::supply_audit() const {
   std::shared_lock lock(commit_mutex_);
   SupplyAudit a;
   a.height = tip().height;
-  auto amount = [](const std::string& b) { return decode_amount(as_span(b)).value_or(0); };
-  if (auto s = vm::load_record<pb::SupplyRecord>(*state_reader_, Bytes{vm::kSupplyKey})) {
-    a.genesis = amount(s->genesis());
-    a.minted = amount(s->minted());
+  // Every amount in state was written canonically by the VM: one that does not decode is corruption.
+  std::optional<Error> bad;
+  auto amount = [&bad](const std::string& b, const std::string& what) -> Amount {
+    auto v = decode_amount(as_span(b));
+    if (!v && !bad) bad = corrupt(what, "amount does not decode");
+    return v.value_or(0);
+  };
+  auto supply_raw = store_->get_state(Bytes{vm::kSupplyKey});
+  if (!supply_raw) return supply_raw.error();
+  if (const auto& raw = *supply_raw) {
+    pb::SupplyRecord s;
+    if (auto st = decode_canonical(*raw, s, "supply record"); !st)
+      return corrupt("supply record", st.error().message);
+    a.genesis = amount(s.genesis(), "supply record");
+    a.minted = amount(s.minted(), "supply record");
   }
   Bytes after;
   while (true) {
-    auto rows = store_->scan_state(Bytes{vm::kAccountPrefix}, after, 10000);
+    auto scanned = store_->scan_state(Bytes{vm::kAccountPrefix}, after, 10000);
+    if (!scanned) return scanned.error();
+    const storage::KeyValues& rows = *scanned;
     for (const auto& [k, v] : rows) {
+      const std::string what = "account record " + to_hex0x(k);
       pb::Account acc;
-      acc.ParseFromArray(v.data(), static_cast<int>(v.size()));
-      a.circulating += amount(acc.balance());
+      if (auto st = decode_canonical(v, acc, "account"); !st) return corrupt(what, st.error().message);
+      a.circulating += amount(acc.balance(), what);
     }
     if (rows.size() < 10000) break;
     after = rows.back().first;
   }
   after.clear();
   while (true) {
-    auto rows = store_->scan_state(Bytes{vm::kEpochPrefix}, after, 10000);
+    auto scanned = store_->scan_state(Bytes{vm::kEpochPrefix}, after, 10000);
+    if (!scanned) return scanned.error();
+    const storage::KeyValues& rows = *scanned;
     for (const auto& [k, v] : rows) {
+      const std::string what = "epoch record " + to_hex0x(k);
       pb::EpochRecord rec;
-      rec.ParseFromArray(v.data(), static_cast<int>(v.size()));
-      if (rec.closed()) a.owed += amount(rec.device_pool()) - amount(rec.settled_amount());
+      if (auto st = decode_canonical(v, rec, "epoch record"); !st) return corrupt(what, st.error().message);
+      if (rec.closed()) a.owed += amount(rec.device_pool(), what) - amount(rec.settled_amount(), what);
     }
     if (rows.size() < 10000) break;
     after = rows.back().first;
   }
+  if (bad) return *bad;
   return a;
 }
 
@@ -350,52 +431,98 @@ Result<Hash32> Node::submit_tx(ByteSpan raw) {
   warm_signature_cache(*vtx);
   std::shared_lock lock(commit_mutex_);
   StoreState state(*store_);
-  return mempool_.add(std::move(*vtx), state);
+  auto added = mempool_.add(std::move(*vtx), state);
+  // Admission judged by an unreadable sender account is void: take the tx out again if it went in.
+  if (auto st = state.status(); !st) {
+    if (added) mempool_.remove_committed({*added}, state);
+    return st.error();
+  }
+  return added;
 }
 
-std::optional<BlockLookup> Node::block_at(uint64_t height) const {
-  auto raw = store_->block_at(height);
-  if (!raw) return std::nullopt;
+Result<BlockLookup> Node::block_at(uint64_t height) const {
+  const std::string what = "block " + std::to_string(height);
+  auto read = store_->block_at(height);
+  if (!read) return read.error();
+  if (!*read) return make_error("not_found", "no block at height " + std::to_string(height));
+  const Bytes& raw = **read;
   BlockLookup out;
-  if (!out.block.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) return std::nullopt;
+  if (auto st = decode_canonical(raw, out.block, "block"); !st) return corrupt(what, st.error().message);
   out.hash = block_hash(out.block.header());
-  out.size_bytes = raw->size();
+  out.size_bytes = raw.size();
   return out;
 }
 
-std::optional<BlockLookup> Node::block_by_hash(const Hash32& hash) const {
-  auto height = store_->height_of(hash);
-  if (!height) return std::nullopt;
-  return block_at(*height);
+Result<BlockLookup> Node::block_by_hash(const Hash32& hash) const {
+  auto read = store_->height_of(hash);
+  if (!read) return read.error();
+  const std::optional<uint64_t>& height = *read;
+  if (!height) return make_error("not_found", "no block with hash " + hash_to_string(hash));
+  auto block = block_at(*height);
+  // The hash index names a height; a block missing there is a broken index, not an unknown hash.
+  if (!block && block.error().code == "not_found")
+    return corrupt("hash index of " + hash_to_string(hash),
+                   "it names height " + std::to_string(*height) + ", which holds no block");
+  return block;
 }
 
-std::optional<TxLookup> Node::find_tx(const Hash32& hash) const {
-  auto loc = store_->tx_location(hash);
-  if (!loc) return std::nullopt;
+Result<TxLookup> Node::find_tx(const Hash32& hash) const {
+  auto read = store_->tx_location(hash);
+  if (!read) return read.error();
+  const std::optional<storage::BlockStore::TxLocation>& loc = *read;
+  if (!loc) return make_error("not_found", "transaction " + hash_to_string(hash) + " is in no block");
+  const std::string what = "transaction " + hash_to_string(hash) + " (block " + std::to_string(loc->height) +
+                           " index " + std::to_string(loc->index) + ")";
   auto block = block_at(loc->height);
-  if (!block || loc->index >= static_cast<uint32_t>(block->block.txs_size())) return std::nullopt;
+  if (!block) {
+    if (block.error().code == "not_found") return corrupt(what, "the tx index names a missing block");
+    return block.error();
+  }
+  if (loc->index >= static_cast<uint32_t>(block->block.txs_size()))
+    return corrupt(what, "the block has only " + std::to_string(block->block.txs_size()) + " transactions");
   const std::string& raw = block->block.txs(static_cast<int>(loc->index));
   auto vtx = decode_and_verify_tx(as_span(raw));
-  if (!vtx) return std::nullopt;
+  if (!vtx) return corrupt(what, vtx.error().message);
   TxLookup out;
-  out.tx.ParseFromString(raw);
+  if (auto st = decode_canonical(as_span(raw), out.tx, "transaction"); !st)
+    return corrupt(what, st.error().message);
   out.body = vtx->tx.body;
   out.sender = vtx->sender;
   out.height = loc->height;
   out.index = loc->index;
   out.block_hash = block->hash;
-  if (auto receipts_raw = store_->receipts_at(loc->height)) {
-    pb::BlockReceipts receipts;
-    if (receipts.ParseFromArray(receipts_raw->data(), static_cast<int>(receipts_raw->size())) &&
-        static_cast<int>(loc->index) < receipts.receipts_size())
-      out.receipt = receipts.receipts(static_cast<int>(loc->index));
-  }
+  const std::string receipts_what = "receipts of block " + std::to_string(loc->height);
+  auto receipts_raw = store_->receipts_at(loc->height);
+  if (!receipts_raw) return receipts_raw.error();
+  if (!*receipts_raw) return corrupt(receipts_what, "missing");
+  pb::BlockReceipts receipts;
+  if (auto st = decode_canonical(**receipts_raw, receipts, "receipts"); !st)
+    return corrupt(receipts_what, st.error().message);
+  if (static_cast<int>(loc->index) >= receipts.receipts_size())
+    return corrupt(receipts_what, "no receipt for index " + std::to_string(loc->index));
+  out.receipt = receipts.receipts(static_cast<int>(loc->index));
   return out;
 }
 
-vm::AccountState Node::account(const Address& address) const {
+storage::KeyValues Node::scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const {
+  auto rows = store_->scan_state(prefix, after, limit);
+  if (rows) return std::move(*rows);
+  LOG_ERROR("node", "state scan failed: " << rows.error().message);
+  return {};
+}
+
+storage::KeyValues Node::scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const {
+  auto rows = store_->scan_index(prefix, after, limit);
+  if (rows) return std::move(*rows);
+  LOG_ERROR("node", "index scan failed: " << rows.error().message);
+  return {};
+}
+
+Result<vm::AccountState> Node::account(const Address& address) const {
   StoreState state(*store_);
-  return vm::load_account(state, address);
+  auto account = checked_account(state, address);
+  if (auto st = state.status(); !st) return st.error();
+  return account;
 }
 
 }  // namespace physis::node

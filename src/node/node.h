@@ -37,7 +37,7 @@ struct TxLookup {
   uint64_t height = 0;
   uint32_t index = 0;
   Hash32 block_hash{};
-  std::optional<pb::Receipt> receipt;
+  pb::Receipt receipt;
 };
 
 struct BlockLookup {
@@ -69,27 +69,32 @@ class Node {
 
   const Genesis& genesis() const { return options_.genesis; }
   const Hash32& genesis_hash() const { return genesis_hash_; }
+  // The committed tip; an unreadable tip is logged and reads as height 0 (use read_tip() to see the error).
   storage::ChainTip tip() const;
+  // The committed tip, or the storage error that kept it from being read.
+  Result<storage::ChainTip> read_tip() const;
 
   // Decodes, verifies the signature once, and admits to the mempool. Errors carry the reason code.
   Result<Hash32> submit_tx(ByteSpan raw);
 
-  std::optional<BlockLookup> block_at(uint64_t height) const;
-  std::optional<BlockLookup> block_by_hash(const Hash32& hash) const;
-  std::optional<TxLookup> find_tx(const Hash32& hash) const;
-  vm::AccountState account(const Address& address) const;
+  // Lookups of committed data. Error "not_found" when there is no such block or transaction; error
+  // "corrupt_datadir" when a stored record cannot be read or does not decode (the message names the
+  // record and says to restore or resync the datadir) — never a default-constructed value.
+  Result<BlockLookup> block_at(uint64_t height) const;
+  Result<BlockLookup> block_by_hash(const Hash32& hash) const;
+  Result<TxLookup> find_tx(const Hash32& hash) const;
+  // A missing account is the zero account; an unreadable one is error "corrupt_datadir".
+  Result<vm::AccountState> account(const Address& address) const;
   mempool::MempoolStatus mempool_status() const { return mempool_.status(); }
   bool in_mempool(const Hash32& hash) const { return mempool_.contains(hash); }
 
   // Read access for the DePIN queries (thread-safe, always whole blocks).
-  std::optional<Bytes> state_get(const Bytes& key) const { return store_->get_state(key); }
-  storage::KeyValues scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const {
-    return store_->scan_state(prefix, after, limit);
-  }
-  storage::KeyValues scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const {
-    return store_->scan_index(prefix, after, limit);
-  }
-  // A StateReader over the committed state (valid while the node lives).
+  // A scan that hits a read error is logged and returns no rows (the RPC layer has no error path here yet).
+  storage::BlockStore::Lookup<Bytes> state_get(const Bytes& key) const { return store_->get_state(key); }
+  storage::KeyValues scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const;
+  storage::KeyValues scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const;
+  // A StateReader over the committed state (valid while the node lives). A failed read is logged and
+  // reads as absent: for queries only, never for anything committed.
   const vm::StateReader& state() const { return *state_reader_; }
   // Dry-run of the attestation check as if the evidence were included in the next block.
   vm::AttestOutcome verify_evidence(const pb::AttestationEvidence& evidence, const Address& owner) const;
@@ -105,7 +110,8 @@ class Node {
     Amount circulating = 0;  // sum of all account balances
     Amount owed = 0;         // device rewards of closed epochs not yet settled (lazy settlement)
   };
-  SupplyAudit supply_audit() const;
+  // Error "corrupt_datadir" when an account or epoch record does not decode.
+  Result<SupplyAudit> supply_audit() const;
 
   // Builds, applies, signs and commits one block at time `now_ms` (raised to parent time + 1 if the
   // clock is behind). Used by the producer thread and by benchmarks. Not to be called concurrently

@@ -34,6 +34,39 @@ Bytes height_key(uint8_t prefix, uint64_t height) {
 Bytes meta_key(std::string_view name) { return key_of(kMeta, as_span(name)); }
 leveldb::Slice slice(const Bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
+// Human name of a key space, for error messages.
+std::string space_name(uint8_t space) {
+  switch (space) {
+    case kMeta: return "metadata";
+    case kBlock: return "block";
+    case kHashIndex: return "block hash index";
+    case kCommit: return "commit";
+    case kReceipts: return "receipts";
+    case kTxIndex: return "tx index";
+    case kState: return "state";
+    case kIndex: return "explorer index";
+  }
+  return "unknown key space";
+}
+
+Error read_error(uint8_t space, const std::string& what) {
+  return make_error("storage", "datadir unreadable: " + space_name(space) + " record: " + what +
+                                   "; check the disk, then restore the datadir from a backup or resync");
+}
+
+// A stored value of a fixed-size record has the wrong size: corruption.
+Error bad_size(const Bytes& key, size_t size, size_t expected) {
+  return read_error(key.empty() ? 0 : key[0],
+                    "value of " + std::to_string(size) + " bytes, expected " + std::to_string(expected));
+}
+
+leveldb::ReadOptions read_options() {
+  leveldb::ReadOptions options;
+  // Reads from disk check block checksums, so a damaged file is an error, not garbage or "absent".
+  options.verify_checksums = true;
+  return options;
+}
+
 Bytes encode_tip(const ChainTip& t) {
   Bytes out;
   append_u64_be(out, t.height);
@@ -65,39 +98,51 @@ Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir) {
   return store;
 }
 
-std::optional<Bytes> BlockStore::get(const Bytes& key) const {
+BlockStore::Lookup<Bytes> BlockStore::get(const Bytes& key) const {
   std::string value;
-  leveldb::Status st = db_->Get(leveldb::ReadOptions(), slice(key), &value);
-  if (!st.ok()) return std::nullopt;
-  return Bytes(value.begin(), value.end());
+  leveldb::Status st = db_->Get(read_options(), slice(key), &value);
+  if (st.IsNotFound()) return std::optional<Bytes>();
+  if (!st.ok()) return read_error(key.empty() ? 0 : key[0], st.ToString());
+  return std::optional<Bytes>(Bytes(value.begin(), value.end()));
 }
 
-std::optional<Hash32> BlockStore::genesis_hash() const {
-  auto v = get(meta_key("genesis"));
-  if (!v || v->size() != 32) return std::nullopt;
+BlockStore::Lookup<Hash32> BlockStore::genesis_hash() const {
+  const Bytes key = meta_key("genesis");
+  auto v = get(key);
+  if (!v) return v.error();
+  if (!*v) return std::optional<Hash32>();
+  if ((*v)->size() != 32) return bad_size(key, (*v)->size(), 32);
   Hash32 h{};
-  std::memcpy(h.data(), v->data(), 32);
-  return h;
+  std::memcpy(h.data(), (*v)->data(), 32);
+  return std::optional<Hash32>(h);
 }
 
-std::optional<ChainTip> BlockStore::tip() const {
-  auto v = get(meta_key("tip"));
-  if (!v || v->size() != 80) return std::nullopt;
+BlockStore::Lookup<ChainTip> BlockStore::tip() const {
+  const Bytes key = meta_key("tip");
+  auto v = get(key);
+  if (!v) return v.error();
+  if (!*v) return std::optional<ChainTip>();
+  const Bytes& b = **v;
+  if (b.size() != 80) return bad_size(key, b.size(), 80);
   ChainTip t;
-  t.height = read_u64_be(*v);
-  std::memcpy(t.hash.data(), v->data() + 8, 32);
-  std::memcpy(t.state_root.data(), v->data() + 40, 32);
-  t.time_ms = read_u64_be(ByteSpan(*v).subspan(72));
-  return t;
+  t.height = read_u64_be(b);
+  std::memcpy(t.hash.data(), b.data() + 8, 32);
+  std::memcpy(t.state_root.data(), b.data() + 40, 32);
+  t.time_ms = read_u64_be(ByteSpan(b).subspan(72));
+  return std::optional<ChainTip>(t);
 }
 
 Status BlockStore::init_genesis(const Hash32& genesis_hash, const BlockWrite& genesis) {
-  if (this->genesis_hash()) return make_error("storage", "datadir already holds a chain");
+  auto existing = this->genesis_hash();
+  if (!existing) return existing.error();
+  if (*existing) return make_error("storage", "datadir already holds a chain");
   return write_block(genesis, &genesis_hash);
 }
 
 Status BlockStore::commit_block(const BlockWrite& write) {
-  auto current = tip();
+  auto read = tip();
+  if (!read) return read.error();
+  const std::optional<ChainTip>& current = *read;
   if (!current) return make_error("storage", "no genesis in the datadir");
   if (write.tip.height != current->height + 1)
     return make_error("storage", "block height " + std::to_string(write.tip.height) +
@@ -140,11 +185,12 @@ Status BlockStore::write_block(const BlockWrite& w, const Hash32* genesis_hash) 
   return ok_status();
 }
 
-KeyValues BlockStore::scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit) const {
+Result<KeyValues> BlockStore::scan(uint8_t space, const Bytes& prefix, const Bytes& start_after,
+                                   size_t limit) const {
   KeyValues out;
   const Bytes full_prefix = key_of(space, prefix);
   Bytes start = start_after.empty() ? full_prefix : key_of(space, start_after);
-  leveldb::ReadOptions options;
+  leveldb::ReadOptions options = read_options();
   options.fill_cache = false;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
   for (it->Seek(slice(start)); it->Valid() && out.size() < limit; it->Next()) {
@@ -156,38 +202,51 @@ KeyValues BlockStore::scan(uint8_t space, const Bytes& prefix, const Bytes& star
     leveldb::Slice v = it->value();
     out.emplace_back(std::move(key), Bytes(v.data(), v.data() + v.size()));
   }
+  // An iterator stops (Valid() false) on a read error as well as at the end: tell them apart.
+  if (!it->status().ok()) return read_error(space, it->status().ToString());
   return out;
 }
 
-KeyValues BlockStore::scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit) const {
+Result<KeyValues> BlockStore::scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit) const {
   return scan(kState, prefix, start_after, limit);
 }
-KeyValues BlockStore::scan_index(const Bytes& prefix, const Bytes& start_after, size_t limit) const {
+Result<KeyValues> BlockStore::scan_index(const Bytes& prefix, const Bytes& start_after, size_t limit) const {
   return scan(kIndex, prefix, start_after, limit);
 }
-std::optional<Bytes> BlockStore::get_index(const Bytes& key) const { return get(key_of(kIndex, key)); }
+BlockStore::Lookup<Bytes> BlockStore::get_index(const Bytes& key) const { return get(key_of(kIndex, key)); }
 
-std::optional<Bytes> BlockStore::get_state(const Bytes& key) const { return get(key_of(kState, key)); }
-std::optional<Bytes> BlockStore::block_at(uint64_t height) const { return get(height_key(kBlock, height)); }
-std::optional<Bytes> BlockStore::commit_at(uint64_t height) const { return get(height_key(kCommit, height)); }
-std::optional<Bytes> BlockStore::receipts_at(uint64_t height) const {
+BlockStore::Lookup<Bytes> BlockStore::get_state(const Bytes& key) const { return get(key_of(kState, key)); }
+BlockStore::Lookup<Bytes> BlockStore::block_at(uint64_t height) const {
+  return get(height_key(kBlock, height));
+}
+BlockStore::Lookup<Bytes> BlockStore::commit_at(uint64_t height) const {
+  return get(height_key(kCommit, height));
+}
+BlockStore::Lookup<Bytes> BlockStore::receipts_at(uint64_t height) const {
   return get(height_key(kReceipts, height));
 }
 
-std::optional<uint64_t> BlockStore::height_of(const Hash32& block_hash) const {
-  auto v = get(key_of(kHashIndex, block_hash));
-  if (!v || v->size() != 8) return std::nullopt;
-  return read_u64_be(*v);
+BlockStore::Lookup<uint64_t> BlockStore::height_of(const Hash32& block_hash) const {
+  const Bytes key = key_of(kHashIndex, block_hash);
+  auto v = get(key);
+  if (!v) return v.error();
+  if (!*v) return std::optional<uint64_t>();
+  if ((*v)->size() != 8) return bad_size(key, (*v)->size(), 8);
+  return std::optional<uint64_t>(read_u64_be(**v));
 }
 
-std::optional<BlockStore::TxLocation> BlockStore::tx_location(const Hash32& tx_hash) const {
-  auto v = get(key_of(kTxIndex, tx_hash));
-  if (!v || v->size() != 12) return std::nullopt;
+BlockStore::Lookup<BlockStore::TxLocation> BlockStore::tx_location(const Hash32& tx_hash) const {
+  const Bytes key = key_of(kTxIndex, tx_hash);
+  auto v = get(key);
+  if (!v) return v.error();
+  if (!*v) return std::optional<TxLocation>();
+  const Bytes& b = **v;
+  if (b.size() != 12) return bad_size(key, b.size(), 12);
   TxLocation loc;
-  loc.height = read_u64_be(*v);
-  loc.index = static_cast<uint32_t>((*v)[8]) << 24 | static_cast<uint32_t>((*v)[9]) << 16 |
-              static_cast<uint32_t>((*v)[10]) << 8 | (*v)[11];
-  return loc;
+  loc.height = read_u64_be(b);
+  loc.index = static_cast<uint32_t>(b[8]) << 24 | static_cast<uint32_t>(b[9]) << 16 |
+              static_cast<uint32_t>(b[10]) << 8 | b[11];
+  return std::optional<TxLocation>(loc);
 }
 
 }  // namespace physis::storage

@@ -55,36 +55,43 @@ class BlockStore {
   BlockStore(const BlockStore&) = delete;
   BlockStore& operator=(const BlockStore&) = delete;
 
+  // Reads. nullopt means the key is absent (LevelDB NotFound). Error "storage" means the read failed: an
+  // I/O error, a checksum mismatch or another LevelDB error, or a stored value of the wrong size; the
+  // message names the key space and says to restore or resync. A failed read is never reported as absent.
+  template <typename T>
+  using Lookup = Result<std::optional<T>>;
+
   // The genesis hash the datadir was made with, or nullopt for a fresh datadir.
-  std::optional<Hash32> genesis_hash() const;
+  Lookup<Hash32> genesis_hash() const;
   // Writes genesis (block 0, its state) in one synced batch. Only for a fresh datadir.
   Status init_genesis(const Hash32& genesis_hash, const BlockWrite& genesis);
   // Appends the next block. Its height must be tip+1 (checked; error "storage").
   Status commit_block(const BlockWrite& write);
 
-  std::optional<ChainTip> tip() const;
-  std::optional<Bytes> get_state(const Bytes& key) const;
-  std::optional<Bytes> block_at(uint64_t height) const;
-  std::optional<uint64_t> height_of(const Hash32& block_hash) const;
-  std::optional<Bytes> commit_at(uint64_t height) const;
-  std::optional<Bytes> receipts_at(uint64_t height) const;
+  Lookup<ChainTip> tip() const;
+  Lookup<Bytes> get_state(const Bytes& key) const;
+  Lookup<Bytes> block_at(uint64_t height) const;
+  Lookup<uint64_t> height_of(const Hash32& block_hash) const;
+  Lookup<Bytes> commit_at(uint64_t height) const;
+  Lookup<Bytes> receipts_at(uint64_t height) const;
   struct TxLocation {
     uint64_t height = 0;
     uint32_t index = 0;
   };
-  std::optional<TxLocation> tx_location(const Hash32& tx_hash) const;
+  Lookup<TxLocation> tx_location(const Hash32& tx_hash) const;
 
   // Up to `limit` entries whose key starts with `prefix` and sorts after `start_after` (empty: from
   // the first), in key order; keys are returned without the storage's own prefix. Sees whole blocks only.
-  KeyValues scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit) const;
-  KeyValues scan_index(const Bytes& prefix, const Bytes& start_after, size_t limit) const;
-  std::optional<Bytes> get_index(const Bytes& key) const;
+  // Error "storage" when the iteration hit a read error (then no partial result is returned).
+  Result<KeyValues> scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit) const;
+  Result<KeyValues> scan_index(const Bytes& prefix, const Bytes& start_after, size_t limit) const;
+  Lookup<Bytes> get_index(const Bytes& key) const;
 
  private:
   BlockStore() = default;
-  std::optional<Bytes> get(const Bytes& key) const;
+  Lookup<Bytes> get(const Bytes& key) const;
   Status write_block(const BlockWrite& write, const Hash32* genesis_hash);
-  KeyValues scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit) const;
+  Result<KeyValues> scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit) const;
 
   // Declared before db_ so they outlive it: LevelDB borrows them.
   std::unique_ptr<const leveldb::FilterPolicy> filter_;

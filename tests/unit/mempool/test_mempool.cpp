@@ -146,7 +146,19 @@ TEST_F(MempoolTest, RejectsNonceTooLowAgainstCommittedState) {
 TEST_F(MempoolTest, RejectsSecondTransactionWithAPendingNonce) {
   // No replace-by-fee: another transaction with a pending nonce is refused.
   admit(transfer(kAlice, 0, 1));
-  expect_refused(transfer(kAlice, 0, 2, kTransferGas, 10), "nonce_too_low");
+  expect_refused(transfer(kAlice, 0, 2, kTransferGas, 10), "nonce_pending");
+  auto r = pool_.add(transfer(kAlice, 0, 3), state_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("nonce 0 from this sender is already pending"), std::string::npos)
+      << r.error().message;
+}
+
+TEST_F(MempoolTest, NonceBelowTheAccountsIsStillAlreadyUsedWithAPendingTx) {
+  vm::WriteSet w;
+  w[vm::account_key(address_of_key(kAlice))] = vm::encode_account({kRich, 2});
+  state_.apply(w);
+  admit(transfer(kAlice, 2));
+  expect_refused(transfer(kAlice, 1), "nonce_too_low");
 }
 
 TEST_F(MempoolTest, RejectsWrongChain) {
@@ -317,7 +329,7 @@ TEST_F(MempoolTest, RemoveCommittedDropsIncludedAndStale) {
 
   // Admission continues from the new state plus what is still pending.
   admit(transfer(kAlice, 3));
-  expect_refused(transfer(kAlice, 2, 5), "nonce_too_low");
+  expect_refused(transfer(kAlice, 2, 5), "nonce_pending");  // a2 holds it
   admit(transfer(kBob, 2));
   // And what is left selects as a valid next block.
   auto picked = pool_.select(100, UINT64_MAX);
@@ -349,4 +361,17 @@ TEST_F(MempoolTest, RemoveCommittedIgnoresUnknownHashes) {
   pool_.remove_committed({unknown}, state_);
   EXPECT_TRUE(pool_.contains(a0.tx.hash));
   EXPECT_EQ(pool_.status().txs, 1u);
+}
+
+TEST_F(MempoolTest, DropWithSuccessorsDropsLaterNoncesOfThatSenderOnly) {
+  admit(transfer(kAlice, 0));
+  const Hash32 a1 = admit(transfer(kAlice, 1));
+  admit(transfer(kAlice, 2));
+  admit(transfer(kBob, 0));
+  EXPECT_EQ(pool_.drop_with_successors(a1), 2u);
+  EXPECT_EQ(pool_.status().txs, 2u);  // alice's nonce 0 and bob's remain
+  EXPECT_FALSE(pool_.contains(a1));
+  EXPECT_EQ(pool_.drop_with_successors(a1), 0u);
+  // Alice can continue from nonce 1 again.
+  admit(transfer(kAlice, 1));
 }

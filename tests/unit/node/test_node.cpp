@@ -1,82 +1,11 @@
 // Node: storage + VM + mempool + single-validator block production, on a temporary datadir with the
 // devnet genesis and its public test keys (genesis/devnet-keys). Blocks are produced by calling
 // produce_block directly, never by the timed producer thread, so nothing here depends on the clock.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include "consensus/validator_set.h"
-#include "crypto/merkle.h"
-#include "node/keyfile.h"
-#include "node/node.h"
-#include "primitives/block.h"
-#include "primitives/codec.h"
-#include "primitives/transaction.h"
-#include "tests/unit/test_support.h"
+#include "tests/unit/node/node_test_fixture.h"
 
 using namespace physis;
 using namespace physis::node;
-
-namespace {
-using physis::test::TempDir;
-
-const std::string kSourceDir = PHYSIS_SOURCE_DIR;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Genesis devnet() {
-  auto g = parse_genesis(read_file(kSourceDir + "/genesis/devnet.json"));
-  EXPECT_TRUE(g.ok()) << g.error().message;
-  return std::move(g).value();
-}
-
-crypto::PrivateKey devnet_key(const std::string& name) {
-  auto k = read_key_file(kSourceDir + "/genesis/devnet-keys/" + name + ".key");
-  EXPECT_TRUE(k.ok()) << k.error().message;
-  return k.ok() ? *k : crypto::PrivateKey{};
-}
-
-Address address_of_key(const crypto::PrivateKey& k) { return crypto::address_of(*crypto::public_key_of(k)); }
-
-class NodeTest : public ::testing::Test {
- protected:
-  NodeOptions options(std::optional<crypto::PrivateKey> key) const {
-    NodeOptions o;
-    o.datadir = dir_.str() + "/data";
-    o.genesis = genesis_;
-    o.validator_key = key;
-    return o;
-  }
-  std::unique_ptr<Node> open_node(std::optional<crypto::PrivateKey> key) {
-    auto n = Node::open(options(key));
-    EXPECT_TRUE(n.ok()) << n.error().code << ": " << n.error().message;
-    return n.ok() ? std::move(n).value() : nullptr;
-  }
-  Bytes transfer(const crypto::PrivateKey& from, uint64_t nonce, const Address& to, Amount amount,
-                 uint64_t gas_price = 1) const {
-    return sign_tx(
-        make_transfer_body(genesis_.chain_id, nonce, genesis_.params.transfer_gas, gas_price, to, amount),
-        from);
-  }
-  uint64_t block_time(uint64_t height) const { return genesis_.genesis_time_ms + height * 1000; }
-
-  TempDir dir_;
-  Genesis genesis_ = devnet();
-  crypto::PrivateKey validator_ = devnet_key("validator");
-  crypto::PrivateKey dev0_ = devnet_key("dev0");
-  crypto::PrivateKey dev1_ = devnet_key("dev1");
-};
-
-}  // namespace
+using namespace physis::node_test;
 
 // ---- genesis ----
 
@@ -135,7 +64,7 @@ TEST_F(NodeTest, OpenCreatesTheChainAtGenesis) {
   auto b0 = node->block_at(0);
   ASSERT_TRUE(b0);
   EXPECT_EQ(b0->hash, tip.hash);
-  EXPECT_TRUE(node->account(address_of_key(dev0_)).balance == genesis_.accounts[0].balance);
+  EXPECT_TRUE(node->account(address_of_key(dev0_))->balance == genesis_.accounts[0].balance);
   EXPECT_TRUE(std::filesystem::is_directory(dir_.str() + "/data"));
 }
 
@@ -159,7 +88,7 @@ TEST_F(NodeTest, ReopenKeepsTheTip) {
   EXPECT_EQ(after.hash, before.hash);
   EXPECT_EQ(after.state_root, before.state_root);
   EXPECT_EQ(after.time_ms, before.time_ms);
-  EXPECT_EQ(node->account(address_of_key(dev0_)).nonce, 1u);
+  EXPECT_EQ(node->account(address_of_key(dev0_))->nonce, 1u);
   auto found = node->find_tx(tx_hash);
   ASSERT_TRUE(found);
   EXPECT_EQ(found->height, 1u);
@@ -235,8 +164,8 @@ TEST_F(NodeTest, ProducedBlockContainsTheSubmittedTransfer) {
   ASSERT_TRUE(node);
   const Address from = address_of_key(dev0_), to = address_of_key(dev1_),
                 proposer = address_of_key(validator_);
-  const Amount from_before = node->account(from).balance;
-  const Amount to_before = node->account(to).balance;
+  const Amount from_before = node->account(from)->balance;
+  const Amount to_before = node->account(to)->balance;
   const Amount amount = 123'456'789;
   const uint64_t gas_price = 3;
   const Amount fee = static_cast<Amount>(genesis_.params.transfer_gas) * gas_price;
@@ -287,18 +216,17 @@ TEST_F(NodeTest, ProducedBlockContainsTheSubmittedTransfer) {
   EXPECT_EQ(found->sender, from);
   EXPECT_EQ(found->body.nonce(), 0u);
   EXPECT_EQ(found->body.transfer().to(), to_string(to));
-  ASSERT_TRUE(found->receipt);
-  EXPECT_EQ(found->receipt->status(), 0u);
-  EXPECT_EQ(found->receipt->tx_hash(), to_string(tx_hash));
-  EXPECT_EQ(found->receipt->gas_used(), genesis_.params.transfer_gas);
-  EXPECT_EQ(found->receipt->fee(), to_string(encode_amount(fee)));
-  EXPECT_EQ(h.receipts_root(), to_string(compute_receipts_root({*found->receipt})));
+  EXPECT_EQ(found->receipt.status(), 0u);
+  EXPECT_EQ(found->receipt.tx_hash(), to_string(tx_hash));
+  EXPECT_EQ(found->receipt.gas_used(), genesis_.params.transfer_gas);
+  EXPECT_EQ(found->receipt.fee(), to_string(encode_amount(fee)));
+  EXPECT_EQ(h.receipts_root(), to_string(compute_receipts_root({found->receipt})));
 
   // The balances.
-  EXPECT_TRUE(node->account(from).balance == from_before - amount - fee);
-  EXPECT_EQ(node->account(from).nonce, 1u);
-  EXPECT_TRUE(node->account(to).balance == to_before + amount);
-  EXPECT_TRUE(node->account(proposer).balance == fee);
+  EXPECT_TRUE(node->account(from)->balance == from_before - amount - fee);
+  EXPECT_EQ(node->account(from)->nonce, 1u);
+  EXPECT_TRUE(node->account(to)->balance == to_before + amount);
+  EXPECT_TRUE(node->account(proposer)->balance == fee);
 }
 
 TEST_F(NodeTest, EachBlockCarriesTheVerifiedCommitOfItsParent) {
@@ -340,7 +268,7 @@ TEST_F(NodeTest, SeveralTransfersFromOneSenderInOneBlock) {
   auto block = node->block_at(1);
   ASSERT_TRUE(block);
   EXPECT_EQ(block->block.txs_size(), 3);
-  EXPECT_EQ(node->account(address_of_key(dev0_)).nonce, 3u);
+  EXPECT_EQ(node->account(address_of_key(dev0_))->nonce, 3u);
 }
 
 TEST_F(NodeTest, SubmitRejectsGarbage) {

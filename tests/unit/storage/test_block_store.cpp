@@ -52,8 +52,15 @@ std::unique_ptr<BlockStore> open_store(const TempDir& dir) {
 
 const Hash32 kGenesisHash = hash_of(0);
 
+// The value of a read that must not fail (absent is fine).
+template <typename T>
+std::optional<T> read(BlockStore::Lookup<T> r) {
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  return r.ok() ? *r : std::nullopt;
+}
+
 void expect_tip(const BlockStore& s, uint64_t height) {
-  auto tip = s.tip();
+  auto tip = read(s.tip());
   ASSERT_TRUE(tip);
   EXPECT_EQ(tip->height, height);
   EXPECT_EQ(tip->hash, hash_of(height));
@@ -63,19 +70,20 @@ void expect_tip(const BlockStore& s, uint64_t height) {
 
 // Everything block `height` wrote is readable.
 void expect_block(const BlockStore& s, uint64_t height, size_t n_txs = 2) {
-  EXPECT_EQ(s.block_at(height), to_bytes("block-" + std::to_string(height)));
-  EXPECT_EQ(s.height_of(hash_of(height)), height);
-  EXPECT_EQ(s.receipts_at(height), to_bytes("receipts-" + std::to_string(height)));
+  EXPECT_EQ(read(s.block_at(height)), to_bytes("block-" + std::to_string(height)));
+  EXPECT_EQ(read(s.height_of(hash_of(height))), height);
+  EXPECT_EQ(read(s.receipts_at(height)), to_bytes("receipts-" + std::to_string(height)));
   if (height > 0) {
-    EXPECT_EQ(s.commit_at(height), to_bytes("commit-" + std::to_string(height)));
+    EXPECT_EQ(read(s.commit_at(height)), to_bytes("commit-" + std::to_string(height)));
   }
   for (uint32_t i = 0; i < n_txs; ++i) {
-    auto loc = s.tx_location(tx_hash(height, i));
+    auto loc = read(s.tx_location(tx_hash(height, i)));
     ASSERT_TRUE(loc) << "tx " << i << " of block " << height;
     EXPECT_EQ(loc->height, height);
     EXPECT_EQ(loc->index, i);
   }
-  EXPECT_EQ(s.get_state(to_bytes("k" + std::to_string(height))), to_bytes("v" + std::to_string(height)));
+  EXPECT_EQ(read(s.get_state(to_bytes("k" + std::to_string(height)))),
+            to_bytes("v" + std::to_string(height)));
 }
 
 }  // namespace
@@ -83,10 +91,10 @@ void expect_block(const BlockStore& s, uint64_t height, size_t n_txs = 2) {
 TEST(BlockStore, FreshDatadirHasNoChain) {
   TempDir dir;
   auto s = open_store(dir);
-  EXPECT_FALSE(s->genesis_hash());
-  EXPECT_FALSE(s->tip());
-  EXPECT_FALSE(s->block_at(0));
-  EXPECT_FALSE(s->get_state(to_bytes("height")));
+  EXPECT_FALSE(read(s->genesis_hash()));
+  EXPECT_FALSE(read(s->tip()));
+  EXPECT_FALSE(read(s->block_at(0)));
+  EXPECT_FALSE(read(s->get_state(to_bytes("height"))));
 }
 
 TEST(BlockStore, InitGenesisStoresBlockZero) {
@@ -94,11 +102,11 @@ TEST(BlockStore, InitGenesisStoresBlockZero) {
   auto s = open_store(dir);
   Status st = s->init_genesis(kGenesisHash, block_write(0));
   ASSERT_TRUE(st.ok()) << st.error().message;
-  EXPECT_EQ(s->genesis_hash(), kGenesisHash);
+  EXPECT_EQ(read(s->genesis_hash()), kGenesisHash);
   expect_tip(*s, 0);
   expect_block(*s, 0);
-  EXPECT_FALSE(s->commit_at(0));  // genesis has no commit
-  EXPECT_EQ(s->get_state(to_bytes("height")), to_bytes("0"));
+  EXPECT_FALSE(read(s->commit_at(0)));  // genesis has no commit
+  EXPECT_EQ(read(s->get_state(to_bytes("height"))), to_bytes("0"));
 }
 
 TEST(BlockStore, InitGenesisTwiceFails) {
@@ -111,8 +119,8 @@ TEST(BlockStore, InitGenesisTwiceFails) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, "storage");
   // The first genesis is untouched.
-  EXPECT_EQ(s->genesis_hash(), kGenesisHash);
-  EXPECT_EQ(s->block_at(0), to_bytes("block-0"));
+  EXPECT_EQ(read(s->genesis_hash()), kGenesisHash);
+  EXPECT_EQ(read(s->block_at(0)), to_bytes("block-0"));
 }
 
 TEST(BlockStore, InitGenesisTwiceFailsAfterBlocks) {
@@ -130,7 +138,7 @@ TEST(BlockStore, CommitBeforeGenesisFails) {
   Status st = s->commit_block(block_write(1));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, "storage");
-  EXPECT_FALSE(s->block_at(1));
+  EXPECT_FALSE(read(s->block_at(1)));
 }
 
 TEST(BlockStore, CommitHeightMustFollowTip) {
@@ -160,11 +168,11 @@ TEST(BlockStore, RejectedCommitWritesNothing) {
   auto s = open_store(dir);
   ASSERT_TRUE(s->init_genesis(kGenesisHash, block_write(0)).ok());
   ASSERT_FALSE(s->commit_block(block_write(5)).ok());
-  EXPECT_FALSE(s->block_at(5));
-  EXPECT_FALSE(s->height_of(hash_of(5)));
-  EXPECT_FALSE(s->tx_location(tx_hash(5, 0)));
-  EXPECT_FALSE(s->get_state(to_bytes("k5")));
-  EXPECT_EQ(s->get_state(to_bytes("height")), to_bytes("0"));
+  EXPECT_FALSE(read(s->block_at(5)));
+  EXPECT_FALSE(read(s->height_of(hash_of(5))));
+  EXPECT_FALSE(read(s->tx_location(tx_hash(5, 0))));
+  EXPECT_FALSE(read(s->get_state(to_bytes("k5"))));
+  EXPECT_EQ(read(s->get_state(to_bytes("height"))), to_bytes("0"));
   expect_tip(*s, 0);
 }
 
@@ -180,15 +188,15 @@ TEST(BlockStore, EveryIndexRoundTrips) {
   expect_block(*s, 0);
   for (uint64_t h = 1; h <= 5; ++h) expect_block(*s, h, static_cast<size_t>(h));
   // Later writes of a key replace earlier ones; untouched keys keep their value.
-  EXPECT_EQ(s->get_state(to_bytes("height")), to_bytes("5"));
-  EXPECT_EQ(s->get_state(to_bytes("k1")), to_bytes("v1"));
+  EXPECT_EQ(read(s->get_state(to_bytes("height"))), to_bytes("5"));
+  EXPECT_EQ(read(s->get_state(to_bytes("k1"))), to_bytes("v1"));
   // Unknown lookups are empty, not errors.
-  EXPECT_FALSE(s->block_at(6));
-  EXPECT_FALSE(s->commit_at(6));
-  EXPECT_FALSE(s->receipts_at(6));
-  EXPECT_FALSE(s->height_of(hash_of(6)));
-  EXPECT_FALSE(s->tx_location(tx_hash(6, 0)));
-  EXPECT_FALSE(s->get_state(to_bytes("k6")));
+  EXPECT_FALSE(read(s->block_at(6)));
+  EXPECT_FALSE(read(s->commit_at(6)));
+  EXPECT_FALSE(read(s->receipts_at(6)));
+  EXPECT_FALSE(read(s->height_of(hash_of(6))));
+  EXPECT_FALSE(read(s->tx_location(tx_hash(6, 0))));
+  EXPECT_FALSE(read(s->get_state(to_bytes("k6"))));
 }
 
 TEST(BlockStore, TxIndexHandlesLargeIndicesAndHeights) {
@@ -205,7 +213,7 @@ TEST(BlockStore, TxIndexHandlesLargeIndicesAndHeights) {
   }
   ASSERT_TRUE(s->commit_block(w).ok());
   for (uint32_t i : {0u, 255u, 256u, 299u}) {
-    auto loc = s->tx_location(w.txs[i]);
+    auto loc = read(s->tx_location(w.txs[i]));
     ASSERT_TRUE(loc);
     EXPECT_EQ(loc->height, 1u);
     EXPECT_EQ(loc->index, i);
@@ -221,7 +229,7 @@ TEST(BlockStore, ReopenAfterCloseKeepsEverything) {
     ASSERT_TRUE(s->commit_block(block_write(2)).ok());
   }  // closed here
   auto s = open_store(dir);
-  EXPECT_EQ(s->genesis_hash(), kGenesisHash);
+  EXPECT_EQ(read(s->genesis_hash()), kGenesisHash);
   expect_tip(*s, 2);
   for (uint64_t h = 0; h <= 2; ++h) expect_block(*s, h);
   // And the chain continues where it stopped.
@@ -264,10 +272,10 @@ TEST(BlockStore, EmptyStateValueDeletesTheKey) {
   TempDir dir;
   auto s = open_store(dir);
   ASSERT_TRUE(s->init_genesis(kGenesisHash, block_write(0)).ok());
-  ASSERT_TRUE(s->get_state(to_bytes("k0")));
+  ASSERT_TRUE(read(s->get_state(to_bytes("k0"))));
   BlockWrite w = block_write(1);
   w.state_writes[to_bytes("k0")] = Bytes{};
   ASSERT_TRUE(s->commit_block(w).ok());
-  EXPECT_FALSE(s->get_state(to_bytes("k0")));
-  EXPECT_EQ(s->get_state(to_bytes("k1")), to_bytes("v1"));
+  EXPECT_FALSE(read(s->get_state(to_bytes("k0"))));
+  EXPECT_EQ(read(s->get_state(to_bytes("k1"))), to_bytes("v1"));
 }

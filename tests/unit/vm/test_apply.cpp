@@ -365,6 +365,21 @@ TEST_F(ApplyBlock, OneInvalidTransactionInvalidatesTheWholeBlock) {
   EXPECT_NE(r.error().message.find("transaction 1"), std::string::npos) << r.error().message;
 }
 
+TEST_F(ApplyBlock, FailureNamesTheIndexOfTheInvalidTransaction) {
+  const std::vector<VerifiedTx> txs{transfer(kAlice, 0, address_of_key(kCarol), 1),
+                                    transfer(kAlice, 5, address_of_key(kCarol), 1)};
+  DirectSignatureVerifier direct;
+  ApplyFailure failure;
+  auto r = apply_block(state_, root_, params_, DepinParams{}, ctx_, txs, direct, &failure);
+  ASSERT_FALSE(r.ok());
+  ASSERT_TRUE(failure.tx_index);
+  EXPECT_EQ(*failure.tx_index, 1u);
+  // A valid block leaves it unset.
+  auto ok = apply_block(state_, root_, params_, DepinParams{}, ctx_, {txs[0]}, direct, &failure);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_FALSE(failure.tx_index);
+}
+
 TEST_F(ApplyBlock, DuplicateTransactionInOneBlockIsNonceTooLow) {
   VerifiedTx tx = transfer(kAlice, 0, address_of_key(kCarol), 1);
   auto r = apply({tx, tx});

@@ -1,0 +1,111 @@
+// Block assembly: a transaction that no longer applies is left out with its sender's later nonces, the
+// other senders' transactions still go in; a failed state read builds no block at all.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "node/block_assembly.h"
+#include "tests/unit/test_support.h"
+#include "vm/accounts.h"
+
+using namespace physis;
+using namespace physis::node;
+using physis::test::address_of_key;
+using physis::test::key_n;
+
+namespace {
+const std::string kChain = "physis-test";
+constexpr Amount kRich = Amount{1'000'000'000'000};
+
+// Memory state behind the fallible interface; reading `poisoned` fails like an I/O error.
+class TestState final : public FallibleStateReader {
+ public:
+  std::optional<Bytes> get(const Bytes& key) const override {
+    if (poisoned && key == *poisoned) {
+      failed = true;
+      return std::nullopt;
+    }
+    return mem.get(key);
+  }
+  Status status() const override {
+    if (failed) return make_error("storage", "datadir unreadable: state record: injected I/O error");
+    return ok_status();
+  }
+  vm::MemoryState mem;
+  std::optional<Bytes> poisoned;
+  mutable bool failed = false;
+};
+
+class BlockAssemblyTest : public ::testing::Test {
+ protected:
+  void fund(const crypto::PrivateKey& k, Amount balance) {
+    vm::WriteSet w;
+    w[vm::account_key(address_of_key(k))] = vm::encode_account({balance, 0});
+    state_.mem.apply(w);
+  }
+  VerifiedTx transfer(const crypto::PrivateKey& from, uint64_t nonce) const {
+    auto v = decode_and_verify_tx(sign_tx(
+        make_transfer_body(kChain, nonce, params_.transfer_gas, 1, address_of_key(key_n(99)), 1), from));
+    EXPECT_TRUE(v.ok());
+    return *v;
+  }
+  Result<AssembledBlock> assemble(std::vector<VerifiedTx> selection) const {
+    vm::BlockContext ctx{kChain, 1, address_of_key(key_n(98)), Hash32{}, {{address_of_key(key_n(98)), 1}}};
+    return assemble_block(state_, Hash32{}, params_, depin_, ctx, std::move(selection), verifier_);
+  }
+  static std::vector<Hash32> hashes(const std::vector<VerifiedTx>& txs) {
+    std::vector<Hash32> out;
+    for (const auto& t : txs) out.push_back(t.tx.hash);
+    return out;
+  }
+
+  TestState state_;
+  ChainParams params_;
+  DepinParams depin_;
+  vm::DirectSignatureVerifier verifier_;
+  const crypto::PrivateKey alice_ = key_n(1);  // cannot pay the fee
+  const crypto::PrivateKey bob_ = key_n(2);
+};
+}  // namespace
+
+TEST_F(BlockAssemblyTest, AValidSelectionIsIncludedWhole) {
+  fund(bob_, kRich);
+  auto b = assemble({transfer(bob_, 0), transfer(bob_, 1)});
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(b->txs.size(), 2u);
+  EXPECT_TRUE(b->rejected.empty());
+}
+
+TEST_F(BlockAssemblyTest, OnlyTheFailingTxAndItsSendersLaterNoncesAreLeftOut) {
+  fund(alice_, 10);
+  fund(bob_, kRich);
+  const VerifiedTx a0 = transfer(alice_, 0), a1 = transfer(alice_, 1);
+  const VerifiedTx b0 = transfer(bob_, 0), b1 = transfer(bob_, 1);
+  auto b = assemble({a0, b0, a1, b1});
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(hashes(b->txs), (std::vector<Hash32>{b0.tx.hash, b1.tx.hash}));
+  EXPECT_EQ(b->rejected, std::vector<Hash32>{a0.tx.hash});
+  ASSERT_EQ(b->reasons.size(), 1u);
+  EXPECT_NE(b->reasons[0].find("cannot pay"), std::string::npos) << b->reasons[0];
+  EXPECT_EQ(b->result.receipts.size(), 2u);
+}
+
+TEST_F(BlockAssemblyTest, RetriesAreBoundedThenTheBlockIsEmpty) {
+  fund(bob_, kRich);
+  std::vector<VerifiedTx> selection;
+  for (int i = 0; i < kMaxAssemblyAttempts + 2; ++i) selection.push_back(transfer(key_n(10 + i), 0));
+  selection.push_back(transfer(bob_, 0));
+  auto b = assemble(selection);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_TRUE(b->txs.empty());
+  EXPECT_EQ(b->rejected.size(), selection.size());
+  EXPECT_TRUE(b->result.receipts.empty());
+}
+
+TEST_F(BlockAssemblyTest, AFailedStateReadBuildsNoBlock) {
+  fund(bob_, kRich);
+  state_.poisoned = vm::account_key(address_of_key(bob_));
+  auto b = assemble({transfer(bob_, 0)});
+  ASSERT_FALSE(b.ok()) << "an unreadable account must not read as a zero balance";
+  EXPECT_EQ(b.error().code, "storage");
+}
