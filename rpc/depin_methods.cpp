@@ -63,8 +63,11 @@ M decode_stored(ByteSpan raw, const Bytes& key, std::string_view what) {
 template <typename M>
 std::optional<M> load_stored(const node::Node& node, const Bytes& key, std::string_view what) {
   auto raw = node.state_get(key);
-  if (!raw || raw->empty()) return std::nullopt;
-  return decode_stored<M>(*raw, key, what);
+  if (!raw)
+    throw RpcError(kInternalError, "cannot read " + std::string(what) + " record at key " + to_hex0x(key) +
+                                       ": " + raw.error().message);
+  if (!*raw || (*raw)->empty()) return std::nullopt;
+  return decode_stored<M>(**raw, key, what);
 }
 
 std::optional<pb::Device> load_device(const node::Node& node, const Address& id) {
@@ -161,7 +164,7 @@ std::vector<RewardItem> device_rewards(const node::Node& node, const Address& id
   const uint64_t accrued = d.accrued_epoch();
   if (d.accrued_weight() > 0 && (!after_epoch || accrued > *after_epoch) &&
       std::none_of(out.begin(), out.end(), [&](const RewardItem& r) { return r.epoch == accrued; }) &&
-      !node.state_get(vm::reward_key(id, accrued))) {
+      !load_stored<pb::RewardRecord>(node, vm::reward_key(id, accrued), "RewardRecord")) {
     auto at = std::find_if(out.begin(), out.end(), [&](const RewardItem& r) { return r.epoch > accrued; });
     out.insert(at, {accrued, unsettled_json(node, id, d)});
   }
