@@ -133,6 +133,13 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   if (state_.get(device_key(id)))
     return fail(TxFailReason::kAttestationFailed, "device " + to_hex0x(id) + " is already registered",
                 static_cast<uint32_t>(AttestReject::kDeviceExists));
+  // One key, one device (doc/depin.md "Devices"): the device id includes the evidence kind, so the same
+  // key under another kind would be a second, separately earning device.
+  const Bytes key_index = device_key_index_key(raw_key_id(as_span(ev.device_key())));
+  if (auto existing = state_.get(key_index); existing && !existing->empty())
+    return fail(TxFailReason::kAttestationFailed,
+                "device key is already registered as device " + to_hex0x(*existing),
+                static_cast<uint32_t>(AttestReject::kKeyAlreadyRegistered));
   AttestContext ctx{chain_id_, sender, height_, params_.ref_window};
   StateChainView view(state_);
   AttestOutcome out = verify_evidence(ev, ctx, view, signatures_);
@@ -154,6 +161,7 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   store_device(id, d);
   state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), kIndexMarker);
   state_.put(prefixed_key(kAnchorIndexPrefix, out.anchor_id, id), kIndexMarker);
+  state_.put(key_index, Bytes(id.begin(), id.end()));
   TxOutcome ok;
   ok.device_id = id;
   return ok;

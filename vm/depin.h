@@ -56,6 +56,9 @@ struct TxOutcome {
 Bytes proof_message(const std::string& chain_id, const pb::Proof& proof);
 Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof);
 
+// The most genesis + minted may ever reach: supply_cap, or 2^128 − 1 (the largest representable supply)
+// when supply_cap is 0 ("no cap").
+Amount effective_supply_cap(const DepinParams& p);
 // Emission scheduled for an epoch before the supply cap: emission_per_epoch >> (epoch / halving).
 Amount scheduled_emission(const DepinParams& p, uint64_t epoch);
 // floor(a × b / c) for a weight a < 2^64, without overflow (c > 0, a ≤ c).

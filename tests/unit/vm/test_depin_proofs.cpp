@@ -523,6 +523,20 @@ TEST_F(DepinProofs, KeyRevoked) {
   EXPECT_PROOF(submit_one(proof(s, 2, uptime())), R::kKeyRevoked);
 }
 
+// RevokeKey naming the other id form of the device key stops the device too: the raw-key id of a
+// secure-element device, the SPKI id of a registrar device's P-256 key.
+TEST_F(DepinProofs, KeyRevokedByTheOtherIdForm) {
+  const Prover n = prover_of(n_);
+  EXPECT_PROOF(submit_one(proof(n, 1, uptime())), R::kAccepted);
+  chain_.run(chain_.revoke_key_tx(kGovernance, raw_key_id(n_.pub)));
+  EXPECT_PROOF(submit_one(proof(n, 2, uptime())), R::kKeyRevoked);
+  const Prover s{s_id_, s_};
+  EXPECT_PROOF(submit_one(proof(s, 1, uptime())), R::kAccepted);
+  auto pub = p256_pub(s_.p256);
+  chain_.run(chain_.revoke_key_tx(kGovernance, crypto::spki_id(crypto::p256_spki_der(pub))));
+  EXPECT_PROOF(submit_one(proof(s, 2, uptime())), R::kKeyRevoked);
+}
+
 TEST_F(DepinProofs, KeyRevokedEarlierInTheSameBlock) {
   const Prover w = prover_of(w_);
   pb::TxBody first, second;
