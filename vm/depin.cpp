@@ -70,21 +70,8 @@ TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::Regist
   if (sender != params_.governance)
     return fail(TxFailReason::kNotGovernance, "only the governance authority registers anchors");
   pb::Anchor a = tx.anchor();
-  auto spki = crypto::parse_p256_spki(as_span(a.spki()));
-  if (!spki.ok())
-    return fail(TxFailReason::kBadAnchor,
-                "anchor spki is not a strict P-256 SubjectPublicKeyInfo: " + spki.message);
-  if (a.role() == pb::ROLE_NONE || !pb::AnchorRole_IsValid(a.role()))
-    return fail(TxFailReason::kBadAnchor, "anchor role must be manufacturer root, TPM AK CA or registrar");
-  if (a.allowed_kinds_size() == 0)
-    return fail(TxFailReason::kBadAnchor, "anchor must allow at least one evidence kind");
-  for (int kind : a.allowed_kinds())
-    if (kind == pb::EVIDENCE_NONE || !pb::EvidenceKind_IsValid(kind))
-      return fail(TxFailReason::kBadAnchor, "anchor allows an unknown evidence kind " + std::to_string(kind));
-  if (a.max_chain_len() == 0 || a.max_chain_len() > crypto::kMaxCertChainLength)
-    return fail(TxFailReason::kBadAnchor, "anchor max_chain_len must be 1..3");
-  if (a.revoked_at() != 0 || a.registered_at() != 0)
-    return fail(TxFailReason::kBadAnchor, "revoked_at and registered_at are set by the chain");
+  // One set of anchor rules for RegisterAnchor and genesis (primitives/genesis.h check_anchor).
+  if (auto st = check_anchor(a); !st) return fail(TxFailReason::kBadAnchor, st.error().message);
   Hash32 id = crypto::spki_id(as_span(a.spki()));
   if (state_.get(anchor_key(id)))
     return fail(TxFailReason::kAnchorExists, "anchor " + to_hex0x(id) + " already exists");
