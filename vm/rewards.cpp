@@ -12,6 +12,16 @@ namespace physis::vm {
 
 namespace {
 Amount amount_of(const std::string& b) { return decode_amount(as_span(b)).value_or(0); }
+// An amount field of a stored record, inside consensus: one that is not a canonical amount is a corrupt
+// record (doc/depin.md "State layout") and faults the block rather than reading as 0.
+Amount stored_amount(StateOverlay& state, const std::string& b, std::string_view what) {
+  auto v = decode_amount(as_span(b));
+  if (!v) {
+    state.set_fault(make_error("corrupt_state", std::string(what) + " is not a canonical amount"));
+    return 0;
+  }
+  return *v;
+}
 std::string amount_bytes(Amount a) { return to_string(encode_amount(a)); }
 // floor(a × bps / 10000) without overflow for any a.
 Amount bps_of(Amount a, uint32_t bps) { return a / 10000 * bps + a % 10000 * bps / 10000; }
@@ -61,8 +71,8 @@ void DepinExecutor::close_epoch(uint64_t epoch) {
   if (rec.closed()) return;
   pb::SupplyRecord supply =
       load_record<pb::SupplyRecord>(state_, Bytes{kSupplyKey}).value_or(pb::SupplyRecord());
-  const Amount genesis = amount_of(supply.genesis());
-  const Amount minted = amount_of(supply.minted());
+  const Amount genesis = stored_amount(state_, supply.genesis(), "supply genesis");
+  const Amount minted = stored_amount(state_, supply.minted(), "supply minted");
   // doc/depin.md "Rewards": supply_cap 0 means no cap of its own, so the effective cap is the largest
   // representable supply, 2^128 − 1: minting stops there and genesis + minted never wraps.
   const Amount cap = effective_supply_cap(params_);
@@ -116,7 +126,7 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   if (device.accrued_weight() == 0 || device.accrued_epoch() >= current_epoch()) return;
   const uint64_t epoch = device.accrued_epoch();
   pb::EpochRecord rec = load_record<pb::EpochRecord>(state_, epoch_key(epoch)).value_or(pb::EpochRecord());
-  const Amount pool = amount_of(rec.device_pool());
+  const Amount pool = stored_amount(state_, rec.device_pool(), "epoch device pool");
   const Amount amount =
       rec.total_weight() == 0 ? 0 : mul_div_weight(device.accrued_weight(), pool, rec.total_weight());
   const Address owner = bytes_to_address(device.owner());
@@ -130,8 +140,10 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   rr.set_settled_at(height_);
   state_.put(reward_key(id, epoch), encode_canonical(rr));
   rec.set_settled_weight(rec.settled_weight() + device.accrued_weight());
-  const std::optional<Amount> settled = checked_add(amount_of(rec.settled_amount()), amount);
-  const std::optional<Amount> rewards_total = checked_add(amount_of(device.rewards_total()), amount);
+  const std::optional<Amount> settled =
+      checked_add(stored_amount(state_, rec.settled_amount(), "epoch settled amount"), amount);
+  const std::optional<Amount> rewards_total =
+      checked_add(stored_amount(state_, device.rewards_total(), "device rewards total"), amount);
   if (!settled || *settled > pool || !rewards_total) {
     state_.set_fault(make_error("supply_overflow", "settling device " + to_hex0x(id) + " in epoch " +
                                                        std::to_string(epoch) + " pays more than its pool"));

@@ -128,6 +128,26 @@ TEST(DepinState, ExecutorReadingACorruptDeviceFaults) {
   EXPECT_EQ(overlay.fault()->code, "corrupt_state");
 }
 
+// An amount field that is not canonical inside a record that is (minted with a leading zero byte) is a
+// corrupt record too: closing the epoch faults instead of reading the minted supply as 0.
+TEST(DepinState, NonCanonicalAmountInsideARecordFaults) {
+  RawState base;
+  pb::SupplyRecord supply;
+  supply.set_minted(std::string("\x00\x07", 2));
+  base.set(Bytes{kSupplyKey}, encode_canonical(supply));
+  StateOverlay overlay(base);
+  DepinParams params;
+  params.epoch_blocks = 10;
+  params.emission_per_epoch = 100;
+  DirectSignatureVerifier verifier;
+  const std::vector<std::pair<Address, uint64_t>> validators;
+  DepinExecutor ex(overlay, kChain, params, 10, validators, verifier);
+  ex.begin_block(test_block_hash(9));
+  ASSERT_TRUE(overlay.fault().has_value());
+  EXPECT_EQ(overlay.fault()->code, "corrupt_state");
+  EXPECT_NE(overlay.fault()->message.find("supply minted"), std::string::npos);
+}
+
 // A credit that would overflow a balance (only possible if the supply invariant is already broken) faults
 // the block instead of saturating the balance.
 TEST(DepinState, CreditOverflowFaultsInsteadOfSaturating) {
