@@ -35,7 +35,8 @@ using WriteSet = std::map<Bytes, Bytes>;
 //
 // It also holds the block's consensus fault: the first corrupt record read through it, or the first
 // balance or supply addition that would overflow. A faulted overlay's writes must never be committed:
-// apply_block returns fault() as its error.
+// whoever drives the block (apply_block) checks fault() after the last transaction and returns it as
+// the block's error.
 class StateOverlay final : public StateReader {
  public:
   explicit StateOverlay(const StateReader& base) : base_(base) {}
