@@ -235,7 +235,7 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
       return reject(AttestReject::kBadStatementSignature, "registrar statement signature does not verify");
     out.statement_expiry = st.expiry_height();
   }
-  // The device key in both id forms (doc/attestation.md "Revocation"): governance may name a device key
+  // The device key in both id forms (doc/attestation.md rule 5): governance may name a device key
   // by the SHA-256 of its SPKI (as for certificates) or of its raw bytes, whatever the evidence kind.
   auto add_key_id = [&out](const Hash32& id) {
     if (std::find(out.key_ids.begin(), out.key_ids.end(), id) == out.key_ids.end()) out.key_ids.push_back(id);

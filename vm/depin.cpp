@@ -120,7 +120,7 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   if (state_.get(device_key(id)))
     return fail(TxFailReason::kAttestationFailed, "device " + to_hex0x(id) + " is already registered",
                 static_cast<uint32_t>(AttestReject::kDeviceExists));
-  // One key, one device (doc/depin.md "Devices"): the device id includes the evidence kind, so the same
+  // One key, one device (doc/depin.md "State layout"): the device id includes the evidence kind, so the same
   // key under another kind would be a second, separately earning device.
   const Bytes key_index = device_key_index_key(raw_key_id(as_span(ev.device_key())));
   if (auto existing = state_.get(key_index); existing && !existing->empty())
