@@ -15,12 +15,21 @@ Bytes account_key(const Address& address) {
 }
 
 AccountState load_account(const StateReader& state, const Address& address) {
-  auto raw = state.get(account_key(address));
-  if (!raw) return {};
+  const Bytes key = account_key(address);
+  auto raw = state.get(key);
+  if (!raw || raw->empty()) return {};
   pb::Account acc;
   // State is written only by this module in canonical form; a decode failure means a corrupt database.
-  if (!acc.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) return {};
-  return AccountState{decode_amount(as_span(acc.balance())).value_or(0), acc.nonce()};
+  if (!decode_canonical(*raw, acc, "account")) {
+    state.report_corrupt(key, "account");
+    return {};
+  }
+  auto balance = decode_amount(as_span(acc.balance()));
+  if (!balance) {
+    state.report_corrupt(key, "account balance");
+    return {};
+  }
+  return AccountState{*balance, acc.nonce()};
 }
 
 Bytes encode_account(const AccountState& account) {

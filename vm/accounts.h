@@ -14,7 +14,9 @@ struct AccountState {
 inline constexpr uint8_t kAccountPrefix = 'a';
 
 Bytes account_key(const Address& address);
-// A missing account reads as zero balance, nonce 0.
+// A missing account reads as zero balance, nonce 0. A stored record that does not decode canonically
+// (or whose balance is not a canonical amount) is reported to `state.report_corrupt` (a StateOverlay
+// then fails the block) and also reads as zero.
 AccountState load_account(const StateReader& state, const Address& address);
 Bytes encode_account(const AccountState& account);
 

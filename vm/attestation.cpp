@@ -6,6 +6,7 @@
 #include "crypto/p256.h"
 #include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
+#include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
 #include "primitives/block.h"
 
@@ -104,6 +105,7 @@ std::string_view attest_reject_name(AttestReject reason) {
     case AttestReject::kWrongRefHash: return "wrong_ref_hash";
     case AttestReject::kDeviceExists: return "device_exists";
     case AttestReject::kBadLocation: return "bad_location";
+    case AttestReject::kKeyAlreadyRegistered: return "key_already_registered";
   }
   return "unknown";
 }
@@ -231,9 +233,20 @@ AttestOutcome verify_evidence(const pb::AttestationEvidence& ev, const AttestCon
     Hash32 digest = crypto::sha256(registrar_statement_message(ctx.chain_id, ev));
     if (!signatures.verify(pb::KEY_P256, spki.public_key, digest, as_span(st.signature())))
       return reject(AttestReject::kBadStatementSignature, "registrar statement signature does not verify");
-    out.key_ids = {raw_key_id(key)};
     out.statement_expiry = st.expiry_height();
   }
+  // The device key in both id forms (doc/attestation.md rule 5): governance may name a device key
+  // by the SHA-256 of its SPKI (as for certificates) or of its raw bytes, whatever the evidence kind.
+  auto add_key_id = [&out](const Hash32& id) {
+    if (std::find(out.key_ids.begin(), out.key_ids.end(), id) == out.key_ids.end()) out.key_ids.push_back(id);
+  };
+  if (ev.kind() == pb::REGISTRAR_STATEMENT) add_key_id(raw_key_id(key));
+  if (ev.key_type() == pb::KEY_P256) {
+    crypto::P256PublicKey pub{};
+    std::copy(key.begin(), key.end(), pub.begin());  // 65 bytes: checked in step 1
+    add_key_id(crypto::spki_id(crypto::p256_spki_der(pub)));
+  }
+  add_key_id(raw_key_id(key));
   // 5. No revoked key in the attestation.
   for (const auto& id : out.key_ids) {
     auto at = chain.key_revoked_at(id);

@@ -43,13 +43,14 @@ enum class AttestReject : uint32_t {
   kHighS = 24,                   // a signature on chain with s > n/2
   kStatementExpired = 25,        // registrar statement expiry height already passed
   kBadStatementSignature = 26,
-  kStaleReference = 27,   // ref height older than the window
-  kFutureReference = 28,  // ref height not below the including height
-  kWrongRefHash = 29,     // ref block hash is not the canonical hash at ref height
-  kDeviceExists = 30,     // the device id is already registered
-  kBadLocation = 31,      // location out of range
+  kStaleReference = 27,        // ref height older than the window
+  kFutureReference = 28,       // ref height not below the including height
+  kWrongRefHash = 29,          // ref block hash is not the canonical hash at ref height
+  kDeviceExists = 30,          // the device id is already registered
+  kBadLocation = 31,           // location out of range
+  kKeyAlreadyRegistered = 32,  // the device key is registered already, under this or another evidence kind
 };
-inline constexpr uint32_t kAttestRejectCount = 32;
+inline constexpr uint32_t kAttestRejectCount = 33;
 std::string_view attest_reject_name(AttestReject reason);
 
 // What the verifier may read of the chain.
@@ -77,7 +78,9 @@ struct AttestOutcome {
   // Filled when reason is kOk:
   Address device_id{};
   Hash32 anchor_id{};
-  std::vector<Hash32> key_ids;  // revocable key ids: certificate SPKIs leaf first, or the device key id
+  // Revocable key ids: the certificate SPKI ids leaf first (SE_P256), then the device key in both forms
+  // not already listed, SPKI id (P-256 keys) and raw_key_id, so a RevokeKey naming either form applies.
+  std::vector<Hash32> key_ids;
   uint64_t statement_expiry = 0;
   bool ok() const { return reason == AttestReject::kOk; }
 };
@@ -94,7 +97,8 @@ Bytes registration_message(const std::string& chain_id, const pb::AttestationEvi
 Bytes registrar_statement_message(const std::string& chain_id, const pb::AttestationEvidence& ev);
 // Device id: last 20 bytes of keccak256(u8 kind ‖ device key).
 Address device_id_of(uint32_t kind, ByteSpan device_key);
-// Key id of a device key with no certificate: SHA-256 of the raw key bytes.
+// Key id of a device key with no certificate: SHA-256 of the raw key bytes. It does not depend on the
+// evidence kind, so it also keys the registered-device-key index (doc/depin.md "State layout").
 Hash32 raw_key_id(ByteSpan device_key);
 
 }  // namespace physis::vm

@@ -70,21 +70,8 @@ TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::Regist
   if (sender != params_.governance)
     return fail(TxFailReason::kNotGovernance, "only the governance authority registers anchors");
   pb::Anchor a = tx.anchor();
-  auto spki = crypto::parse_p256_spki(as_span(a.spki()));
-  if (!spki.ok())
-    return fail(TxFailReason::kBadAnchor,
-                "anchor spki is not a strict P-256 SubjectPublicKeyInfo: " + spki.message);
-  if (a.role() == pb::ROLE_NONE || !pb::AnchorRole_IsValid(a.role()))
-    return fail(TxFailReason::kBadAnchor, "anchor role must be manufacturer root, TPM AK CA or registrar");
-  if (a.allowed_kinds_size() == 0)
-    return fail(TxFailReason::kBadAnchor, "anchor must allow at least one evidence kind");
-  for (int kind : a.allowed_kinds())
-    if (kind == pb::EVIDENCE_NONE || !pb::EvidenceKind_IsValid(kind))
-      return fail(TxFailReason::kBadAnchor, "anchor allows an unknown evidence kind " + std::to_string(kind));
-  if (a.max_chain_len() == 0 || a.max_chain_len() > crypto::kMaxCertChainLength)
-    return fail(TxFailReason::kBadAnchor, "anchor max_chain_len must be 1..3");
-  if (a.revoked_at() != 0 || a.registered_at() != 0)
-    return fail(TxFailReason::kBadAnchor, "revoked_at and registered_at are set by the chain");
+  // One set of anchor rules for RegisterAnchor and genesis (primitives/genesis.h check_anchor).
+  if (auto st = check_anchor(a); !st) return fail(TxFailReason::kBadAnchor, st.error().message);
   Hash32 id = crypto::spki_id(as_span(a.spki()));
   if (state_.get(anchor_key(id)))
     return fail(TxFailReason::kAnchorExists, "anchor " + to_hex0x(id) + " already exists");
@@ -133,6 +120,13 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   if (state_.get(device_key(id)))
     return fail(TxFailReason::kAttestationFailed, "device " + to_hex0x(id) + " is already registered",
                 static_cast<uint32_t>(AttestReject::kDeviceExists));
+  // One key, one device (doc/depin.md "State layout"): the device id includes the evidence kind, so the same
+  // key under another kind would be a second, separately earning device.
+  const Bytes key_index = device_key_index_key(raw_key_id(as_span(ev.device_key())));
+  if (auto existing = state_.get(key_index); existing && !existing->empty())
+    return fail(TxFailReason::kAttestationFailed,
+                "device key is already registered as device " + to_hex0x(*existing),
+                static_cast<uint32_t>(AttestReject::kKeyAlreadyRegistered));
   AttestContext ctx{chain_id_, sender, height_, params_.ref_window};
   StateChainView view(state_);
   AttestOutcome out = verify_evidence(ev, ctx, view, signatures_);
@@ -154,6 +148,7 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   store_device(id, d);
   state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), kIndexMarker);
   state_.put(prefixed_key(kAnchorIndexPrefix, out.anchor_id, id), kIndexMarker);
+  state_.put(key_index, Bytes(id.begin(), id.end()));
   TxOutcome ok;
   ok.device_id = id;
   return ok;

@@ -39,9 +39,11 @@ enum class ProofReject : uint32_t {
   kLocationUnknown = 17,  // witness or beaconer has no lat/lon location
   kWitnessTooClose = 18,
   kWitnessTooFar = 19,
-  kSignalTooStrong = 20,  // RSSI impossibly strong for the asserted distance
+  kSignalTooStrong = 20,    // RSSI impossibly strong for the asserted distance
+  kSignalImplausible = 21,  // RSSI below witness_min_rssi_dbm, or SNR outside the witness SNR range
+  kBeaconerRevoked = 22,    // the beaconer's anchor or a key is revoked, or its statement expired
 };
-inline constexpr uint32_t kProofRejectCount = 21;
+inline constexpr uint32_t kProofRejectCount = 23;
 std::string_view proof_reject_name(ProofReject reason);
 
 struct TxOutcome {
@@ -56,6 +58,9 @@ struct TxOutcome {
 Bytes proof_message(const std::string& chain_id, const pb::Proof& proof);
 Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof);
 
+// The most genesis + minted may ever reach: supply_cap, or 2^128 − 1 (the largest representable supply)
+// when supply_cap is 0 ("no cap").
+Amount effective_supply_cap(const DepinParams& p);
 // Emission scheduled for an epoch before the supply cap: emission_per_epoch >> (epoch / halving).
 Amount scheduled_emission(const DepinParams& p, uint64_t epoch);
 // floor(a × b / c) for a weight a < 2^64, without overflow (c > 0, a ≤ c).
@@ -89,6 +94,9 @@ class DepinExecutor {
 
  private:
   ProofReject check_proof(const pb::Proof& proof, pb::Device& device, const Address& id, uint64_t& weight);
+  // kAccepted if the device's anchor and keys are not revoked and its statement has not expired at this
+  // height; otherwise kAnchorRevoked, kKeyRevoked or kStatementExpired.
+  ProofReject trust_standing(const pb::Device& device);
   // Credits up to `weight` to the device in the current epoch; returns what was credited (after the
   // per-device cap).
   uint64_t accrue(const Address& id, pb::Device& device, uint64_t weight);

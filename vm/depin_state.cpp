@@ -19,6 +19,9 @@ Bytes u64_key(uint8_t prefix, uint64_t v, ByteSpan rest) {
 
 Bytes anchor_key(const Hash32& id) { return prefixed_key(kAnchorPrefix, id); }
 Bytes device_key(const Address& id) { return prefixed_key(kDevicePrefix, id); }
+Bytes device_key_index_key(const Hash32& raw_key_id) {
+  return prefixed_key(kDeviceKeyIndexPrefix, raw_key_id);
+}
 Bytes epoch_key(uint64_t epoch) { return u64_key(kEpochPrefix, epoch); }
 Bytes block_hash_key(uint64_t height) { return u64_key(kBlockHashPrefix, height); }
 
@@ -29,8 +32,13 @@ Bytes reward_key(const Address& device, uint64_t epoch) {
 }
 
 std::optional<uint64_t> key_revoked_at(const StateReader& state, const Hash32& key_id) {
-  auto raw = state.get(prefixed_key(kRevokedKeyPrefix, key_id));
-  if (!raw || raw->size() != 8) return std::nullopt;
+  const Bytes key = prefixed_key(kRevokedKeyPrefix, key_id);
+  auto raw = state.get(key);
+  if (!raw || raw->empty()) return std::nullopt;
+  if (raw->size() != 8) {
+    state.report_corrupt(key, "key revocation height");
+    return std::nullopt;
+  }
   return read_u64_be(*raw);
 }
 

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "primitives/codec.h"
 #include "primitives/physis.pb.h"
 #include "vm/state.h"
 
@@ -19,27 +20,36 @@ inline constexpr uint8_t kEpochDevicePrefix = 'x';  // 'x' ‖ epoch(8) ‖ devi
 inline constexpr uint8_t kRewardPrefix = 'r';       // 'r' ‖ device id(20) ‖ epoch(8) → RewardRecord
 inline constexpr uint8_t kBlockHashPrefix = 'b';  // 'b' ‖ height(8) → block hash(32)
 inline constexpr uint8_t kSupplyKey = 's';        // 's' → SupplyRecord
+// 'i' ‖ raw_key_id(device key)(32) → device id(20): one device per key, whatever the evidence kind.
+inline constexpr uint8_t kDeviceKeyIndexPrefix = 'i';
 
 Bytes prefixed_key(uint8_t prefix, ByteSpan a, ByteSpan b = {});
 Bytes u64_key(uint8_t prefix, uint64_t v, ByteSpan rest = {});
 inline const Bytes kIndexMarker{0x01};
 
-// Loads a protobuf record; nullopt if absent. A record that does not parse means a corrupt database
-// and is treated as absent.
+// Loads a protobuf record; nullopt if absent. State holds only canonical encodings (decode_canonical):
+// a record that does not decode canonically is a corrupt database, never a default value. It is
+// reported to `state.report_corrupt` (a StateOverlay then fails the block) and returned as nullopt.
 template <typename M>
 std::optional<M> load_record(const StateReader& state, const Bytes& key) {
   auto raw = state.get(key);
   if (!raw || raw->empty()) return std::nullopt;
   M m;
-  if (!m.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) return std::nullopt;
+  if (!decode_canonical(*raw, m, m.GetTypeName())) {
+    state.report_corrupt(key, m.GetTypeName());
+    return std::nullopt;
+  }
   return m;
 }
 
 Bytes anchor_key(const Hash32& id);
 Bytes device_key(const Address& id);
+Bytes device_key_index_key(const Hash32& raw_key_id);
 Bytes epoch_key(uint64_t epoch);
 Bytes reward_key(const Address& device, uint64_t epoch);
 Bytes block_hash_key(uint64_t height);
+// The height a key id is revoked from, or nullopt. A stored value that is not 8 bytes is reported as
+// corrupt (see load_record).
 std::optional<uint64_t> key_revoked_at(const StateReader& state, const Hash32& key_id);
 
 }  // namespace physis::vm

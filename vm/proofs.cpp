@@ -36,6 +36,8 @@ std::string_view proof_reject_name(ProofReject reason) {
     case ProofReject::kWitnessTooClose: return "witness_too_close";
     case ProofReject::kWitnessTooFar: return "witness_too_far";
     case ProofReject::kSignalTooStrong: return "signal_too_strong";
+    case ProofReject::kSignalImplausible: return "signal_implausible";
+    case ProofReject::kBeaconerRevoked: return "beaconer_revoked";
   }
   return "unknown";
 }
@@ -59,16 +61,22 @@ Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof) {
   return crypto::sha256(proof_message(chain_id, proof));
 }
 
-ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& device, const Address& id,
-                                       uint64_t& weight) {
-  const pb::ProofPayload& pl = proof.payload();
-  if (device.inactive()) return ProofReject::kDeviceInactive;
-  // Trust chain still standing at this height (lookups memoised for the block: many proofs share them).
+ProofReject DepinExecutor::trust_standing(const pb::Device& device) {
+  // Lookups memoised for the block: many proofs share them.
   if (anchor_revoked(device.anchor_id())) return ProofReject::kAnchorRevoked;
   for (const auto& k : device.key_ids())
     if (key_revoked(k)) return ProofReject::kKeyRevoked;
   if (device.statement_expiry() != 0 && device.statement_expiry() <= height_)
     return ProofReject::kStatementExpired;
+  return ProofReject::kAccepted;
+}
+
+ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& device, const Address& id,
+                                       uint64_t& weight) {
+  const pb::ProofPayload& pl = proof.payload();
+  if (device.inactive()) return ProofReject::kDeviceInactive;
+  // Trust chain still standing at this height.
+  if (ProofReject r = trust_standing(device); r != ProofReject::kAccepted) return r;
   // Reference block: recent and canonical; epoch is the reference's epoch.
   if (proof.ref_height() >= height_) return ProofReject::kFutureReference;
   if (height_ - proof.ref_height() > params_.ref_window) return ProofReject::kStaleReference;
@@ -97,6 +105,8 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       if (beaconer == id) return ProofReject::kWitnessSelf;
       auto b = load_record<pb::Device>(state_, device_key(beaconer));
       if (!b || b->inactive()) return ProofReject::kUnknownBeaconer;
+      // A beacon is only evidence if its device is still trusted at this height.
+      if (trust_standing(*b) != ProofReject::kAccepted) return ProofReject::kBeaconerRevoked;
       if (!device.location().has_latlon() || !b->location().has_latlon())
         return ProofReject::kLocationUnknown;
       uint64_t d = distance_m(device.location().latlon().lat_e7(), device.location().latlon().lon_e7(),
@@ -107,6 +117,11 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       int64_t strongest =
           static_cast<int64_t>(params_.witness_rssi_at_1m_dbm) - 6 * floor_log2(std::max<uint64_t>(d, 1));
       if (pl.rssi_dbm() > strongest) return ProofReject::kSignalTooStrong;
+      // Receiver plausibility (doc/depin.md "Proofs"): no real receiver reports a signal below its
+      // sensitivity floor, or an SNR outside what its demodulator measures.
+      if (pl.rssi_dbm() < params_.witness_min_rssi_dbm || pl.snr_db_x10() < params_.witness_min_snr_db_x10 ||
+          pl.snr_db_x10() > params_.witness_max_snr_db_x10)
+        return ProofReject::kSignalImplausible;
       weight = params_.weight_witness;
       return ProofReject::kAccepted;
     }

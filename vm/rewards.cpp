@@ -12,10 +12,24 @@ namespace physis::vm {
 
 namespace {
 Amount amount_of(const std::string& b) { return decode_amount(as_span(b)).value_or(0); }
+// An amount field of a stored record, inside consensus: one that is not a canonical amount is a corrupt
+// record (doc/depin.md "State layout") and faults the block rather than reading as 0.
+Amount stored_amount(StateOverlay& state, const std::string& b, std::string_view what) {
+  auto v = decode_amount(as_span(b));
+  if (!v) {
+    state.set_fault(make_error("corrupt_state", std::string(what) + " is not a canonical amount"));
+    return 0;
+  }
+  return *v;
+}
 std::string amount_bytes(Amount a) { return to_string(encode_amount(a)); }
 // floor(a × bps / 10000) without overflow for any a.
 Amount bps_of(Amount a, uint32_t bps) { return a / 10000 * bps + a % 10000 * bps / 10000; }
 }  // namespace
+
+Amount effective_supply_cap(const DepinParams& p) {
+  return p.supply_cap == 0 ? ~static_cast<Amount>(0) : p.supply_cap;
+}
 
 Amount scheduled_emission(const DepinParams& p, uint64_t epoch) {
   if (p.halving_interval_epochs == 0) return p.emission_per_epoch;
@@ -39,9 +53,16 @@ Amount pending_reward(const StateReader& state, const pb::Device& device, uint64
 void DepinExecutor::credit(const Address& to, Amount amount) {
   if (amount == 0) return;
   AccountState acc = load_account(state_, to);
-  // Total supply is capped below 2^128 by construction (amounts are minted from a 128-bit counter),
-  // so a balance cannot overflow; saturate defensively rather than wrap.
-  acc.balance = checked_add(acc.balance, amount).value_or(~static_cast<Amount>(0));
+  // Every balance is part of genesis + minted, which close_epoch keeps ≤ the effective cap < 2^128, so
+  // this cannot overflow while the supply invariant holds. If it would, the state is broken: fail the
+  // block rather than saturate (a saturated balance silently destroys supply).
+  auto sum = checked_add(acc.balance, amount);
+  if (!sum) {
+    state_.set_fault(make_error("supply_overflow", "crediting " + format_amount(amount) + " to " +
+                                                       to_hex0x(to) + " overflows its balance"));
+    return;
+  }
+  acc.balance = *sum;
   state_.put(account_key(to), encode_account(acc));
 }
 
@@ -50,14 +71,18 @@ void DepinExecutor::close_epoch(uint64_t epoch) {
   if (rec.closed()) return;
   pb::SupplyRecord supply =
       load_record<pb::SupplyRecord>(state_, Bytes{kSupplyKey}).value_or(pb::SupplyRecord());
-  const Amount genesis = amount_of(supply.genesis());
-  const Amount minted = amount_of(supply.minted());
-  Amount emission = scheduled_emission(params_, epoch);
-  if (params_.supply_cap > 0) {
-    Amount total = genesis + minted;
-    Amount room = params_.supply_cap > total ? params_.supply_cap - total : 0;
-    emission = std::min(emission, room);
+  const Amount genesis = stored_amount(state_, supply.genesis(), "supply genesis");
+  const Amount minted = stored_amount(state_, supply.minted(), "supply minted");
+  // doc/depin.md "Rewards": supply_cap 0 means no cap of its own, so the effective cap is the largest
+  // representable supply, 2^128 − 1: minting stops there and genesis + minted never wraps.
+  const Amount cap = effective_supply_cap(params_);
+  const std::optional<Amount> total = checked_add(genesis, minted);
+  if (!total) {
+    state_.set_fault(make_error("supply_overflow", "genesis + minted supply overflows"));
+    return;
   }
+  const Amount room = cap > *total ? cap - *total : 0;
+  const Amount emission = std::min(scheduled_emission(params_, epoch), room);
   Amount device_pool = bps_of(emission, params_.device_share_bps);
   Amount validator_pool = bps_of(emission, params_.validator_share_bps);
   Amount treasury = emission - device_pool - validator_pool;
@@ -68,7 +93,12 @@ void DepinExecutor::close_epoch(uint64_t epoch) {
   }
   // Validators by voting power; rounding remainder to the treasury.
   uint64_t total_power = 0;
-  for (const auto& [addr, power] : validators_) total_power += power;
+  for (const auto& [addr, power] : validators_) {
+    if (__builtin_add_overflow(total_power, power, &total_power)) {  // genesis keeps it below 2^62
+      state_.set_fault(make_error("power_overflow", "total validator power overflows"));
+      return;
+    }
+  }
   Amount paid = 0;
   if (total_power > 0) {
     for (const auto& [addr, power] : validators_) {
@@ -87,7 +117,7 @@ void DepinExecutor::close_epoch(uint64_t epoch) {
   rec.set_validator_pool(amount_bytes(validator_pool));
   rec.set_treasury_pool(amount_bytes(emission - device_pool - validator_pool));
   state_.put(epoch_key(epoch), encode_canonical(rec));
-  supply.set_minted(amount_bytes(minted + emission));
+  supply.set_minted(amount_bytes(minted + emission));  // ≤ cap − genesis: emission ≤ room
   supply.set_last_closed_epoch_plus_one(epoch + 1);
   state_.put(Bytes{kSupplyKey}, encode_canonical(supply));
 }
@@ -96,7 +126,7 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   if (device.accrued_weight() == 0 || device.accrued_epoch() >= current_epoch()) return;
   const uint64_t epoch = device.accrued_epoch();
   pb::EpochRecord rec = load_record<pb::EpochRecord>(state_, epoch_key(epoch)).value_or(pb::EpochRecord());
-  const Amount pool = amount_of(rec.device_pool());
+  const Amount pool = stored_amount(state_, rec.device_pool(), "epoch device pool");
   const Amount amount =
       rec.total_weight() == 0 ? 0 : mul_div_weight(device.accrued_weight(), pool, rec.total_weight());
   const Address owner = bytes_to_address(device.owner());
@@ -110,15 +140,23 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   rr.set_settled_at(height_);
   state_.put(reward_key(id, epoch), encode_canonical(rr));
   rec.set_settled_weight(rec.settled_weight() + device.accrued_weight());
-  Amount settled = amount_of(rec.settled_amount()) + amount;
-  rec.set_settled_amount(amount_bytes(settled));
+  const std::optional<Amount> settled =
+      checked_add(stored_amount(state_, rec.settled_amount(), "epoch settled amount"), amount);
+  const std::optional<Amount> rewards_total =
+      checked_add(stored_amount(state_, device.rewards_total(), "device rewards total"), amount);
+  if (!settled || *settled > pool || !rewards_total) {
+    state_.set_fault(make_error("supply_overflow", "settling device " + to_hex0x(id) + " in epoch " +
+                                                       std::to_string(epoch) + " pays more than its pool"));
+    return;
+  }
+  rec.set_settled_amount(amount_bytes(*settled));
   if (rec.settled_weight() >= rec.total_weight() && !rec.remainder_paid()) {
-    credit(params_.treasury, pool - settled);  // the rounding remainder of the device pool
+    credit(params_.treasury, pool - *settled);  // the rounding remainder of the device pool
     rec.set_remainder_paid(true);
     rec.set_settled_amount(amount_bytes(pool));  // settled_amount: everything paid out of the pool
   }
   state_.put(epoch_key(epoch), encode_canonical(rec));
-  device.set_rewards_total(amount_bytes(amount_of(device.rewards_total()) + amount));
+  device.set_rewards_total(amount_bytes(*rewards_total));
   device.set_accrued_weight(0);
 }
 

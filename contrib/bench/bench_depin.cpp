@@ -5,9 +5,14 @@
 //   3. proofs verified + applied + committed/s, batched (500 per tx), signatures verified on 2
 //      admission threads (cached for the producer), against the 2-thread raw rate. Target ≥ 60%;
 //   4. epoch close with 1,000,000 devices holding accrued weight (apply_block of the boundary block
-//      on an in-memory state). Target < 1 s. Also the deferred per-device settlement cost.
+//      on an in-memory state). Target < 1 s;
+//   5. the deferred per-device settlement the O(1) close leaves behind: after that close, a sample of
+//      the devices is settled through apply_block with ClaimRewards transactions (the VM's settle(),
+//      the same path a device's next proof, transfer or deactivation takes), printing settlements/s
+//      and the projected time to settle every device.
 //
-// Usage: bench_depin [--devices N] [--proofs-per-device K] [--close-devices M] [--verbose 1]
+// Usage: bench_depin [--devices N] [--proofs-per-device K] [--close-devices M] [--settle-devices S]
+//                    [--verbose 1]
 #include <unistd.h>
 
 #include <chrono>
@@ -83,7 +88,89 @@ struct Fleet {
   std::vector<Address> ids;
 };
 
-void bench_epoch_close(uint64_t devices) {
+// The id of synthetic device i (bench_epoch_close).
+Address synthetic_device_id(uint64_t i) {
+  Address id{};
+  for (int b = 0; b < 8; ++b) id[12 + b] = static_cast<uint8_t>(i >> (8 * (7 - b)));
+  return id;
+}
+
+// Part 5: settles `sample` of the devices bench_epoch_close left with unsettled epoch-0 weight, in
+// ClaimRewards transactions of max_proofs_per_tx ids, through apply_block (execution) and the in-memory
+// commit. Transactions are built and signed before the clock starts.
+void bench_settlement(vm::MemoryState& state, const Genesis& g, const crypto::PrivateKey& claimant,
+                      Hash32 root, uint64_t sample) {
+  if (sample == 0) return;
+  const Address from = crypto::address_of(*crypto::public_key_of(claimant));
+  const uint64_t per_tx = g.depin.max_proofs_per_tx;
+  std::vector<VerifiedTx> txs;
+  uint64_t nonce = vm::load_account(state, from).nonce;
+  for (uint64_t first = 0; first < sample; first += per_tx) {
+    pb::TxBody body;
+    for (uint64_t i = first; i < std::min(sample, first + per_tx); ++i)
+      body.mutable_claim_rewards()->add_device_ids(to_string(synthetic_device_id(i)));
+    body.set_chain_id(g.chain_id);
+    body.set_nonce(nonce++);
+    body.set_gas_price(1);
+    body.set_gas_limit(vm::intrinsic_gas(g.params, body));
+    auto vtx = decode_and_verify_tx(sign_tx(body, claimant));
+    if (!vtx) {
+      std::fprintf(stderr, "claim tx: %s\n", vtx.error().message.c_str());
+      return;
+    }
+    txs.push_back(std::move(vtx).value());
+  }
+  // Blocks as a producer would cut them: up to the block gas limit.
+  std::vector<std::vector<VerifiedTx>> blocks(1);
+  uint64_t gas = 0;
+  for (auto& tx : txs) {
+    const uint64_t tx_gas = vm::intrinsic_gas(g.params, tx.tx.body);
+    if (gas + tx_gas > g.params.block_gas_limit) {
+      blocks.emplace_back();
+      gas = 0;
+    }
+    gas += tx_gas;
+    blocks.back().push_back(std::move(tx));
+  }
+  vm::DirectSignatureVerifier direct;
+  uint64_t height = g.depin.epoch_blocks;  // the close was at the first block of epoch 1
+  double exec_s = 0, commit_s = 0;
+  for (const auto& block : blocks) {
+    vm::BlockContext ctx{g.chain_id, ++height, from, Hash32{}, {{from, 1}}};
+    auto t0 = Clock::now();
+    auto r = vm::apply_block(state, root, g.params, g.depin, ctx, block, direct);
+    exec_s += since(t0);
+    if (!r) {
+      std::fprintf(stderr, "settlement block failed: %s\n", r.error().message.c_str());
+      return;
+    }
+    for (const auto& rc : r->receipts)
+      if (rc.status() != 0) std::fprintf(stderr, "claim failed: %s\n", rc.message().c_str());
+    t0 = Clock::now();
+    state.apply(r->writes);
+    commit_s += since(t0);
+    root = r->state_root;
+  }
+  // Every sampled device was paid once: weight cleared, one RewardRecord.
+  for (uint64_t i : {uint64_t{0}, sample - 1}) {
+    auto dev = vm::load_record<pb::Device>(state, vm::device_key(synthetic_device_id(i)));
+    auto rr = vm::load_record<pb::RewardRecord>(state, vm::reward_key(synthetic_device_id(i), 0));
+    if (!dev || dev->accrued_weight() != 0 || !rr || rr->amount().empty()) {
+      std::fprintf(stderr, "device %llu was not settled\n", static_cast<unsigned long long>(i));
+      return;
+    }
+  }
+  const double total_s = exec_s + commit_s;
+  const double rate = sample / total_s;
+  const uint64_t all = vm::load_record<pb::EpochRecord>(state, vm::epoch_key(0))->devices();
+  std::printf(
+      "deferred settlement (ClaimRewards, %llu ids per tx, %zu blocks): %llu devices in %.3f s "
+      "(apply %.3f s, in-memory commit %.3f s) = %.0f settlements/s; settling all %llu devices: %.1f s\n",
+      static_cast<unsigned long long>(per_tx), blocks.size(), static_cast<unsigned long long>(sample),
+      total_s, exec_s, commit_s, rate, static_cast<unsigned long long>(all), all / rate);
+}
+
+void bench_epoch_close(uint64_t devices, uint64_t settle_devices) {
   Genesis g;
   g.chain_id = "physis-bench";
   g.genesis_time_ms = 1;
@@ -91,6 +178,7 @@ void bench_epoch_close(uint64_t devices) {
   g.depin.emission_per_epoch = static_cast<Amount>(1000000000000000000ULL) * 1000;
   crypto::PrivateKey v = crypto::generate_private_key();
   Address validator = crypto::address_of(*crypto::public_key_of(v));
+  g.accounts.push_back({"claimant", validator, static_cast<Amount>(1) << 100});  // pays the claims' gas
   vm::MemoryState state;
   state.apply(vm::genesis_state(g).writes);
   // 1M devices that each earned weight in epoch 0, and the epoch's running total (what proofs leave).
@@ -103,8 +191,7 @@ void bench_epoch_close(uint64_t devices) {
   d.set_accrued_epoch(0);
   uint64_t total = 0;
   for (uint64_t i = 0; i < devices; ++i) {
-    Address id{};
-    for (int b = 0; b < 8; ++b) id[12 + b] = static_cast<uint8_t>(i >> (8 * (7 - b)));
+    const Address id = synthetic_device_id(i);
     d.set_accrued_weight(1 + i % 50);
     total += d.accrued_weight();
     seed[vm::device_key(id)] = encode_canonical(d);
@@ -130,6 +217,8 @@ void bench_epoch_close(uint64_t devices) {
       "epoch close, %llu devices with accrued weight: %.3f ms (target < 1000 ms: %s); %zu state writes\n",
       static_cast<unsigned long long>(devices), close_s * 1000, close_s < 1.0 ? "MET" : "NOT MET",
       r->writes.size());
+  state.apply(r->writes);
+  bench_settlement(state, g, v, r->state_root, std::min(settle_devices, devices));
 }
 }  // namespace
 
@@ -138,6 +227,7 @@ int main(int argc, char** argv) {
   const uint64_t n_dev = arg(argc, argv, "devices", 5000);
   const uint64_t per_dev = arg(argc, argv, "proofs-per-device", 8);
   const uint64_t close_devices = arg(argc, argv, "close-devices", 1000000);
+  const uint64_t settle_devices = arg(argc, argv, "settle-devices", 100000);
 
   const double raw1 = p256_rate(1);
   const double raw2 = p256_rate(2);
@@ -312,6 +402,6 @@ int main(int argc, char** argv) {
   node->reset();
   std::filesystem::remove_all(dir);
 
-  bench_epoch_close(close_devices);
+  bench_epoch_close(close_devices, settle_devices);
   return 0;
 }

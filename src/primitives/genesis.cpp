@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/secp256k1.h"
+#include "crypto/x509.h"
+#include "crypto/x509_chain.h"
+#include "util/bytes.h"
 
 namespace physis {
 
@@ -33,7 +36,10 @@ std::optional<uint64_t> read_u64(const json& obj, const char* key, uint64_t fall
 }
 std::optional<uint32_t> enum_value(const json& v,
                                    std::initializer_list<std::pair<const char*, uint32_t>> names) {
-  if (v.is_number_unsigned()) return v.get<uint32_t>();
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() > UINT32_MAX) return std::nullopt;  // never truncate to a valid value
+    return static_cast<uint32_t>(v.get<uint64_t>());
+  }
   if (!v.is_string()) return std::nullopt;
   for (const auto& [name, value] : names)
     if (v.get<std::string>() == name) return value;
@@ -78,11 +84,19 @@ Status parse_depin(const json& d, DepinParams& p) {
       return bad(std::string("depin.") + key + " must be an unsigned 32-bit integer");
     *out = static_cast<uint32_t>(*v);
   }
-  if (d.contains("witness_rssi_at_1m_dbm")) {
-    if (!d["witness_rssi_at_1m_dbm"].is_number_integer())
-      return bad("depin.witness_rssi_at_1m_dbm must be an integer");
-    p.witness_rssi_at_1m_dbm = d["witness_rssi_at_1m_dbm"].get<int32_t>();
+  for (auto [key, out] : {std::pair{"witness_rssi_at_1m_dbm", &p.witness_rssi_at_1m_dbm},
+                          std::pair{"witness_min_rssi_dbm", &p.witness_min_rssi_dbm},
+                          std::pair{"witness_min_snr_db_x10", &p.witness_min_snr_db_x10},
+                          std::pair{"witness_max_snr_db_x10", &p.witness_max_snr_db_x10}}) {
+    if (!d.contains(key)) continue;
+    const json& v = d[key];
+    if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX ||
+        (v.is_number_unsigned() && v.get<uint64_t>() > INT32_MAX))
+      return bad(std::string("depin.") + key + " must be a signed 32-bit integer");
+    *out = static_cast<int32_t>(v.get<int64_t>());
   }
+  if (p.witness_min_snr_db_x10 > p.witness_max_snr_db_x10)
+    return bad("depin.witness_min_snr_db_x10 exceeds witness_max_snr_db_x10");
   if (p.epoch_blocks == 0) return bad("depin.epoch_blocks must be positive");
   // Weights stay far below 2^64 so that per-epoch sums of a billion devices cannot overflow.
   constexpr uint64_t kMaxWeight = 1ULL << 32;
@@ -115,18 +129,56 @@ Status parse_depin(const json& d, DepinParams& p) {
         ga.kinds.push_back(*kind);
       }
       for (const auto& c : a.value("classes", json::array())) {
-        if (!c.is_number_unsigned()) return bad("anchor classes must be unsigned integers");
-        ga.classes.push_back(c.get<uint32_t>());
+        if (!c.is_number_unsigned() || c.get<uint64_t>() > UINT32_MAX)
+          return bad("anchor '" + ga.name + "': classes must be unsigned 32-bit integers");
+        ga.classes.push_back(static_cast<uint32_t>(c.get<uint64_t>()));
       }
       auto len = read_u64(a, "max_chain_len", 3);
-      if (!len || *len == 0 || *len > 3) return bad("anchor max_chain_len must be 1..3");
+      if (!len || *len > UINT32_MAX) return bad("anchor '" + ga.name + "': max_chain_len must be 1..3");
       ga.max_chain_len = static_cast<uint32_t>(*len);
+      // The same rules as RegisterAnchor, by the same function.
+      if (auto st = check_anchor(anchor_record(ga)); !st)
+        return bad("anchor '" + ga.name + "': " + st.error().message);
+      const Hash32 id = crypto::spki_id(ga.spki);
+      for (const auto& other : p.anchors)
+        if (crypto::spki_id(other.spki) == id)
+          return bad("anchor '" + ga.name + "' duplicates anchor '" + other.name + "' (id " + to_hex0x(id) +
+                     ")");
       p.anchors.push_back(std::move(ga));
     }
   }
   return ok_status();
 }
 }  // namespace
+
+Status check_anchor(const pb::Anchor& a) {
+  auto bad_anchor = [](std::string m) { return make_error("bad_anchor", std::move(m)); };
+  auto spki = crypto::parse_p256_spki(as_span(a.spki()));
+  if (!spki.ok())
+    return bad_anchor("anchor spki is not a strict P-256 SubjectPublicKeyInfo: " + spki.message);
+  if (a.role() == pb::ROLE_NONE || !pb::AnchorRole_IsValid(a.role()))
+    return bad_anchor("anchor role must be manufacturer root, TPM AK CA or registrar");
+  if (a.allowed_kinds_size() == 0) return bad_anchor("anchor must allow at least one evidence kind");
+  for (int kind : a.allowed_kinds())
+    if (kind == pb::EVIDENCE_NONE || !pb::EvidenceKind_IsValid(kind))
+      return bad_anchor("anchor allows an unknown evidence kind " + std::to_string(kind));
+  if (a.max_chain_len() == 0 || a.max_chain_len() > crypto::kMaxCertChainLength)
+    return bad_anchor("anchor max_chain_len must be 1.." + std::to_string(crypto::kMaxCertChainLength));
+  if (a.revoked_at() != 0 || a.registered_at() != 0)
+    return bad_anchor("revoked_at and registered_at are set by the chain");
+  return ok_status();
+}
+
+pb::Anchor anchor_record(const GenesisAnchor& ga) {
+  pb::Anchor a;
+  a.set_spki(to_string(ga.spki));
+  a.set_role(static_cast<pb::AnchorRole>(ga.role));
+  for (uint32_t k : ga.kinds) a.add_allowed_kinds(static_cast<pb::EvidenceKind>(k));
+  for (uint32_t c : ga.classes) a.add_allowed_classes(c);
+  a.set_max_chain_len(ga.max_chain_len);
+  a.set_name(ga.name);
+  return a;
+}
 
 Result<Genesis> parse_genesis(std::string_view json_text) {
   json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);

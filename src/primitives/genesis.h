@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "primitives/physis.pb.h"
 #include "util/amount.h"
 #include "util/bytes.h"
 #include "util/result.h"
@@ -60,6 +61,11 @@ struct DepinParams {
   uint64_t witness_min_distance_m = 30;
   uint64_t witness_max_distance_m = 100'000;
   int32_t witness_rssi_at_1m_dbm = -10;  // strongest plausible signal at 1 m; it falls 6 dB per doubling
+  // Receiver plausibility of a witness report (doc/depin.md "Proofs"): an RSSI below the best receiver
+  // sensitivity, or an SNR outside what a demodulator reports, is not a real reception.
+  int32_t witness_min_rssi_dbm = -150;
+  int32_t witness_min_snr_db_x10 = -300;  // −30.0 dB
+  int32_t witness_max_snr_db_x10 = 500;   // +50.0 dB
   uint32_t max_proofs_per_tx = 500;
   std::vector<GenesisAnchor> anchors;
 };
@@ -73,7 +79,16 @@ struct Genesis {
   std::vector<GenesisAccount> accounts;      // sorted by address, unique
 };
 
+// The rules every trust anchor meets, registered on chain (RegisterAnchor) or listed in genesis alike
+// (doc/depin.md "Anchors"): a strict P-256 SubjectPublicKeyInfo, a known role, at least one known
+// evidence kind, max_chain_len 1..3, and registered_at / revoked_at left to the chain. Error code
+// "bad_anchor"; the message names the rule that failed.
+Status check_anchor(const pb::Anchor& anchor);
+// The Anchor record of a genesis anchor (registered at height 0).
+pb::Anchor anchor_record(const GenesisAnchor& anchor);
+
 // Parses and validates a genesis JSON document. Errors (code "bad_genesis") name the offending field.
+// Anchors must pass check_anchor and have distinct SPKIs (anchor ids).
 Result<Genesis> parse_genesis(std::string_view json_text);
 
 }  // namespace physis

@@ -7,7 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "crypto/p256.h"
 #include "crypto/secp256k1.h"
+#include "crypto/x509_builder.h"
+#include "crypto/x509_chain.h"
 #include "primitives/genesis.h"
 
 using namespace physis;
@@ -50,6 +53,32 @@ void expect_bad(const json& doc, std::string_view fragment) {
 }
 
 Address addr(std::string_view text) { return *crypto::parse_address(text); }
+
+// The DER SPKI of the P-256 key with every private-key byte `seed`.
+Bytes test_spki(uint8_t seed) {
+  crypto::P256PrivateKey k{};
+  k.fill(seed);
+  return crypto::p256_spki_der(*crypto::p256_public_key(k));
+}
+
+json anchor_json(const Bytes& spki, std::string name) {
+  return json{{"name", std::move(name)},
+              {"spki", to_hex(spki)},
+              {"role", "manufacturer_root"},
+              {"kinds", json::array({"SE_P256"})},
+              {"classes", json::array({1, 2})}};
+}
+
+// base_doc() with a depin section holding two distinct anchors.
+json depin_doc() {
+  json doc = base_doc();
+  doc["depin"] =
+      json{{"governance", "0x3333333333333333333333333333333333333333"},
+           {"treasury", "0x4444444444444444444444444444444444444444"},
+           {"anchors",
+            json::array({anchor_json(test_spki(0x41), "maker A"), anchor_json(test_spki(0x42), "maker B")})}};
+  return doc;
+}
 
 }  // namespace
 
@@ -301,4 +330,97 @@ TEST(Genesis, RejectsNonStringValidatorNameWithoutThrowing) {
     ADD_FAILURE() << "parse_genesis threw: " << e.what();
   }
   EXPECT_FALSE(threw);
+}
+
+// ---------------------------------------------------------------- depin
+
+TEST(Genesis, ParsesDepinAnchorsAndWitnessPlausibilityParams) {
+  json doc = depin_doc();
+  doc["depin"]["witness_min_rssi_dbm"] = -140;
+  doc["depin"]["witness_min_snr_db_x10"] = -200;
+  doc["depin"]["witness_max_snr_db_x10"] = 300;
+  auto g = parse_genesis(doc.dump());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  ASSERT_EQ(g->depin.anchors.size(), 2u);
+  EXPECT_EQ(g->depin.anchors[0].spki, test_spki(0x41));
+  EXPECT_EQ(g->depin.anchors[0].classes, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(g->depin.witness_min_rssi_dbm, -140);
+  EXPECT_EQ(g->depin.witness_min_snr_db_x10, -200);
+  EXPECT_EQ(g->depin.witness_max_snr_db_x10, 300);
+  // Unset: the documented defaults (doc/depin.md "Proofs").
+  auto d = parse_genesis(depin_doc().dump());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->depin.witness_min_rssi_dbm, -150);
+  EXPECT_EQ(d->depin.witness_min_snr_db_x10, -300);
+  EXPECT_EQ(d->depin.witness_max_snr_db_x10, 500);
+}
+
+TEST(Genesis, RejectsWitnessSnrRangeInverted) {
+  json doc = depin_doc();
+  doc["depin"]["witness_min_snr_db_x10"] = 10;
+  doc["depin"]["witness_max_snr_db_x10"] = 9;
+  expect_bad(doc, "witness_min_snr_db_x10 exceeds witness_max_snr_db_x10");
+}
+
+TEST(Genesis, RejectsWitnessSignalParamOutside32Bits) {
+  for (const char* key : {"witness_min_rssi_dbm", "witness_rssi_at_1m_dbm", "witness_max_snr_db_x10"}) {
+    SCOPED_TRACE(key);
+    json doc = depin_doc();
+    doc["depin"][key] = 4294967196LL;  // would truncate to −100
+    expect_bad(doc, std::string(key) + " must be a signed 32-bit integer");
+    doc["depin"][key] = -2147483649LL;
+    expect_bad(doc, std::string(key) + " must be a signed 32-bit integer");
+  }
+}
+
+// Genesis anchors pass the same check_anchor as RegisterAnchor.
+TEST(Genesis, RejectsAnchorSpkiThatIsNotStrictP256) {
+  json doc = depin_doc();
+  Bytes trailing = test_spki(0x41);
+  trailing.push_back(0x00);
+  doc["depin"]["anchors"][0]["spki"] = to_hex(trailing);
+  expect_bad(doc, "anchor 'maker A': anchor spki is not a strict P-256 SubjectPublicKeyInfo");
+  Bytes off_curve = test_spki(0x41);
+  off_curve.back() ^= 0x01;  // y no longer on the curve
+  doc["depin"]["anchors"][0]["spki"] = to_hex(off_curve);
+  expect_bad(doc, "not a strict P-256");
+}
+
+TEST(Genesis, RejectsAnchorWithNoKinds) {
+  json doc = depin_doc();
+  doc["depin"]["anchors"][1]["kinds"] = json::array();
+  expect_bad(doc, "anchor 'maker B': anchor must allow at least one evidence kind");
+}
+
+TEST(Genesis, RejectsAnchorMaxChainLenOutOfRange) {
+  for (uint64_t len : {uint64_t{0}, uint64_t{4}, uint64_t{4294967297ULL}}) {
+    json doc = depin_doc();
+    doc["depin"]["anchors"][0]["max_chain_len"] = len;
+    expect_bad(doc, "max_chain_len must be 1..3");
+  }
+}
+
+TEST(Genesis, RejectsDuplicateAnchor) {
+  json doc = depin_doc();
+  doc["depin"]["anchors"][1]["spki"] = to_hex(test_spki(0x41));
+  expect_bad(doc, "anchor 'maker B' duplicates anchor 'maker A'");
+}
+
+TEST(Genesis, RejectsAnchorClassOrKindOutside32Bits) {
+  json doc = depin_doc();
+  doc["depin"]["anchors"][0]["classes"] = json::array({1, 4294967297ULL});  // would truncate to 1
+  expect_bad(doc, "anchor 'maker A': classes must be unsigned 32-bit integers");
+  doc = depin_doc();
+  doc["depin"]["anchors"][0]["kinds"] = json::array({4294967297ULL});  // would truncate to SE_P256
+  expect_bad(doc, "anchor kinds must be SE_P256, TPM2_QUOTE or REGISTRAR_STATEMENT");
+}
+
+TEST(Genesis, CheckAnchorIsTheRegisterAnchorRuleSet) {
+  pb::Anchor a = anchor_record(GenesisAnchor{"m", test_spki(0x41), 1, {1}, {}, 3});
+  EXPECT_TRUE(check_anchor(a).ok());
+  a.set_registered_at(5);
+  auto st = check_anchor(a);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "bad_anchor");
+  EXPECT_NE(st.error().message.find("set by the chain"), std::string::npos);
 }

@@ -124,8 +124,10 @@ inline pb::Anchor make_anchor(ByteSpan spki, pb::AnchorRole role,
   return a;
 }
 
+// Members are public so that the table of scenarios (test_attestation_reasons.cpp) can drive a fresh
+// fixture.
 class AttestationVerify : public ::testing::Test {
- protected:
+ public:
   AttestationVerify() {
     root_spki_ = read_fixture("root.spki.der");
     root2_spki_ = read_fixture("root2.spki.der");

@@ -19,10 +19,12 @@ TEST_F(AttestationVerify, GoldenSeP256ChainIsAccepted) {
   ASSERT_TRUE(out.ok()) << attest_reject_name(out.reason) << ": " << out.message;
   EXPECT_EQ(out.device_id, device_id_of(pb::SE_P256, device_pub_));
   EXPECT_EQ(out.anchor_id, root_id_);
-  // Revocable keys: the certificate SPKIs, leaf first (the anchor is revoked as an anchor, not listed here).
-  ASSERT_EQ(out.key_ids.size(), 2u);
+  // Revocable keys: the certificate SPKIs, leaf first (the anchor is revoked as an anchor, not listed here),
+  // then the device key's raw-key id, so that either id form of the device key revokes it.
+  ASSERT_EQ(out.key_ids.size(), 3u);
   EXPECT_EQ(out.key_ids[0], crypto::spki_id(read_fixture("device.spki.der")));
   EXPECT_EQ(out.key_ids[1], cert_spki_id(intermediate_der_));
+  EXPECT_EQ(out.key_ids[2], raw_key_id(device_pub_));
   EXPECT_EQ(out.statement_expiry, 0u);
 }
 
@@ -78,8 +80,10 @@ TEST_F(AttestationVerify, RegistrarStatementValidIsAccepted) {
   ASSERT_TRUE(out.ok()) << attest_reject_name(out.reason) << ": " << out.message;
   EXPECT_EQ(out.anchor_id, registrar_id_);
   EXPECT_EQ(out.device_id, device_id_of(pb::REGISTRAR_STATEMENT, p256_pub(dev)));
-  ASSERT_EQ(out.key_ids.size(), 1u);
+  // The raw-key id, then the same key's SPKI id (either form revokes it).
+  ASSERT_EQ(out.key_ids.size(), 2u);
   EXPECT_EQ(out.key_ids[0], raw_key_id(p256_pub(dev)));
+  EXPECT_EQ(out.key_ids[1], crypto::spki_id(crypto::p256_spki_der(p256_pub(dev))));
   EXPECT_EQ(out.statement_expiry, kHeight + 100);
 }
 

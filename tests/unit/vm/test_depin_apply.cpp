@@ -356,8 +356,10 @@ TEST_F(DepinApply, RegisterDeviceSuccess) {
   EXPECT_EQ(dev->key_type(), pb::KEY_P256);
   EXPECT_EQ(dev->device_key(), str(d.pub));
   EXPECT_EQ(dev->anchor_id(), str(maker_a().id));
-  ASSERT_EQ(dev->key_ids_size(), 1);
+  ASSERT_EQ(dev->key_ids_size(), 2);
   EXPECT_EQ(dev->key_ids(0), str(crypto::spki_id(crypto::p256_spki_der(d.pub))));
+  EXPECT_EQ(dev->key_ids(1), str(raw_key_id(d.pub)));
+  EXPECT_EQ(chain_.get(device_key_index_key(raw_key_id(d.pub))), Bytes(d.id.begin(), d.id.end()));
   EXPECT_EQ(dev->location().latlon().lat_e7(), 525200000);
   EXPECT_EQ(dev->location().latlon().lon_e7(), 134050000);
   EXPECT_FALSE(dev->inactive());
@@ -368,9 +370,9 @@ TEST_F(DepinApply, RegisterDeviceSuccess) {
   EXPECT_EQ(chain_.get(anchor_index(maker_a().id, d.id)), kIndexMarker);
 }
 
-TEST_F(DepinApply, RegisterDeviceByRegistrarStatementRecordsExpiry) {
-  const auto dkey = p256_key_of(0x21);
-  const Address bob = address_of_key(kBob);
+// Registrar-statement evidence for the P-256 key `dkey`, class 3, expiring at 500, PoP for `owner`.
+pb::AttestationEvidence registrar_ev(const DepinChain& chain, const crypto::P256PrivateKey& dkey,
+                                     const Address& owner) {
   pb::AttestationEvidence ev;
   ev.set_kind(pb::REGISTRAR_STATEMENT);
   ev.set_device_class(3);
@@ -380,11 +382,18 @@ TEST_F(DepinApply, RegisterDeviceByRegistrarStatementRecordsExpiry) {
   ev.mutable_statement()->set_attestation_type(1);
   ev.mutable_statement()->set_evidence_hash(std::string(32, '\x05'));
   ev.mutable_statement()->set_expiry_height(500);
-  ev.set_ref_height(chain_.height());
-  ev.set_ref_block_hash(str(test_block_hash(chain_.height())));
+  ev.set_ref_height(chain.height());
+  ev.set_ref_block_hash(str(test_block_hash(chain.height())));
   ev.mutable_statement()->set_signature(
       p256_sign_str(registrar().key, crypto::sha256(registrar_statement_message(kChain, ev))));
-  ev.set_pop_signature(p256_sign_str(dkey, crypto::sha256(registration_message(kChain, ev, bob))));
+  ev.set_pop_signature(p256_sign_str(dkey, crypto::sha256(registration_message(kChain, ev, owner))));
+  return ev;
+}
+
+TEST_F(DepinApply, RegisterDeviceByRegistrarStatementRecordsExpiry) {
+  const auto dkey = p256_key_of(0x21);
+  const Address bob = address_of_key(kBob);
+  pb::AttestationEvidence ev = registrar_ev(chain_, dkey, bob);
   pb::Receipt r = expect_ok(chain_.register_tx(kBob, ev, h3(0x8928308280fffffULL)));
   const Address id = device_id_of(pb::REGISTRAR_STATEMENT, p256_pub(dkey));
   EXPECT_EQ(r.device_id(), str(id));
@@ -392,8 +401,9 @@ TEST_F(DepinApply, RegisterDeviceByRegistrarStatementRecordsExpiry) {
   ASSERT_TRUE(dev.has_value());
   EXPECT_EQ(dev->statement_expiry(), 500u);
   EXPECT_EQ(dev->anchor_id(), str(registrar().id));
-  ASSERT_EQ(dev->key_ids_size(), 1);
+  ASSERT_EQ(dev->key_ids_size(), 2);
   EXPECT_EQ(dev->key_ids(0), str(raw_key_id(p256_pub(dkey))));
+  EXPECT_EQ(dev->key_ids(1), str(crypto::spki_id(crypto::p256_spki_der(p256_pub(dkey)))));
   EXPECT_EQ(dev->location().h3_cell(), 0x8928308280fffffULL);
   EXPECT_EQ(chain_.get(anchor_index(registrar().id, id)), kIndexMarker);
 }
@@ -406,6 +416,38 @@ TEST_F(DepinApply, DeviceExists) {
                          static_cast<uint32_t>(AttestReject::kDeviceExists));
   EXPECT_EQ(chain_.device(d.id)->owner(), str(address_of_key(kAlice)));
   EXPECT_FALSE(chain_.get(owner_index(address_of_key(kBob), d.id)).has_value());
+}
+
+// One key, one device: the device id includes the evidence kind, but the same key cannot register again
+// under another kind (it would earn twice), in either order.
+TEST_F(DepinApply, SameKeyUnderAnotherKindIsRejected) {
+  Dev d = make_device(maker_a(), 0x27);
+  register_ok(kAlice, d);
+  expect_failed_only_fee(
+      kAlice, chain_.register_tx(kAlice, registrar_ev(chain_, d.key, address_of_key(kAlice))),
+      TxFailReason::kAttestationFailed, static_cast<uint32_t>(AttestReject::kKeyAlreadyRegistered));
+  EXPECT_FALSE(chain_.device(device_id_of(pb::REGISTRAR_STATEMENT, d.pub)).has_value());
+
+  Dev e = make_device(maker_a(), 0x28);  // registrar statement first, then a secure-element chain
+  expect_ok(chain_.register_tx(kBob, registrar_ev(chain_, e.key, address_of_key(kBob))));
+  expect_failed_only_fee(kBob, chain_.register_tx(kBob, e, maker_a()), TxFailReason::kAttestationFailed,
+                         static_cast<uint32_t>(AttestReject::kKeyAlreadyRegistered));
+  EXPECT_FALSE(chain_.device(e.id).has_value());
+  const Address e_id = device_id_of(pb::REGISTRAR_STATEMENT, e.pub);
+  EXPECT_EQ(chain_.get(device_key_index_key(raw_key_id(e.pub))), Bytes(e_id.begin(), e_id.end()));
+}
+
+// Either id form of a device key (SHA-256 of its SPKI or of its raw bytes) revokes it, whatever the kind.
+TEST_F(DepinApply, RevokedDeviceKeyByEitherFormBlocksRegistration) {
+  Dev d = make_device(maker_a(), 0x29);
+  expect_ok(chain_.revoke_key_tx(kGovernance, raw_key_id(d.pub)));
+  expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, d, maker_a()), TxFailReason::kAttestationFailed,
+                         static_cast<uint32_t>(AttestReject::kKeyRevoked));
+  const auto rkey = p256_key_of(0x2a);
+  expect_ok(chain_.revoke_key_tx(kGovernance, crypto::spki_id(crypto::p256_spki_der(p256_pub(rkey)))));
+  expect_failed_only_fee(kAlice,
+                         chain_.register_tx(kAlice, registrar_ev(chain_, rkey, address_of_key(kAlice))),
+                         TxFailReason::kAttestationFailed, static_cast<uint32_t>(AttestReject::kKeyRevoked));
 }
 
 TEST_F(DepinApply, BadLocationAtRegistration) {

@@ -401,6 +401,26 @@ TEST_F(DepinRewards, HalvingAndSupplyCap) {
   expect_supply_invariant(c);
 }
 
+// supply_cap 0 ("no cap") means the largest representable supply: with an emission near 2^128 − 1 the
+// second epoch mints only what is left below 2^128 − 1 and the third nothing; genesis + minted never wraps
+// and no balance saturates.
+TEST_F(DepinRewards, NoCapStopsMintingAtTheLargestRepresentableSupply) {
+  const Amount max = ~static_cast<Amount>(0);
+  RewardParams rp;
+  rp.emission = max - kFunds * 4 - 10;  // epoch 0 leaves room for 10 more
+  rp.halving = 0;
+  RewardChain c(rewards_genesis(rp, {{kV1, 1}}), {{kV1, 1}});
+  ASSERT_EQ(c.genesis().depin.supply_cap, 0u);
+  c.advance_to(5 * 4);  // epochs 0..3 closed
+  EXPECT_AMOUNT(amount_of(c.epoch(0).emission()), rp.emission);
+  EXPECT_AMOUNT(amount_of(c.epoch(1).emission()), 10);
+  EXPECT_AMOUNT(amount_of(c.epoch(2).emission()), 0);
+  EXPECT_AMOUNT(amount_of(c.epoch(3).emission()), 0);
+  EXPECT_AMOUNT(amount_of(c.supply().genesis()) + amount_of(c.supply().minted()), max);
+  EXPECT_AMOUNT(c.balance(kV1) + c.balance(kTreasury), rp.emission + 10);
+  expect_supply_invariant(c);
+}
+
 TEST_F(DepinRewards, ValidatorsWithUnequalPowerSplitByFloors) {
   // Three validators with powers 1, 2 and 4 on an emission whose validator pool is not divisible by 7.
   RewardParams rp;
