@@ -162,6 +162,7 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
     const VerifiedTx& vtx = txs[i];
     const pb::TxBody& body = vtx.tx.body;
     AccountState sender = load_account(overlay, vtx.sender);
+    if (const auto& fault = overlay.fault()) return *fault;  // a corrupt sender record is not "no funds"
     if (auto st = check_tx(params, ctx.chain_id, vtx, sender, sender.nonce); !st) {
       tx_failed(i);
       return make_error("invalid_tx", "transaction " + std::to_string(i) + ": " + st.error().message);
@@ -219,6 +220,8 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
     result.receipts.push_back(std::move(receipt));
   }
   executor.end_block();
+  // A corrupt record read or an overflowing credit anywhere in the block invalidates it (vm/state.h).
+  if (const auto& fault = overlay.fault()) return *fault;
   if (fees > 0) {
     AccountState proposer = load_account(overlay, ctx.proposer);
     auto credited = checked_add(proposer.balance, fees);

@@ -419,6 +419,21 @@ TEST_F(ApplyBlock, RejectedBlockLeavesStateUntouched) {
   EXPECT_EQ(nonce(kAlice), 0u);
 }
 
+TEST_F(ApplyBlock, CorruptAccountRecordFailsTheBlockInsteadOfReadingAsZero) {
+  // Not protobuf at all, and a parseable but non-canonical record (nonce 0 written explicitly).
+  for (const Bytes& bad : {Bytes{0xff, 0xff, 0xff}, Bytes{0x10, 0x00}}) {
+    for (const auto& who : {kAlice, kCarol}) {  // the sender, and a recipient
+      MemoryState saved = state_;
+      state_.apply({{account_key(address_of_key(who)), bad}});
+      auto r = apply({transfer(kAlice, 0, address_of_key(kCarol), 1)});
+      ASSERT_FALSE(r.ok()) << to_hex(bad);
+      EXPECT_EQ(r.error().code, "corrupt_state") << r.error().message;
+      state_ = saved;
+    }
+  }
+  EXPECT_TRUE(apply({transfer(kAlice, 0, address_of_key(kCarol), 1)}).ok());
+}
+
 // ---- determinism and the state root ----
 
 TEST_F(ApplyBlock, SameInputGivesIdenticalOutput) {
