@@ -59,6 +59,20 @@ M decode_stored(ByteSpan raw, const Bytes& key, std::string_view what) {
   return m;
 }
 
+// Rows of a committed-state or index scan; a storage read error is an internal error, never "no rows".
+storage::KeyValues rows_or_throw(Result<storage::KeyValues> rows, const Bytes& prefix) {
+  if (!rows)
+    throw RpcError(kInternalError,
+                   "cannot scan keys under " + to_hex0x(prefix) + ": " + rows.error().message);
+  return std::move(*rows);
+}
+storage::KeyValues scan_state(const node::Node& node, const Bytes& prefix, const Bytes& after, size_t limit) {
+  return rows_or_throw(node.scan_state(prefix, after, limit), prefix);
+}
+storage::KeyValues scan_index(const node::Node& node, const Bytes& prefix, const Bytes& after, size_t limit) {
+  return rows_or_throw(node.scan_index(prefix, after, limit), prefix);
+}
+
 // Loads a record from committed state; nullopt if absent (or empty: deleted).
 template <typename M>
 std::optional<M> load_stored(const node::Node& node, const Bytes& key, std::string_view what) {
@@ -157,7 +171,7 @@ std::vector<RewardItem> device_rewards(const node::Node& node, const Address& id
     append_u64_be(after, *after_epoch);
   }
   std::vector<RewardItem> out;
-  for (const auto& [k, v] : node.scan_state(prefix, after, max + 1)) {
+  for (const auto& [k, v] : scan_state(node, prefix, after, max + 1)) {
     uint64_t epoch = read_u64_be(ByteSpan(k).subspan(prefix.size()));
     out.push_back({epoch, settled_json(id, epoch, decode_stored<pb::RewardRecord>(v, k, "RewardRecord"))});
   }
@@ -214,7 +228,7 @@ json rewards_by_owner(const node::Node& node, const Address& owner, const json& 
     after_key.assign(cursor.begin(), cursor.begin() + 41);
   }
   while (true) {
-    auto rows = node.scan_state(prefix, after_key, kOwnerScanBatch);
+    auto rows = scan_state(node, prefix, after_key, kOwnerScanBatch);
     for (const auto& row : rows) {
       Address id{};
       std::copy(row.first.end() - 20, row.first.end(), id.begin());
@@ -282,7 +296,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            size_t limit = param_limit(params);
            const Bytes prefix{vm::kAnchorPrefix};
            Bytes after = param_cursor(params, prefix, 1 + 32);
-           auto rows = node.scan_state(prefix, after, limit + 1);
+           auto rows = scan_state(node, prefix, after, limit + 1);
            json items = json::array();
            Bytes last;
            for (size_t i = 0; i < rows.size() && i < limit; ++i) {
@@ -324,7 +338,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
                append(prefix, anchor);
              }
              Bytes after = param_cursor(params, prefix, prefix.size() + 20);
-             auto rows = node.scan_state(prefix, after, limit + 1);
+             auto rows = scan_state(node, prefix, after, limit + 1);
              Bytes last;
              for (size_t i = 0; i < rows.size() && i < limit; ++i) {
                Address id{};
@@ -350,7 +364,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            // Only devices whose asserted location is an H3 cell can match; lat/lon locations never do.
            const Bytes prefix{vm::kDevicePrefix};
            Bytes after = param_cursor(params, prefix, 1 + 20);
-           auto rows = node.scan_state(prefix, after, parent ? kScanBudget : limit + 1);
+           auto rows = scan_state(node, prefix, after, parent ? kScanBudget : limit + 1);
            Bytes last;
            size_t i = 0;
            for (; i < rows.size() && items.size() < limit; ++i) {
@@ -387,7 +401,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            }
            // Index keys end in height(8) ‖ tx index(4) ‖ proof index(4).
            Bytes after = param_cursor(params, prefix, prefix.size() + 16);
-           auto rows = node.scan_index(prefix, after, limit + 1);
+           auto rows = scan_index(node, prefix, after, limit + 1);
            json items = json::array();
            Bytes last;
            for (size_t i = 0; i < rows.size() && i < limit; ++i) {
@@ -433,7 +447,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            Bytes prefix{vm::kEpochDevicePrefix};
            append_u64_be(prefix, epoch);
            Bytes after = param_cursor(params, prefix, prefix.size() + 20);
-           auto rows = node.scan_state(prefix, after, limit + 1);
+           auto rows = scan_state(node, prefix, after, limit + 1);
            json items = json::array();
            Bytes last;
            for (size_t i = 0; i < rows.size() && i < limit; ++i) {

@@ -261,16 +261,8 @@ BlockResult genesis_state(const Genesis& genesis) {
   pb::SupplyRecord supply;
   supply.set_genesis(to_string(encode_amount(total)));
   result.writes[Bytes{kSupplyKey}] = encode_canonical(supply);
-  for (const auto& ga : genesis.depin.anchors) {
-    pb::Anchor a;
-    a.set_spki(to_string(ga.spki));
-    a.set_role(static_cast<pb::AnchorRole>(ga.role));
-    for (uint32_t k : ga.kinds) a.add_allowed_kinds(static_cast<pb::EvidenceKind>(k));
-    for (uint32_t c : ga.classes) a.add_allowed_classes(c);
-    a.set_max_chain_len(ga.max_chain_len);
-    a.set_name(ga.name);
-    result.writes[anchor_key(crypto::spki_id(ga.spki))] = encode_canonical(a);
-  }
+  for (const auto& ga : genesis.depin.anchors)
+    result.writes[anchor_key(crypto::spki_id(ga.spki))] = encode_canonical(anchor_record(ga));
   result.state_root = next_state_root(Hash32{}, result.writes);
   return result;
 }

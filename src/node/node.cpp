@@ -504,20 +504,6 @@ Result<TxLookup> Node::find_tx(const Hash32& hash) const {
   return out;
 }
 
-storage::KeyValues Node::scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const {
-  auto rows = store_->scan_state(prefix, after, limit);
-  if (rows) return std::move(*rows);
-  LOG_ERROR("node", "state scan failed: " << rows.error().message);
-  return {};
-}
-
-storage::KeyValues Node::scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const {
-  auto rows = store_->scan_index(prefix, after, limit);
-  if (rows) return std::move(*rows);
-  LOG_ERROR("node", "index scan failed: " << rows.error().message);
-  return {};
-}
-
 Result<vm::AccountState> Node::account(const Address& address) const {
   StoreState state(*store_);
   auto account = checked_account(state, address);

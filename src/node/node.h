@@ -89,10 +89,14 @@ class Node {
   bool in_mempool(const Hash32& hash) const { return mempool_.contains(hash); }
 
   // Read access for the DePIN queries (thread-safe, always whole blocks).
-  // A scan that hits a read error is logged and returns no rows (the RPC layer has no error path here yet).
+  // A read error (I/O, checksum) is error "storage", never an empty result.
   storage::BlockStore::Lookup<Bytes> state_get(const Bytes& key) const { return store_->get_state(key); }
-  storage::KeyValues scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const;
-  storage::KeyValues scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const;
+  Result<storage::KeyValues> scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const {
+    return store_->scan_state(prefix, after, limit);
+  }
+  Result<storage::KeyValues> scan_index(const Bytes& prefix, const Bytes& after, size_t limit) const {
+    return store_->scan_index(prefix, after, limit);
+  }
   // A StateReader over the committed state (valid while the node lives). A failed read is logged and
   // reads as absent: for queries only, never for anything committed.
   const vm::StateReader& state() const { return *state_reader_; }

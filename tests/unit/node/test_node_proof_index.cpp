@@ -40,12 +40,14 @@ TEST_F(NodeTest, ProofIndexesUseTheBlockEpochAndOnlyWellFormedDeviceIds) {
   ASSERT_EQ(receipt->receipt.proofs_size(), 2);
 
   // By device: only the 20-byte id.
-  auto by_device = node->scan_index(Bytes{'P'}, {}, 100);
+  auto scanned = node->scan_index(Bytes{'P'}, {}, 100);
+  ASSERT_TRUE(scanned.ok()) << scanned.error().message;
+  const storage::KeyValues& by_device = *scanned;
   ASSERT_EQ(by_device.size(), 1u);
   EXPECT_EQ(Bytes(by_device[0].first.begin() + 1, by_device[0].first.begin() + 21), to_bytes(device));
   // By epoch: both results, under the including block's epoch; nothing under the claimed epochs.
   const uint64_t block_epoch = 1 / genesis_.depin.epoch_blocks;
-  EXPECT_EQ(node->scan_index(epoch_prefix(block_epoch), {}, 100).size(), 2u);
-  EXPECT_TRUE(node->scan_index(epoch_prefix(999), {}, 100).empty());
-  EXPECT_TRUE(node->scan_index(epoch_prefix(777), {}, 100).empty());
+  EXPECT_EQ(node->scan_index(epoch_prefix(block_epoch), {}, 100)->size(), 2u);
+  EXPECT_TRUE(node->scan_index(epoch_prefix(999), {}, 100)->empty());
+  EXPECT_TRUE(node->scan_index(epoch_prefix(777), {}, 100)->empty());
 }
