@@ -23,15 +23,7 @@ inline constexpr uint64_t kEpochBlocks = 10;
 inline constexpr uint64_t kRefWindow = 8;
 
 inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000) {
-  Genesis g;
-  g.chain_id = kChain;
-  g.params.max_block_txs = 100;
-  g.validators.push_back({"v0", address_of_key(kProposer), 1});
-  for (const auto& k : {kGovernance, kAlice, kBob, kRelayer})
-    g.accounts.push_back({"acct", address_of_key(k), kFunds});
-  std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
-  g.depin.governance = address_of_key(kGovernance);
-  g.depin.treasury = kTreasury;
+  Genesis g = depin_base_genesis();
   g.depin.epoch_blocks = kEpochBlocks;
   g.depin.emission_per_epoch = 1'000'000;
   g.depin.ref_window = kRefWindow;

@@ -141,6 +141,22 @@ inline pb::Location h3(uint64_t cell) {
   return l;
 }
 
+// The DePIN tests' common genesis: validator kProposer, the governance key, Alice, Bob and the
+// relayer funded with kFunds each (sorted, as parse_genesis requires), governance and treasury set.
+// Tests then set the epoch, emission, weight and anchor parameters they are about.
+inline Genesis depin_base_genesis() {
+  Genesis g;
+  g.chain_id = kChain;
+  g.params.max_block_txs = 100;
+  g.validators.push_back({"v0", address_of_key(kProposer), 1});
+  for (const auto& k : {kGovernance, kAlice, kBob, kRelayer})
+    g.accounts.push_back({"acct", address_of_key(k), kFunds});
+  std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
+  g.depin.governance = address_of_key(kGovernance);
+  g.depin.treasury = kTreasury;
+  return g;
+}
+
 // An in-memory chain: genesis, then blocks applied one by one with distinct parent hashes.
 class DepinChain {
  public:

@@ -38,15 +38,7 @@ namespace {
 using namespace physis::vm::depin_test;
 
 Genesis apply_genesis() {
-  Genesis g;
-  g.chain_id = kChain;
-  g.params.max_block_txs = 100;
-  g.validators.push_back({"v0", address_of_key(kProposer), 1});
-  for (const auto& k : {kGovernance, kAlice, kBob, kRelayer})
-    g.accounts.push_back({"acct", address_of_key(k), kFunds});
-  std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
-  g.depin.governance = address_of_key(kGovernance);
-  g.depin.treasury = kTreasury;
+  Genesis g = depin_base_genesis();
   g.depin.epoch_blocks = 1000;  // no epoch closes in these tests
   g.depin.emission_per_epoch = 0;
   g.depin.max_proofs_per_tx = 4;
