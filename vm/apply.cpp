@@ -143,9 +143,13 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
                                 const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
                                 const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures,
                                 ApplyFailure* failure) {
-  if (failure) failure->tx_index.reset();
+  if (failure) *failure = ApplyFailure{};
   auto tx_failed = [failure](size_t i) {
     if (failure) failure->tx_index = i;
+  };
+  auto state_fault = [failure](const Error& fault) {
+    if (failure) failure->state_fault = true;
+    return fault;
   };
   if (txs.size() > params.max_block_txs)
     return make_error("too_many_txs", "block has " + std::to_string(txs.size()) +
@@ -162,7 +166,8 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
     const VerifiedTx& vtx = txs[i];
     const pb::TxBody& body = vtx.tx.body;
     AccountState sender = load_account(overlay, vtx.sender);
-    if (const auto& fault = overlay.fault()) return *fault;  // a corrupt sender record is not "no funds"
+    if (const auto& fault = overlay.fault())
+      return state_fault(*fault);  // a corrupt sender record is not "no funds"
     if (auto st = check_tx(params, ctx.chain_id, vtx, sender, sender.nonce); !st) {
       tx_failed(i);
       return make_error("invalid_tx", "transaction " + std::to_string(i) + ": " + st.error().message);
@@ -221,7 +226,7 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
   }
   executor.end_block();
   // A corrupt record read or an overflowing credit anywhere in the block invalidates it (vm/state.h).
-  if (const auto& fault = overlay.fault()) return *fault;
+  if (const auto& fault = overlay.fault()) return state_fault(*fault);
   if (fees > 0) {
     AccountState proposer = load_account(overlay, ctx.proposer);
     auto credited = checked_add(proposer.balance, fees);

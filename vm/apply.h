@@ -47,8 +47,11 @@ Status check_tx(const ChainParams& params, const std::string& chain_id, const Ve
 //
 // `failure` (optional) is set on error: tx_index names the transaction that made the block invalid
 // ("invalid_tx"), nullopt for a failure of the block as a whole (too many transactions, gas, fees).
+// state_fault is true when the state itself is unusable (a corrupt record, a supply overflow; vm/state.h
+// StateOverlay::fault): no block, empty or not, may be built on it until an operator intervenes.
 struct ApplyFailure {
   std::optional<size_t> tx_index;
+  bool state_fault = false;
 };
 Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
                                 const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,

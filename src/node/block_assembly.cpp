@@ -20,7 +20,8 @@ Result<AssembledBlock> assemble_block(const FallibleStateReader& state, const Ha
       out.result = std::move(*applied);
       return out;
     }
-    if (selection.empty()) return applied.error();
+    // A corrupt record or an overflowing supply is no transaction's fault: build nothing on such state.
+    if (failure.state_fault || selection.empty()) return applied.error();
     const bool one_tx = failure.tx_index && *failure.tx_index < selection.size();
     if (!one_tx || attempt + 1 >= kMaxAssemblyAttempts) {
       for (const auto& t : selection) {

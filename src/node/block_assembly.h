@@ -29,8 +29,9 @@ struct AssembledBlock {
 // Applies `selection` to `state`. When a transaction fails (vm::ApplyFailure names it), leaves it and its
 // sender's later transactions out and applies the rest again; after kMaxAssemblyAttempts failures, or a
 // failure not tied to one transaction, falls back to an empty block and rejects the whole remaining
-// selection. Errors: a read failure of `state` (its status(); no block may be built on it), or the
-// empty block itself failing to apply.
+// selection. Errors: a read failure of `state` (its status(); no block may be built on it), a state
+// fault of the VM (vm::ApplyFailure::state_fault: corrupt record, supply overflow), or the empty block
+// itself failing to apply.
 Result<AssembledBlock> assemble_block(const FallibleStateReader& state, const Hash32& prev_state_root,
                                       const ChainParams& params, const DepinParams& depin,
                                       const vm::BlockContext& ctx, std::vector<VerifiedTx> selection,

@@ -109,3 +109,12 @@ TEST_F(BlockAssemblyTest, AFailedStateReadBuildsNoBlock) {
   ASSERT_FALSE(b.ok()) << "an unreadable account must not read as a zero balance";
   EXPECT_EQ(b.error().code, "storage");
 }
+
+TEST_F(BlockAssemblyTest, ACorruptRecordBuildsNoBlockAndRejectsNoTransaction) {
+  fund(bob_, kRich);
+  // The recipient's account record is not canonical protobuf: a state fault, not the sender's.
+  state_.mem.apply({{vm::account_key(address_of_key(key_n(99))), Bytes{0xff, 0xff}}});
+  auto b = assemble({transfer(bob_, 0)});
+  ASSERT_FALSE(b.ok()) << "a block must not be built around a corrupt record";
+  EXPECT_EQ(b.error().code, "corrupt_state");
+}
