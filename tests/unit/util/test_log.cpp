@@ -112,6 +112,17 @@ TEST_F(Log, EveryLevelAtOrAboveTheMinimumIsEmittedWithItsName) {
   }
 }
 
+TEST_F(Log, LogLineHonoursTheMinimumLevel) {
+  // set_log_level sets the process-wide minimum: a direct log_line call below it writes nothing either.
+  set_log_level(LogLevel::kError);
+  testing::internal::CaptureStderr();
+  log_line(LogLevel::kWarn, "direct", "below the minimum");
+  log_line(LogLevel::kError, "direct", "at the minimum");
+  const std::vector<std::string> lines = split_lines(testing::internal::GetCapturedStderr());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("at the minimum"), std::string::npos);
+}
+
 TEST_F(Log, TimestampIsUtcIso8601WithMilliseconds) {
   // A non-UTC local zone (five hours west) shows whether the stamp follows the local clock.
   const char* old_tz = std::getenv("TZ");
