@@ -14,10 +14,13 @@ bool parse_log_level(std::string_view text, LogLevel& out);
 // Sets the process-wide minimum level (set once at start-up, by the executable).
 void set_log_level(LogLevel level);
 LogLevel log_level();
+// Writes one line "YYYY-MM-DDTHH:MM:SS.mmmZ LEVEL [component] message" (UTC, level name padded to five
+// characters) to stderr, or nothing if `level` is below the minimum. The message is written literally.
 void log_line(LogLevel level, std::string_view component, const std::string& message);
 
 }  // namespace physis
 
+// The macros check the level first, so `expr` is not evaluated for a line that is not written.
 #define PHYSIS_LOG(level, component, expr)                                    \
   do {                                                                        \
     if (static_cast<int>(level) >= static_cast<int>(::physis::log_level())) { \
