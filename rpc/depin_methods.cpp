@@ -104,6 +104,36 @@ json pending_reward_json(const node::Node& node, const pb::Device& d) {
   return format_amount(vm::pending_reward(node.state(), d, d.accrued_epoch() + 1));
 }
 
+// How the device's unsettled reward splits between its owners (doc/depin.md "Rewards"): the earlier
+// owners' {owner, weight, amount} and the current owner's weight and amount. Amounts are null while
+// the epoch is open.
+struct PendingSplit {
+  json earlier = json::array();
+  uint64_t owner_weight = 0;
+  json owner_amount = "0";
+};
+PendingSplit pending_split(const node::Node& node, const pb::Device& d) {
+  PendingSplit out;
+  if (d.accrued_weight() == 0) return out;
+  const bool known = epoch_closed(node, d.accrued_epoch());
+  const Amount reward = known ? vm::pending_reward(node.state(), d, d.accrued_epoch() + 1) : 0;
+  const auto parts = vm::split_reward(d, reward);
+  if (!parts) throw RpcError(kInternalError, "device records more earlier-owner weight than it accrued");
+  Amount to_earlier = 0;
+  uint64_t earlier_weight = 0;  // ≤ accrued_weight: split_reward checked it
+  for (int i = 0; i < d.earlier_owners_size(); ++i) {
+    const pb::OwnerShare& s = d.earlier_owners(i);
+    out.earlier.push_back({{"owner", addr_str(s.owner())},
+                           {"weight", s.weight()},
+                           {"amount", known ? json(format_amount((*parts)[i])) : json(nullptr)}});
+    to_earlier += (*parts)[i];
+    earlier_weight += s.weight();
+  }
+  out.owner_weight = d.accrued_weight() - earlier_weight;
+  out.owner_amount = known ? json(format_amount(reward - to_earlier)) : json(nullptr);
+  return out;
+}
+
 json epoch_to_json(const node::Node& node, uint64_t epoch) {
   const DepinParams& p = node.genesis().depin;
   auto rec = load_epoch(node, epoch);
@@ -125,18 +155,43 @@ json epoch_to_json(const node::Node& node, uint64_t epoch) {
           {"settled_amount", amount_str(rec.settled_amount())}};
 }
 
+// `amount` and `weight` are the device's; `owner_amount` / `owner_weight` the part of the owner paid
+// at settlement, `earlier_owners` the parts of owners before it (doc/depin.md "Rewards").
 json settled_json(const Address& id, uint64_t epoch, const pb::RewardRecord& rr) {
-  return json{{"device_id", to_hex0x(id)},     {"epoch", epoch},
-              {"weight", rr.weight()},         {"amount", amount_str(rr.amount())},
-              {"owner", addr_str(rr.owner())}, {"settled", true},
+  json earlier = json::array();
+  Amount to_earlier = 0;
+  uint64_t earlier_weight = 0;
+  for (const auto& s : rr.earlier_owners()) {
+    earlier.push_back(
+        {{"owner", addr_str(s.owner())}, {"weight", s.weight()}, {"amount", amount_str(s.amount())}});
+    to_earlier += decode_amount(as_span(s.amount())).value_or(0);  // Σ ≤ amount (vm/rewards.cpp settle)
+    earlier_weight += s.weight();
+  }
+  const Amount amount = decode_amount(as_span(rr.amount())).value_or(0);
+  return json{{"device_id", to_hex0x(id)},
+              {"epoch", epoch},
+              {"weight", rr.weight()},
+              {"amount", amount_str(rr.amount())},
+              {"owner", addr_str(rr.owner())},
+              {"owner_weight", rr.weight() >= earlier_weight ? rr.weight() - earlier_weight : 0},
+              {"owner_amount", format_amount(amount >= to_earlier ? amount - to_earlier : 0)},
+              {"earlier_owners", earlier},
+              {"settled", true},
               {"settled_at", rr.settled_at()}};
 }
 
 // The device's unsettled weight (its accrued epoch), computed on the fly (lazy settlement).
 json unsettled_json(const node::Node& node, const Address& id, const pb::Device& d) {
-  return json{
-      {"device_id", to_hex0x(id)},    {"epoch", d.accrued_epoch()}, {"weight", d.accrued_weight()},
-      {"owner", addr_str(d.owner())}, {"settled", false},           {"amount", pending_reward_json(node, d)}};
+  PendingSplit split = pending_split(node, d);
+  return json{{"device_id", to_hex0x(id)},
+              {"epoch", d.accrued_epoch()},
+              {"weight", d.accrued_weight()},
+              {"owner", addr_str(d.owner())},
+              {"owner_weight", split.owner_weight},
+              {"owner_amount", split.owner_amount},
+              {"earlier_owners", split.earlier},
+              {"settled", false},
+              {"amount", pending_reward_json(node, d)}};
 }
 
 // One device's reward for one epoch: settled record, or the unsettled accrued weight.
@@ -261,6 +316,7 @@ json proof_result_to_json(const pb::ProofResult& r) {
 json device_to_json(const Address& id, const pb::Device& d, const node::Node& node) {
   json keys = json::array();
   for (const auto& k : d.key_ids()) keys.push_back(to_hex0x(as_span(k)));
+  const PendingSplit split = pending_split(node, d);
   return {{"id", to_hex0x(id)},
           {"owner", addr_str(d.owner())},
           {"kind", evidence_kind_name(d.kind())},
@@ -277,6 +333,8 @@ json device_to_json(const Address& id, const pb::Device& d, const node::Node& no
           {"accrued_epoch", d.accrued_epoch()},
           {"accrued_weight", d.accrued_weight()},
           {"pending_reward", pending_reward_json(node, d)},
+          {"pending_owner_reward", split.owner_amount},
+          {"pending_earlier_owners", split.earlier},
           {"proofs_accepted", d.proofs_accepted()},
           {"rewards_total", amount_str(d.rewards_total())}};
 }

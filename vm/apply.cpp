@@ -35,6 +35,7 @@ std::string_view tx_fail_reason_name(TxFailReason reason) {
     case TxFailReason::kBadBatchSize: return "bad_batch_size";
     case TxFailReason::kBadKeyId: return "bad_key_id";
     case TxFailReason::kDeviceInactive: return "device_inactive";
+    case TxFailReason::kTooManyOwners: return "too_many_owners";
   }
   return "unknown";
 }

@@ -169,7 +169,20 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
   if (!tx.new_owner().empty()) {
     if (tx.new_owner().size() != 20)
       return fail(TxFailReason::kNotOwner, "new_owner must be a 20-byte address");
-    settle(id, *d);  // rewards earned so far go to the owner who earned them
+    // doc/depin.md "Rewards": closed epochs are settled to the outgoing owner now; its weight in the
+    // open epoch is recorded on the device and paid to it when that epoch is settled.
+    auto earlier = earlier_owners_after_transfer(*d, current_epoch(), tx.new_owner());
+    if (!earlier) {
+      state_.set_fault(make_error(
+          "corrupt_state", "device " + to_hex0x(id) + " records more earlier-owner weight than it accrued"));
+      return fail(TxFailReason::kTooManyOwners, "device record is corrupt");
+    }
+    if (earlier->size() > static_cast<size_t>(kMaxEarlierOwners))
+      return fail(TxFailReason::kTooManyOwners,
+                  "device already earned weight for " + std::to_string(kMaxEarlierOwners) +
+                      " earlier owners in this epoch; transfer it in the next epoch");
+    settle(id, *d);  // a closed epoch's weight is paid to the owner who earned it
+    d->mutable_earlier_owners()->Assign(earlier->begin(), earlier->end());
     state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), {});
     d->set_owner(tx.new_owner());
     state_.put(prefixed_key(kOwnerIndexPrefix, as_span(tx.new_owner()), id), kIndexMarker);

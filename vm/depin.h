@@ -67,7 +67,26 @@ Amount scheduled_emission(const DepinParams& p, uint64_t epoch);
 Amount mul_div_weight(uint64_t a, Amount b, uint64_t c);
 
 // Reward a device has accrued in a closed epoch but not yet been paid (lazy settlement); 0 if none.
+// This is the device's whole reward R; split_reward divides it between its owners.
 Amount pending_reward(const StateReader& state, const pb::Device& device, uint64_t current_epoch);
+
+// Most distinct earlier owners a device's open epoch can record (doc/depin.md "Rewards"): a transfer
+// that would need more fails with kTooManyOwners, so a Device record stays bounded.
+inline constexpr int kMaxEarlierOwners = 8;
+
+// The earlier owners' parts of a device reward R for the accrued epoch: floor(w_i × R / W) each, in
+// the order of device.earlier_owners, W = accrued_weight. The current owner gets R − Σ parts, so the
+// parts always sum to R. nullopt if the recorded weights exceed W (a corrupt record).
+std::optional<std::vector<Amount>> split_reward(const pb::Device& device, Amount reward);
+
+// The device's earlier-owner list once its owner hands it to `new_owner` in `epoch`: empty if the
+// accrued weight is from an earlier epoch (settled first); otherwise the outgoing owner's open-epoch
+// weight (accrued_weight − Σ earlier weights) is added to its entry, and an entry of `new_owner` is
+// removed (that weight is the current owner's again). No entry is added for zero weight. nullopt if
+// the recorded weights exceed accrued_weight (a corrupt record). The size is not limited here.
+std::optional<std::vector<pb::OwnerShare>> earlier_owners_after_transfer(const pb::Device& device,
+                                                                         uint64_t epoch,
+                                                                         const std::string& new_owner);
 
 class DepinExecutor {
  public:

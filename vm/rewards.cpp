@@ -50,6 +50,47 @@ Amount pending_reward(const StateReader& state, const pb::Device& device, uint64
   return mul_div_weight(device.accrued_weight(), amount_of(rec->device_pool()), rec->total_weight());
 }
 
+namespace {
+// Σ of the earlier owners' weights, or nullopt if it exceeds the accrued weight.
+std::optional<uint64_t> earlier_weight(const pb::Device& device) {
+  uint64_t sum = 0;
+  for (const auto& s : device.earlier_owners())
+    if (__builtin_add_overflow(sum, s.weight(), &sum)) return std::nullopt;
+  if (sum > device.accrued_weight()) return std::nullopt;
+  return sum;
+}
+}  // namespace
+
+std::optional<std::vector<Amount>> split_reward(const pb::Device& device, Amount reward) {
+  if (!earlier_weight(device)) return std::nullopt;
+  std::vector<Amount> parts;
+  for (const auto& s : device.earlier_owners())  // w_i ≤ Σ ≤ W, so mul_div_weight's a ≤ c holds
+    parts.push_back(mul_div_weight(s.weight(), reward, device.accrued_weight()));
+  return parts;
+}
+
+std::optional<std::vector<pb::OwnerShare>> earlier_owners_after_transfer(const pb::Device& device,
+                                                                         uint64_t epoch,
+                                                                         const std::string& new_owner) {
+  std::vector<pb::OwnerShare> out;
+  if (device.accrued_epoch() != epoch || device.accrued_weight() == 0) return out;
+  const std::optional<uint64_t> earlier = earlier_weight(device);
+  if (!earlier) return std::nullopt;
+  out.assign(device.earlier_owners().begin(), device.earlier_owners().end());
+  if (const uint64_t w_old = device.accrued_weight() - *earlier; w_old > 0) {
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& s) { return s.owner() == device.owner(); });
+    if (it == out.end()) {
+      out.emplace_back();
+      out.back().set_owner(device.owner());
+      it = out.end() - 1;
+    }
+    it->set_weight(it->weight() + w_old);  // Σ ≤ accrued_weight < 2^64
+  }
+  std::erase_if(out, [&](const auto& s) { return s.owner() == new_owner; });
+  return out;
+}
+
 void DepinExecutor::credit(const Address& to, Amount amount) {
   if (amount == 0) return;
   AccountState acc = load_account(state_, to);
@@ -129,8 +170,13 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   const Amount pool = stored_amount(state_, rec.device_pool(), "epoch device pool");
   const Amount amount =
       rec.total_weight() == 0 ? 0 : mul_div_weight(device.accrued_weight(), pool, rec.total_weight());
-  const Address owner = bytes_to_address(device.owner());
-  credit(owner, amount);
+  // doc/depin.md "Rewards": owners before the current one are paid for the weight they earned.
+  const std::optional<std::vector<Amount>> parts = split_reward(device, amount);
+  if (!parts) {
+    state_.set_fault(make_error(
+        "corrupt_state", "device " + to_hex0x(id) + " records more earlier-owner weight than it accrued"));
+    return;
+  }
   pb::RewardRecord rr;
   rr.set_device_id(to_string(id));
   rr.set_epoch(epoch);
@@ -138,6 +184,17 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   rr.set_amount(amount_bytes(amount));
   rr.set_owner(device.owner());
   rr.set_settled_at(height_);
+  Amount to_earlier = 0;  // ≤ amount: Σ floor(w_i × R / W) ≤ R as Σ w_i ≤ W
+  for (int i = 0; i < device.earlier_owners_size(); ++i) {
+    const pb::OwnerShare& share = device.earlier_owners(i);
+    credit(bytes_to_address(share.owner()), (*parts)[i]);
+    to_earlier += (*parts)[i];
+    pb::OwnerShare* paid = rr.add_earlier_owners();
+    paid->set_owner(share.owner());
+    paid->set_weight(share.weight());
+    paid->set_amount(amount_bytes((*parts)[i]));
+  }
+  credit(bytes_to_address(device.owner()), amount - to_earlier);
   state_.put(reward_key(id, epoch), encode_canonical(rr));
   rec.set_settled_weight(rec.settled_weight() + device.accrued_weight());
   const std::optional<Amount> settled =
@@ -158,6 +215,7 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
   state_.put(epoch_key(epoch), encode_canonical(rec));
   device.set_rewards_total(amount_bytes(*rewards_total));
   device.set_accrued_weight(0);
+  device.clear_earlier_owners();
 }
 
 uint64_t DepinExecutor::accrue(const Address& id, pb::Device& device, uint64_t weight) {
@@ -166,6 +224,7 @@ uint64_t DepinExecutor::accrue(const Address& id, pb::Device& device, uint64_t w
   if (device.accrued_epoch() != epoch) {
     device.set_accrued_epoch(epoch);
     device.set_accrued_weight(0);
+    device.clear_earlier_owners();
   }
   const uint64_t cap = params_.device_epoch_cap;
   uint64_t add = std::min(weight, cap > device.accrued_weight() ? cap - device.accrued_weight() : 0);

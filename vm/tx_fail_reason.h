@@ -23,6 +23,7 @@ enum class TxFailReason : uint32_t {
   kBadBatchSize = 11,  // SubmitProofs / ClaimRewards with 0 or too many entries
   kBadKeyId = 12,
   kDeviceInactive = 13,
+  kTooManyOwners = 14,  // UpdateDevice transfer past the limit of earlier owners in one epoch
 };
 std::string_view tx_fail_reason_name(TxFailReason reason);
 

@@ -9,6 +9,7 @@
 
 #include "node/node.h"
 #include "primitives/codec.h"
+#include "rpc/chain_params.h"
 #include "rpc/depin_methods.h"
 #include "storage/block_store.h"
 #include "tests/unit/test_support.h"
@@ -175,6 +176,69 @@ TEST_F(DepinMethodsTest, CorruptStoredRecordIsAnInternalErrorNamingTheKey) {
   EXPECT_NE(m.find("corrupt Anchor record at key " + to_hex0x(corrupt_key)), std::string::npos) << m;
   m = error("depin_listAnchors", json::object(), kInternalError);
   EXPECT_NE(m.find("corrupt Anchor"), std::string::npos) << m;
+}
+
+// doc/depin.md "Rewards": a device transferred during an epoch pays each owner its part. The records
+// are written into the genesis state directly: the device, now owned by `owner`, earned 40 in epoch 1,
+// 25 of it under `earlier`; epoch 1 is closed with a device pool of 700002 and a total weight of 45.
+TEST_F(DepinMethodsTest, RewardsShowEachOwnersPartOfADeviceTransferredMidEpoch) {
+  Address dev{}, owner{}, earlier{};
+  dev.fill(0xaa);
+  owner.fill(0x0c);
+  earlier.fill(0x0b);
+  auto amount = [](Amount a) { return to_string(encode_amount(a)); };
+  open([&](std::map<Bytes, Bytes>& writes) {
+    pb::Device d;
+    d.set_owner(to_string(owner));
+    d.set_accrued_epoch(1);
+    d.set_accrued_weight(40);
+    pb::OwnerShare* s = d.add_earlier_owners();
+    s->set_owner(to_string(earlier));
+    s->set_weight(25);
+    writes[vm::device_key(dev)] = encode_canonical(d);
+    writes[vm::prefixed_key(vm::kOwnerIndexPrefix, owner, dev)] = vm::kIndexMarker;
+    pb::EpochRecord e;
+    e.set_total_weight(45);
+    e.set_closed(true);
+    e.set_device_pool(amount(700'002));
+    writes[vm::epoch_key(1)] = encode_canonical(e);
+    pb::RewardRecord rr;  // epoch 0, settled: 100 for weight 10, 30 of it to `earlier` for its 3
+    rr.set_device_id(to_string(dev));
+    rr.set_epoch(0);
+    rr.set_weight(10);
+    rr.set_amount(amount(100));
+    rr.set_owner(to_string(owner));
+    rr.set_settled_at(7);
+    pb::OwnerShare* paid = rr.add_earlier_owners();
+    paid->set_owner(to_string(earlier));
+    paid->set_weight(3);
+    paid->set_amount(amount(30));
+    writes[vm::reward_key(dev, 0)] = encode_canonical(rr);
+  });
+  // R = ⌊40 × 700002 / 45⌋ = 622224; the earlier owner ⌊25 × R / 40⌋ = 388890, the owner the rest.
+  const json device = result("depin_getDevice", {{"id", to_hex0x(dev)}});
+  EXPECT_EQ(device["pending_reward"], "622224") << device.dump();
+  EXPECT_EQ(device["pending_owner_reward"], "233334") << device.dump();
+  ASSERT_EQ(device["pending_earlier_owners"].size(), 1u) << device.dump();
+  EXPECT_EQ(device["pending_earlier_owners"][0]["owner"], addr_str(to_string(earlier)));
+  EXPECT_EQ(device["pending_earlier_owners"][0]["weight"], 25);
+  EXPECT_EQ(device["pending_earlier_owners"][0]["amount"], "388890");
+  for (const json& params : {json{{"device", to_hex0x(dev)}}, json{{"owner", to_hex0x(owner)}}}) {
+    const json items = result("depin_getRewards", params)["items"];
+    ASSERT_EQ(items.size(), 2u) << items.dump();
+    EXPECT_EQ(items[0]["settled"], true);
+    EXPECT_EQ(items[0]["amount"], "100");
+    EXPECT_EQ(items[0]["owner_weight"], 7);
+    EXPECT_EQ(items[0]["owner_amount"], "70");
+    EXPECT_EQ(items[0]["earlier_owners"][0]["amount"], "30") << items.dump();
+    EXPECT_EQ(items[1]["settled"], false);
+    EXPECT_EQ(items[1]["amount"], "622224");
+    EXPECT_EQ(items[1]["owner"], addr_str(to_string(owner)));
+    EXPECT_EQ(items[1]["owner_weight"], 15);
+    EXPECT_EQ(items[1]["owner_amount"], "233334");
+    EXPECT_EQ(items[1]["earlier_owners"][0]["owner"], addr_str(to_string(earlier)));
+    EXPECT_EQ(items[1]["earlier_owners"][0]["amount"], "388890") << items.dump();
+  }
 }
 
 }  // namespace

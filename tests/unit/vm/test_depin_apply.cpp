@@ -635,9 +635,9 @@ TEST_F(DepinApply, ClaimRewardsForAnUnknownDeviceFails) {
 
 TEST(DepinNames, TxFailReasonAndProofRejectNamesAreDistinct) {
   std::set<std::string_view> tx_names;
-  for (uint32_t i = 0; i <= static_cast<uint32_t>(TxFailReason::kDeviceInactive); ++i)
+  for (uint32_t i = 0; i <= static_cast<uint32_t>(TxFailReason::kTooManyOwners); ++i)
     tx_names.insert(tx_fail_reason_name(static_cast<TxFailReason>(i)));
-  EXPECT_EQ(tx_names.size(), static_cast<size_t>(TxFailReason::kDeviceInactive) + 1);
+  EXPECT_EQ(tx_names.size(), static_cast<size_t>(TxFailReason::kTooManyOwners) + 1);
   EXPECT_FALSE(tx_names.count("unknown"));
   std::set<std::string_view> proof_names;
   for (uint32_t i = 0; i < kProofRejectCount; ++i)
