@@ -1,7 +1,7 @@
 """DePIN query layer on a real devnet node: paging of anchors, devices and rewards returns exactly the
 set of one big page; devices by owner, anchor and H3 parent (registered through the CLI with H3
 locations); cursor, limit and not-found errors; the pending reward of a still-open epoch while the tip
-is that epoch's last block."""
+is that epoch's last block; a device transferred mid-epoch pays each owner its part of the reward."""
 import json
 import os
 import subprocess
@@ -61,6 +61,93 @@ def make_device_certs(env, work, names):
 def reward_key(r):
     """What identifies a reward item and cannot change between two calls, apart from an open epoch's amount."""
     return (r["device_id"], r["epoch"], r["weight"], r["settled"], r["amount"] if r["settled"] else None)
+
+
+def check_mid_epoch_transfer(env, node, work, B):
+    """A device sold in the middle of an epoch pays each owner for the weight earned while it owned
+    it (doc/depin.md "Rewards"): dev0 proves, transfers to dev2, dev2 proves, all in one epoch; a claim
+    paid by dev1 then credits dev0 ⌊w_old × R / W⌋ and dev2 the rest of the device reward R."""
+    old_owner, new_owner = env.address("dev0"), env.address("dev2")
+    for attempt in range(3):
+        # A fresh device per attempt, so an attempt that straddles an epoch boundary leaves nothing behind.
+        name = f"moved{attempt}"
+        make_device_certs(env, work, [name])
+        env.cli(node, "device", "make-evidence", "--device-key", f"{work}/{name}.pem", "--owner", old_owner,
+                "--class", 1, "--certs", f"{work}/{name}.der", "--anchor-spki-file", f"{work}/root.spki.der",
+                "--out", f"{work}/{name}.json")
+        _, reg = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/{name}.json",
+                         "--wait")
+        assert reg["status"] == "success", reg
+        dev = reg["device_id"]
+
+        def prove():
+            """Including height and credited weight of one uptime proof (it accrues in that height's epoch)."""
+            _, out = env.cli(node, "proof", "submit", "--key", env.key("dev3"), "--device", dev, "--device-key",
+                             f"{work}/{name}.pem", "--kind", "uptime", "--wait")
+            assert out["status"] == "success" and out["proofs"][0]["reason"] == "accepted", out
+            return out["height"], out["proofs"][0]["weight"]
+
+        # Start early in an epoch, leaving most of it for the four transactions below.
+        if node.height() % B > 1:
+            node.wait_height((node.height() // B + 1) * B)
+        heights, w_old, w_new = [], 0, 0
+        for _ in range(2):
+            h, w = prove()
+            heights.append(h)
+            w_old += w
+        _, upd = env.cli(node, "device", "update", "--key", env.key("dev0"), "--id", dev, "--new-owner", new_owner,
+                         "--wait")
+        assert upd["status"] == "success", upd
+        heights.append(upd["height"])
+        h, w_new = prove()
+        heights.append(h)
+        epoch = heights[0] // B
+        if any(x // B != epoch for x in heights):
+            continue  # the epoch closed in between: try again with another device
+        assert node.rpc("depin_getDevice", {"id": dev})["owner"] == new_owner
+        break
+    else:
+        raise AssertionError("never got two proofs, a transfer and a proof into one epoch")
+    assert w_old > 0 and w_new > 0 and w_old != w_new, (w_old, w_new)  # unequal: a swapped split shows
+    W = w_old + w_new
+
+    # While the epoch is open, the device shows the old owner's weight with no amount yet.
+    d = node.rpc("depin_getDevice", {"id": dev})
+    assert d["pending_earlier_owners"] == [{"owner": old_owner, "weight": w_old, "amount": None}], d
+    open_item = node.rpc("depin_getRewards", {"device": dev})["items"][-1]
+    assert open_item["epoch"] == epoch and not open_item["settled"], open_item
+    assert open_item["owner"] == new_owner and open_item["owner_weight"] == w_new, open_item
+
+    # After the epoch closes, the expected amounts come from the closed epoch record.
+    node.wait_height((epoch + 1) * B)
+    ep = node.rpc("depin_getEpoch", {"epoch": epoch})
+    assert ep["closed"], ep
+    R = W * int(ep["device_pool"]) // ep["total_weight"]
+    to_old = w_old * R // W
+    assert R > 0 and 0 < to_old < R, (R, to_old)
+    d = node.rpc("depin_getDevice", {"id": dev})
+    assert d["pending_reward"] == str(R), (d, R)
+    assert d["pending_earlier_owners"] == [{"owner": old_owner, "weight": w_old, "amount": str(to_old)}], d
+    assert d["pending_owner_reward"] == str(R - to_old), d
+
+    # Settle it with a claim paid by dev1, so neither owner pays a fee in the window.
+    before = {a: node.balance(a) for a in (old_owner, new_owner)}
+    _, claim = env.cli(node, "rewards", "claim", "--key", env.key("dev1"), "--devices", dev, "--wait")
+    assert claim["status"] == "success", claim
+    after = {a: node.balance(a) for a in (old_owner, new_owner)}
+    assert after[old_owner] - before[old_owner] == to_old, (before, after, to_old)
+    assert after[new_owner] - before[new_owner] == R - to_old, (before, after, R, to_old)
+
+    rec = [r for r in node.rpc("depin_getRewards", {"device": dev})["items"] if r["epoch"] == epoch]
+    assert len(rec) == 1 and rec[0]["settled"], rec
+    rec = rec[0]
+    assert rec["weight"] == W and rec["amount"] == str(R), (rec, W, R)
+    assert rec["owner"] == new_owner and rec["owner_weight"] == w_new, rec
+    assert rec["owner_amount"] == str(R - to_old), rec
+    assert rec["earlier_owners"] == [{"owner": old_owner, "weight": w_old, "amount": str(to_old)}], rec
+    assert rec["settled_at"] == claim["height"], (rec, claim)
+    assert node.rpc("depin_getDevice", {"id": dev})["pending_reward"] == "0"
+    assert node.rpc("state_getSupply")["balanced"]
 
 
 def test_depin_rpc(env):
@@ -193,6 +280,9 @@ def test_depin_rpc(env):
     expect_error(node, "depin_listDevices", {"owner": sim_owner, "limit": 0}, -32602, "limit")
     expect_error(node, "depin_getRewards", {"device": "0x" + "ab" * 20}, -32001, "no device")
     expect_error(node, "depin_getDevice", {"id": "0x" + "ab" * 20}, -32001, "no device")
+
+    # 6. A transfer in the middle of an epoch splits that epoch's reward between the two owners.
+    check_mid_epoch_transfer(env, node, work, B)
     assert node.stop() == 0
 
 
