@@ -97,13 +97,8 @@ class RewardChain final : public StateReader {
 
   VerifiedTx tx(const crypto::PrivateKey& key, pb::TxBody body) {
     const Address from = address_of_key(key);
-    body.set_chain_id(kChain);
-    body.set_nonce(load_account(state_, from).nonce + pending_nonce_[from]++);
-    body.set_gas_limit(intrinsic_gas(genesis_.params, body));
-    body.set_gas_price(1);
-    auto v = decode_and_verify_tx(sign_tx(body, key));
-    EXPECT_TRUE(v.ok()) << v.error().message;
-    return std::move(v).value();
+    return signed_test_tx(genesis_.params, load_account(state_, from).nonce + pending_nonce_[from]++, key,
+                          std::move(body));
   }
   VerifiedTx register_tx(const crypto::PrivateKey& owner, const Dev& dev) {
     pb::AttestationEvidence ev;

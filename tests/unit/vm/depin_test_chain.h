@@ -141,6 +141,18 @@ inline pb::Location h3(uint64_t cell) {
   return l;
 }
 
+// `body` on the test chain with `nonce`, its intrinsic gas and gas price 1, signed by `key` and verified.
+inline VerifiedTx signed_test_tx(const ChainParams& params, uint64_t nonce, const crypto::PrivateKey& key,
+                                 pb::TxBody body) {
+  body.set_chain_id(kChain);
+  body.set_nonce(nonce);
+  body.set_gas_limit(intrinsic_gas(params, body));
+  body.set_gas_price(1);
+  auto v = decode_and_verify_tx(sign_tx(body, key));
+  EXPECT_TRUE(v.ok()) << v.error().message;
+  return std::move(v).value();
+}
+
 // The DePIN tests' common genesis: validator kProposer, the governance key, Alice, Bob and the
 // relayer funded with kFunds each (sorted, as parse_genesis requires), governance and treasury set.
 // Tests then set the epoch, emission, weight and anchor parameters they are about.
@@ -192,13 +204,8 @@ class DepinChain {
   // Signs `body` for `key` with the next nonce (counting transactions made for the coming block).
   VerifiedTx tx(const crypto::PrivateKey& key, pb::TxBody body) {
     const Address from = address_of_key(key);
-    body.set_chain_id(kChain);
-    body.set_nonce(load_account(state_, from).nonce + pending_nonce_[from]++);
-    body.set_gas_limit(intrinsic_gas(genesis_.params, body));
-    body.set_gas_price(1);
-    auto v = decode_and_verify_tx(sign_tx(body, key));
-    EXPECT_TRUE(v.ok()) << v.error().message;
-    return std::move(v).value();
+    return signed_test_tx(genesis_.params, load_account(state_, from).nonce + pending_nonce_[from]++, key,
+                          std::move(body));
   }
 
   // RegisterDevice evidence for `dev` under `maker`, bound to the last block, PoP for `owner`.
