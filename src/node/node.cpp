@@ -78,6 +78,17 @@ Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
 }
 }  // namespace
 
+storage::BlockWrite genesis_block_write(const GenesisBlock& genesis, uint64_t genesis_time_ms) {
+  pb::Block block0;
+  *block0.mutable_header() = genesis.header;
+  storage::BlockWrite w;
+  w.tip = {0, genesis.hash, genesis.state.state_root, genesis_time_ms};
+  w.block = encode_canonical(block0);
+  w.receipts = encode_canonical(pb::BlockReceipts());
+  w.state_writes = genesis.state.writes;
+  return w;
+}
+
 GenesisBlock make_genesis_block(const Genesis& genesis) {
   GenesisBlock g;
   g.state = vm::genesis_state(genesis);
@@ -120,13 +131,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
   if (!read) return read.error();
   const std::optional<Hash32>& existing = *read;
   if (!existing) {
-    pb::Block block0;
-    *block0.mutable_header() = genesis.header;
-    storage::BlockWrite w;
-    w.tip = {0, genesis.hash, genesis.state.state_root, options.genesis.genesis_time_ms};
-    w.block = encode_canonical(block0);
-    w.receipts = encode_canonical(pb::BlockReceipts());
-    w.state_writes = genesis.state.writes;
+    const storage::BlockWrite w = genesis_block_write(genesis, options.genesis.genesis_time_ms);
     if (auto st = (*store)->init_genesis(genesis.hash, w); !st) return st.error();
     LOG_INFO("node", "initialised new chain " << options.genesis.chain_id << " in " << options.datadir);
   } else if (*existing != genesis.hash) {

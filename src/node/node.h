@@ -53,6 +53,8 @@ struct GenesisBlock {
   vm::BlockResult state;
 };
 GenesisBlock make_genesis_block(const Genesis& genesis);
+// The write batch that stores the genesis block (height 0, no txs, empty receipts) and its state.
+storage::BlockWrite genesis_block_write(const GenesisBlock& genesis, uint64_t genesis_time_ms);
 
 class Node {
  public:

@@ -38,13 +38,7 @@ class DepinMethodsTest : public ::testing::Test {
     o.genesis = devnet();
     if (tamper) {
       node::GenesisBlock g = node::make_genesis_block(o.genesis);
-      pb::Block block0;
-      *block0.mutable_header() = g.header;
-      storage::BlockWrite w;
-      w.tip = {0, g.hash, g.state.state_root, o.genesis.genesis_time_ms};
-      w.block = encode_canonical(block0);
-      w.receipts = encode_canonical(pb::BlockReceipts());
-      w.state_writes = g.state.writes;
+      storage::BlockWrite w = node::genesis_block_write(g, o.genesis.genesis_time_ms);
       tamper(w.state_writes);
       std::filesystem::create_directories(o.datadir);
       auto store = storage::BlockStore::open(o.datadir + "/chain");
