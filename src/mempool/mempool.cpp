@@ -120,6 +120,15 @@ bool Mempool::contains(const Hash32& hash) const {
   return by_hash_.count(hash) > 0;
 }
 
+uint64_t Mempool::next_nonce(const Address& sender, uint64_t committed_nonce) const {
+  std::lock_guard lock(mutex_);
+  uint64_t next = committed_nonce;
+  auto s = by_sender_.find(sender);
+  if (s == by_sender_.end()) return next;
+  for (auto n = s->second.lower_bound(next); n != s->second.end() && n->first == next; ++n) ++next;
+  return next;
+}
+
 MempoolStatus Mempool::status() const {
   std::lock_guard lock(mutex_);
   return {by_hash_.size(), bytes_, by_sender_.size()};

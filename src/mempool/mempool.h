@@ -54,6 +54,10 @@ class Mempool {
   bool contains(const Hash32& hash) const;
   MempoolStatus status() const;
 
+  // The nonce `sender`'s next transaction should carry: `committed_nonce` (the account's nonce in the
+  // latest committed state) plus the sender's pending transactions that follow it without a gap.
+  uint64_t next_nonce(const Address& sender, uint64_t committed_nonce) const;
+
  private:
   struct Entry {
     VerifiedTx tx;

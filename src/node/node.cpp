@@ -516,4 +516,10 @@ Result<vm::AccountState> Node::account(const Address& address) const {
   return account;
 }
 
+Result<uint64_t> Node::pending_nonce(const Address& address) const {
+  auto acc = account(address);
+  if (!acc) return acc.error();
+  return mempool_.next_nonce(address, acc->nonce);
+}
+
 }  // namespace physis::node

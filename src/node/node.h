@@ -87,6 +87,9 @@ class Node {
   Result<TxLookup> find_tx(const Hash32& hash) const;
   // A missing account is the zero account; an unreadable one is error "corrupt_datadir".
   Result<vm::AccountState> account(const Address& address) const;
+  // The nonce the account's next transaction should carry: its committed nonce plus its gap-free pending
+  // transactions in the mempool. Errors as account().
+  Result<uint64_t> pending_nonce(const Address& address) const;
   mempool::MempoolStatus mempool_status() const { return mempool_.status(); }
   bool in_mempool(const Hash32& hash) const { return mempool_.contains(hash); }
 
