@@ -2,6 +2,8 @@
 // same step re-emitted byte for byte, state kept across reopen (which is what a crash between persist and
 // return looks like), and a corrupt or foreign state file refused instead of reset.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -228,6 +230,31 @@ TEST(Signer, CrashBetweenPersistAndReturnNeverAllowsAConflict) {
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(*again, sig);
   }
+}
+
+TEST(Signer, ProcessThatDiesRightAfterSigningLeavesItsVoteRecorded) {
+  // A real process signs and exits at once, so its signature never reaches anyone. The restarted signer
+  // knows that vote: a conflicting one is refused and the same one comes back (signed by this key).
+  TempDir dir;
+  const std::string path = state_path(dir);
+  ASSERT_TRUE(Signer::open(path, key_n(1), kChain).ok());  // create the state before forking
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto s = Signer::open(path, key_n(1), kChain);
+    const bool signed_ok = s.ok() && (*s)->sign(req(SignStep::kPrecommit, 30, 2, 0x66)).ok();
+    ::_exit(signed_ok ? 0 : 1);  // no destructors, no flush: as abrupt as a crash after sign() returns
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto s = open_ok(path);
+  expect_error(s->sign(req(SignStep::kPrecommit, 30, 2, 0x67)), "sign_conflict");
+  expect_error(s->sign(req(SignStep::kPrevote, 30, 2, 0x66)), "sign_regression");
+  auto same = s->sign(req(SignStep::kPrecommit, 30, 2, 0x66));
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  const Hash32 digest = consensus::vote_digest(kChain, consensus::VoteType::kPrecommit, 30, 2, block(0x66));
+  EXPECT_EQ(*crypto::recover_address(digest, *same), address_of_key(key_n(1)));
 }
 
 TEST(Signer, UnfinishedWriteFromACrashIsDiscarded) {
