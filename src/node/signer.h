@@ -20,7 +20,8 @@
 //
 // Thread-safety: a Signer is safe to use from several threads (one mutex); normally only the consensus
 // driver's thread uses it. Two Signers on the same file (two processes) are not protected against each
-// other: the datadir lock of physisd is.
+// other; what prevents that is that only one physisd can open a datadir (LevelDB's LOCK file on
+// DATADIR/chain), so the signer state must live in the datadir of the chain.
 #pragma once
 
 #include <cstdint>
