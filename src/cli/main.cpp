@@ -159,6 +159,9 @@ json cmd_transfer(const std::string& url, const Args& a) {
   return send_tx(url, key, make_transfer_body("", 0, 0, 0, to, *amount), a);
 }
 
+json run_command(const std::string& url, const CommandSpec& spec, const Args& a);
+
+// Finds the command's spec, parses its flags and runs it. A usage error names the command's --help.
 json run(const std::string& url, const std::vector<std::string>& words) {
   std::vector<const CommandSpec*> family;
   const CommandSpec* spec = find_spec(words, family);
@@ -171,7 +174,15 @@ json run(const std::string& url, const std::vector<std::string>& words) {
     if (words.size() < 2 || is_flag(words[1])) throw UsageError(command + " needs a subcommand: " + subs);
     throw UsageError("unknown " + command + " subcommand '" + words[1] + "' (have: " + subs + ")");
   }
-  Args a = parse_args({words.begin() + 1, words.end()}, *spec);
+  try {
+    return run_command(url, *spec, parse_args({words.begin() + 1, words.end()}, *spec));
+  } catch (const UsageError& e) {
+    throw UsageError(std::string(e.what()) + "; see physis-cli " + spec->name + " --help");
+  }
+}
+
+json run_command(const std::string& url, const CommandSpec& spec, const Args& a) {
+  const std::string command = spec.name.substr(0, spec.name.find(' '));
   if (auto out = run_depin_command(command, url, a)) return *out;
   auto need = [&](size_t n) {
     if (a.positional.size() < n) throw UsageError(command + " needs " + std::to_string(n) + " argument(s)");
@@ -251,7 +262,9 @@ int main(int argc, char** argv) {
     std::cout << run(url, words).dump(2) << std::endl;
     return 0;
   } catch (const UsageError& e) {
-    return fail(2, {{"error", std::string(e.what()) + "; see physis-cli --help"}});
+    std::string m = e.what();
+    if (m.find("; see physis-cli ") == std::string::npos) m += "; see physis-cli --help";
+    return fail(2, {{"error", m}});
   } catch (const CommandError& e) {
     json err = {{"error", e.what()}};
     if (!e.data().is_null()) err["data"] = e.data();

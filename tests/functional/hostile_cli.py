@@ -131,7 +131,7 @@ def check_failed_transaction_exits_1_with_reason_and_no_id(env):
     assert "attestation_failed" in e["error"] and "device_exists" in e["error"], e
     assert "device_id" not in e["data"], e
     # Without --wait nothing is known yet: the id is printed as expected, not as created.
-    make_evidence(env, node, f, "ev2.json", key="dev2.pem", certs="leaf2.der,inter.der")
+    make_evidence(env, node, f, "ev2.json", key="dev2.pem", certs="leaf2.der,inter.der", owner="dev1")
     rc, out, err = cli(env, node, "device", "register", "--key", env.key("dev1"), "--evidence", f("ev2.json"))
     assert rc == 0, err
     sent = json.loads(out)
@@ -146,6 +146,7 @@ def check_unknown_and_repeated_flags_are_usage_errors(env):
     e = cli_error(env, node, 2, "transfer", "--key", env.key("dev0"), "--to", env.address("dev1"), "--amount", 1,
                   "--bogus", 1)
     assert "unknown flag --bogus" in e["error"] and "'transfer'" in e["error"], e
+    assert "see physis-cli transfer --help" in e["error"], e
     e = cli_error(env, node, 2, "transfer", "--key", env.key("dev0"), "--to", env.address("dev1"), "--amount", 1,
                   "--amount", 2)
     assert "--amount is given twice" in e["error"], e
