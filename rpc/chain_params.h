@@ -24,6 +24,23 @@ std::array<uint8_t, N> param_fixed(const nlohmann::json& params, size_t index, s
   return *v;
 }
 
+// Throws kInvalidParams when a named-params object holds more than one of `exclusive` (filters that
+// select different things, e.g. a block by height and by hash): "give 'a' or 'b', not both", naming the
+// two found. Positional arrays cannot conflict (one position, one meaning) and pass.
+inline void reject_conflicting_params(const nlohmann::json& params,
+                                      std::initializer_list<std::string_view> exclusive) {
+  if (!params.is_object()) return;
+  const std::string_view* first = nullptr;
+  for (const std::string_view& name : exclusive) {
+    auto it = params.find(std::string(name));
+    if (it == params.end() || it->is_null()) continue;  // null counts as absent (json_rpc.h)
+    if (first)
+      throw RpcError(kInvalidParams, "give '" + std::string(*first) + "' or '" + std::string(name) +
+                                         "', not both: they select different things");
+    first = &name;
+  }
+}
+
 inline Hash32 param_hash(const nlohmann::json& params, size_t index, std::string_view name) {
   return param_fixed<32>(params, index, name, "a 0x-prefixed 32-byte hex hash");
 }

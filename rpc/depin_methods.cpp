@@ -134,13 +134,22 @@ PendingSplit pending_split(const node::Node& node, const pb::Device& d) {
   return out;
 }
 
+// The last epoch whose heights fit in u64: last_height = epoch·B + B − 1 ≤ 2^64 − 1 ⇔
+// epoch ≤ (2^64 − 1 − (B − 1)) / B. B ≥ 1 (genesis validation), so the subtraction cannot wrap.
+uint64_t max_epoch(const DepinParams& p) { return (UINT64_MAX - (p.epoch_blocks - 1)) / p.epoch_blocks; }
+
 json epoch_to_json(const node::Node& node, uint64_t epoch) {
   const DepinParams& p = node.genesis().depin;
+  if (epoch > max_epoch(p))
+    throw RpcError(kInvalidParams, "epoch must be 0.." + std::to_string(max_epoch(p)) +
+                                       ": a later epoch has heights beyond 2^64 - 1 (epoch_blocks " +
+                                       std::to_string(p.epoch_blocks) + ")");
+  const uint64_t first_height = epoch * p.epoch_blocks;  // ≤ last_height: no wrap (max_epoch)
   auto rec = load_epoch(node, epoch);
   return {{"epoch", epoch},
           {"current_epoch", node.current_epoch()},
-          {"first_height", epoch * p.epoch_blocks},
-          {"last_height", epoch * p.epoch_blocks + p.epoch_blocks - 1},
+          {"first_height", first_height},
+          {"last_height", first_height + (p.epoch_blocks - 1)},
           {"closed", rec.closed()},
           {"scheduled_emission", format_amount(vm::scheduled_emission(p, epoch))},
           {"emission", amount_str(rec.emission())},
@@ -379,6 +388,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
          "included)",
          [&node](const json& params) {
            reject_extra_params(params, {"owner", "anchor", "h3_parent", "cursor", "limit"});
+           reject_conflicting_params(params, {"owner", "anchor", "h3_parent"});
            size_t limit = param_limit(params);
            json items = json::array();
            auto emit = [&](const Address& id) {
@@ -445,6 +455,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
          "next_cursor}",
          [&node](const json& params) {
            reject_extra_params(params, {"device", "epoch", "cursor", "limit"});
+           reject_conflicting_params(params, {"device", "epoch"});
            size_t limit = param_limit(params);
            Bytes prefix;
            if (params.is_object() && params.contains("device")) {
@@ -479,6 +490,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
          "rewards, oldest epoch first; by owner: devices it owns now, in id order; limit bounds items}",
          [&node](const json& params) {
            reject_extra_params(params, {"device", "owner", "epoch", "cursor", "limit"});
+           reject_conflicting_params(params, {"device", "owner", "epoch"});
            size_t limit = param_limit(params);
            if (params.is_object() && params.contains("device")) {
              Address id = param_fixed<20>(params, 0, "device", "a 20-byte hex device id");
@@ -547,19 +559,41 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
                        {"max_proofs_per_tx", p.max_proofs_per_tx}};
          }});
   d.add({"depin_verifyEvidence",
-         "depin_verifyEvidence({evidence, owner}) -> {valid, reason, message, device_id}: dry-run of the "
-         "attestation check",
+         "depin_verifyEvidence({evidence, owner}) -> {valid, reason, message, device_id, device_exists, "
+         "key_already_registered}: dry run of RegisterDevice's checks in the next block (valid: it would "
+         "register)",
          [&node](const json& params) {
            reject_extra_params(params, {"evidence", "owner"});
            auto ev = evidence_from_json(param(params, 0, "evidence"));
            if (!ev) throw RpcError(kInvalidParams, ev.error().message);
            Address owner = param_address(params, 0, "owner");
-           auto out = node.verify_evidence(*ev, owner);
+           // RegisterDevice refuses a registered device id or device key before it verifies the evidence
+           // (vm/depin.cpp register_device): the dry run checks both too, so "valid" means it registers.
+           const Address id = vm::device_id_of(ev->kind(), as_span(ev->device_key()));
+           const bool device_exists = load_device(node, id).has_value();
+           const Bytes key_index = vm::device_key_index_key(vm::raw_key_id(as_span(ev->device_key())));
+           auto registered_as = node.state_get(key_index);
+           if (!registered_as)
+             throw RpcError(kInternalError, "cannot read the device key index at key " + to_hex0x(key_index) +
+                                                ": " + registered_as.error().message);
+           const bool key_registered = *registered_as && !(*registered_as)->empty();
+           vm::AttestOutcome out;
+           if (device_exists) {
+             out.reason = vm::AttestReject::kDeviceExists;
+             out.message = "device " + to_hex0x(id) + " is already registered";
+           } else if (key_registered) {
+             out.reason = vm::AttestReject::kKeyAlreadyRegistered;
+             out.message = "device key is already registered as device " + to_hex0x(**registered_as);
+           } else {
+             out = node.verify_evidence(*ev, owner);
+           }
            return json{{"valid", out.ok()},
                        {"reason", std::string(vm::attest_reject_name(out.reason))},
                        {"reason_code", static_cast<uint32_t>(out.reason)},
                        {"message", out.message},
-                       {"device_id", out.ok() ? json(to_hex0x(out.device_id)) : json(nullptr)}};
+                       {"device_id", out.ok() ? json(to_hex0x(out.device_id)) : json(nullptr)},
+                       {"device_exists", device_exists},
+                       {"key_already_registered", key_registered}};
          }});
 }
 

@@ -107,15 +107,18 @@ json chain_params_json(const node::Node& node) {
 
 node::BlockLookup find_block(const node::Node& node, const json& params) {
   reject_extra_params(params, {"height", "hash", "raw"});
+  reject_conflicting_params(params, {"height", "hash"});
+  // By name the key says which; by position the one value is a hash if it looks like one.
   const json* hash = optional_param(params, 0, "hash");
-  if (hash && hash->is_string() && hash->get<std::string>().size() == 66) {
-    auto b = node.block_by_hash(param_hash(params, 0, "hash"));
+  const bool by_hash = params.is_object()
+                           ? hash != nullptr
+                           : hash && hash->is_string() && hash->get<std::string>().size() == 66;
+  if (by_hash) {
+    auto b = node.block_by_hash(param_hash(params, 0, "hash"));  // a malformed hash throws its message
     if (b) return *b;
     if (b.error().code == "not_found") throw RpcError(kNotFound, "no block with that hash");
     throw RpcError(kInternalError, b.error().message);
   }
-  if (params.is_object() && params.contains("hash"))
-    param_hash(params, 0, "hash");  // throws the right message
   uint64_t height = param_u64(params, 0, "height");
   auto b = node.block_at(height);
   if (b) return *b;
@@ -244,15 +247,21 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            j["block_hash"] = hash_to_string(tx->block_hash);
            return j;
          }});
-  d.add({"state_getAccount", "state_getAccount({address}) -> {address, balance (decimal string), nonce}",
+  d.add({"state_getAccount",
+         "state_getAccount({address}) -> {address, balance (decimal string), nonce, pending_nonce}: nonce is "
+         "the committed one; pending_nonce also counts the account's gap-free transactions in the mempool "
+         "(the nonce to sign the next transaction with)",
          [&node](const json& params) {
            reject_extra_params(params, {"address"});
            Address a = param_address(params, 0, "address");
            auto acc = node.account(a);
            if (!acc) throw RpcError(kInternalError, acc.error().message);
+           auto pending = node.pending_nonce(a);
+           if (!pending) throw RpcError(kInternalError, pending.error().message);
            return json{{"address", crypto::address_to_string(a)},
                        {"balance", format_amount(acc->balance)},
-                       {"nonce", acc->nonce}};
+                       {"nonce", acc->nonce},
+                       {"pending_nonce", *pending}};
          }});
   d.add({"tx_send", "tx_send({raw}) -> {hash}: submit a signed transaction (hex) to the mempool",
          [&node](const json& params) {

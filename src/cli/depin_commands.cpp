@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli/evidence_inputs.h"
 #include "crypto/p256.h"
 #include "crypto/pem.h"
 #include "crypto/sha256.h"
@@ -15,30 +16,108 @@
 
 namespace physis::cli {
 
-const char* const kDepinUsage = R"(
-DePIN commands (transactions accept --wait, --nonce, --gas-price, --gas-limit, --chain-id, --dry-run):
-  anchor register --key GOV.key --spki-file ROOT.spki.der --role manufacturer_root|tpm_ak_ca|registrar
-                  --kinds SE_P256[,REGISTRAR_STATEMENT] [--classes 1,2] [--max-chain-len 3] [--name N]
-  anchor revoke --key GOV.key --id ANCHOR_ID [--at HEIGHT]
-  anchor show ID | anchor list [--cursor C] [--limit N]
-  key revoke --key GOV.key --id KEY_ID [--at HEIGHT]      revoke an intermediate or device key
-  device make-evidence --device-key DEVICE.pem --owner ADDRESS --class N
-                  (--cert FILE.der ... as --certs a.der,b.der --anchor-spki-file ROOT.spki.der |
-                   --registrar-key REG.pem --anchor-spki-file REG.spki.der --attestation-type 1..4
-                   --evidence-hash HEX --expiry HEIGHT) [--out FILE]
-                                     evidence JSON (doc/attestation.md) bound to the latest block
-  device register --key OWNER.key --evidence FILE [--lat DEG_E7 --lon DEG_E7 | --h3 CELL]
-                                     CELL: an H3 index, e.g. 8928308280fffff (15 hex digits)
-  device show ID | device list [--owner A | --anchor ID | --h3-parent CELL] [--cursor C] [--limit N]
-                                     --h3-parent: devices asserting an H3 cell inside CELL
-  device update --key OWNER.key --id ID [--lat E7 --lon E7 | --h3 CELL] [--new-owner A] [--deactivate]
-  proof submit --key PAYER.key --device ID --device-key DEVICE.pem --kind uptime|coverage_witness|data_contribution
-                  [--uptime S] [--beaconer ID --rssi DBM --snr DB_X10] [--bytes N] [--seq N]
-  rewards (--device ID | --owner A | --epoch N) | rewards claim --key FILE --devices ID[,ID...]
-  epoch [N]                          epoch emission, pools, weights
-  attest verify --evidence FILE --anchors FILE [--owner A] [--chain-id ID] [--height H]
-                                     offline: the consensus verifier, no node needed; prints {valid, reason}
-)";
+const char* const kDepinUsageHeader =
+    "\nDePIN commands (transactions accept --wait, --timeout, --nonce, --gas-price, --gas-limit, --chain-id, "
+    "--dry-run):\n";
+
+const std::vector<CommandSpec>& depin_commands() {
+  static const std::vector<CommandSpec> specs = {
+      tx_command({"anchor register",
+                  {"key", "spki-file", "role", "kinds", "classes", "max-chain-len", "name"},
+                  {},
+                  "  anchor register --key GOV.key --spki-file ROOT.spki.der --role "
+                  "manufacturer_root|tpm_ak_ca|registrar\n"
+                  "                  --kinds SE_P256[,REGISTRAR_STATEMENT] [--classes 1,2] [--max-chain-len "
+                  "3] [--name N]\n",
+                  "\n  --spki-file is the root's SubjectPublicKeyInfo in DER, e.g.\n"
+                  "    openssl pkey -in ROOT.key.pem -pubout -outform DER -out ROOT.spki.der\n"
+                  "  Prints anchor_id once the registration succeeded (--wait); without --wait, "
+                  "expected_anchor_id.\n"}),
+      tx_command({"anchor revoke",
+                  {"key", "id", "at"},
+                  {},
+                  "  anchor revoke --key GOV.key --id ANCHOR_ID [--at HEIGHT]\n",
+                  ""}),
+      {"anchor show", {}, {}, "  anchor show ID\n", ""},
+      {"anchor list", {"cursor", "limit"}, {}, "  anchor list [--cursor C] [--limit N]\n", ""},
+      tx_command(
+          {"key revoke",
+           {"key", "id", "at"},
+           {},
+           "  key revoke --key GOV.key --id KEY_ID [--at HEIGHT]      revoke an intermediate or device key\n",
+           ""}),
+      {"device make-evidence",
+       {"device-key", "owner", "class", "certs", "anchor-spki-file", "registrar-key", "attestation-type",
+        "evidence-hash", "expiry", "out"},
+       {},
+       "  device make-evidence --device-key DEVICE.pem --owner ADDRESS --class N\n"
+       "                  (--certs LEAF.der[,INTERMEDIATE.der] --anchor-spki-file ROOT.spki.der |\n"
+       "                   --registrar-key REG.pem --anchor-spki-file REG.spki.der --attestation-type 1..4\n"
+       "                   --evidence-hash HEX --expiry HEIGHT) [--out FILE]\n"
+       "                                     evidence JSON (doc/attestation.md) bound to the latest block\n",
+       "\n  Inputs, checked before anything is signed:\n"
+       "  --device-key  the device's P-256 private key, PEM (openssl ecparam -name prime256v1 -genkey "
+       "-noout)\n"
+       "  --certs       DER certificates, leaf (the device key's) first, then each issuer; from PEM:\n"
+       "                  openssl x509 -in LEAF.pem -outform DER -out LEAF.der\n"
+       "  --anchor-spki-file  the root's (or registrar's) SubjectPublicKeyInfo in DER:\n"
+       "                  openssl pkey -in ROOT.key.pem -pubout -outform DER -out ROOT.spki.der\n"
+       "                  (from its certificate: openssl x509 -in ROOT.pem -noout -pubkey |\n"
+       "                   openssl pkey -pubin -outform DER -out ROOT.spki.der)\n"
+       "  The evidence is bound to the latest block and valid for the chain's ref_window blocks\n"
+       "  (depin_getParams); register it soon, or run make-evidence again.\n"},
+      tx_command(
+          {"device register",
+           {"key", "evidence", "lat", "lon", "h3"},
+           {},
+           "  device register --key OWNER.key --evidence FILE [--lat DEG_E7 --lon DEG_E7 | --h3 CELL]\n"
+           "                                     CELL: an H3 index, e.g. 8928308280fffff (15 hex digits)\n",
+           "\n  Prints device_id once the registration succeeded (--wait); without --wait, "
+           "expected_device_id.\n"
+           "  Evidence older than the reference window is refused before sending: run make-evidence "
+           "again.\n"}),
+      {"device show", {}, {}, "  device show ID\n", ""},
+      {"device list",
+       {"owner", "anchor", "h3-parent", "cursor", "limit"},
+       {},
+       "  device list [--owner A | --anchor ID | --h3-parent CELL] [--cursor C] [--limit N]\n"
+       "                                     --h3-parent: devices asserting an H3 cell inside CELL\n",
+       ""},
+      tx_command({"device update",
+                  {"key", "id", "lat", "lon", "h3", "new-owner"},
+                  {"deactivate"},
+                  "  device update --key OWNER.key --id ID [--lat E7 --lon E7 | --h3 CELL] [--new-owner A] "
+                  "[--deactivate]\n",
+                  ""}),
+      tx_command(
+          {"proof submit",
+           {"key", "device", "device-key", "kind", "uptime", "beaconer", "rssi", "snr", "bytes", "seq"},
+           {},
+           "  proof submit --key PAYER.key --device ID --device-key DEVICE.pem --kind "
+           "uptime|coverage_witness|data_contribution\n"
+           "                  [--uptime S] [--beaconer ID --rssi DBM --snr DB_X10] [--bytes N] [--seq N]\n",
+           ""}),
+      {"rewards",
+       {"device", "owner", "epoch", "cursor", "limit"},
+       {},
+       "  rewards (--device ID | --owner A | --epoch N) [--cursor C] [--limit N]\n",
+       ""},
+      tx_command(
+          {"rewards claim", {"key", "devices"}, {}, "  rewards claim --key FILE --devices ID[,ID...]\n", ""}),
+      {"epoch", {}, {}, "  epoch [N]                          epoch emission, pools, weights\n", ""},
+      {"attest verify",
+       {"evidence", "anchors", "owner", "chain-id", "height"},
+       {},
+       "  attest verify --evidence FILE --anchors FILE [--owner A] [--chain-id ID] [--height H]\n"
+       "                                     offline: the consensus verifier, no node needed; prints {valid, "
+       "reason}\n",
+       "\n  --anchors: a genesis file, or the output of `physis-cli anchor list` (revoked anchors apply "
+       "from\n"
+       "  their revoked_at height), or {\"anchors\": [...], \"revoked_keys\": [{\"key_id\", \"height\"}]}.\n"
+       "  --height: the including height to check at (default: the evidence's ref height + 1).\n"},
+  };
+  return specs;
+}
 
 namespace {
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -113,8 +192,10 @@ json cmd_anchor(const std::string& url, const Args& a) {
     if (!anchor) throw UsageError(anchor.error().message);
     pb::TxBody body;
     *body.mutable_register_anchor()->mutable_anchor() = *anchor;
-    json out = send_tx(url, load_key(a), body, a);
-    out["anchor_id"] = to_hex0x(crypto::spki_id(as_span(anchor->spki())));
+    const std::string id = to_hex0x(crypto::spki_id(as_span(anchor->spki())));
+    json out = send_tx(url, load_key(a), body, a);  // a failed receipt throws: no id is printed
+    // The anchor exists only once the receipt says so; before that the id is what it will be.
+    out[a.has("wait") ? "anchor_id" : "expected_anchor_id"] = id;
     return out;
   }
   if (sub == "revoke") {
@@ -126,17 +207,40 @@ json cmd_anchor(const std::string& url, const Args& a) {
   throw UsageError("unknown anchor subcommand '" + sub + "'");
 }
 
+// Evidence is bound to a block and valid while the including height is within ref_window of it
+// (vm/attestation.cpp check_reference); refusing stale evidence here saves the fee of a certain failure.
+void refuse_stale_evidence(const std::string& url, const pb::AttestationEvidence& ev,
+                           const std::string& path) {
+  const uint64_t next = call(url, "chain_status", json::object())["height"].get<uint64_t>() + 1;
+  const uint64_t window = call(url, "depin_getParams", json::object())["ref_window"].get<uint64_t>();
+  if (next > ev.ref_height() && next - ev.ref_height() > window)
+    throw CommandError(path + " is stale: it is bound to block " + std::to_string(ev.ref_height()) +
+                       ", more than the chain's ref_window of " + std::to_string(window) +
+                       " blocks before the next block " + std::to_string(next) +
+                       "; run `physis-cli device make-evidence` again and register the new file");
+}
+
 json make_evidence(const std::string& url, const Args& a) {
+  if (a.has("registrar-key") == a.has("certs"))
+    throw UsageError(
+        "make-evidence takes --certs (SE_P256 evidence) or --registrar-key (a registrar "
+        "statement), exactly one");
   crypto::P256PrivateKey dkey = load_pem(a, "device-key");
   auto pub = crypto::p256_public_key(dkey);
-  if (!pub) throw CommandError("device key is not a valid P-256 key");
+  if (!pub) throw CommandError("--device-key is not a valid P-256 key");
   Address owner = parse_addr(a.get("owner"));
+  const uint64_t device_class = parse_u64(a.get("class"), "--class");
+  if (device_class > UINT32_MAX) throw UsageError("--class must be 0.." + std::to_string(UINT32_MAX));
+  // Every input file is checked before the node is asked for anything.
+  const Bytes anchor_spki = read_spki_der(a.get("anchor-spki-file"), "anchor-spki-file");
+  std::vector<Bytes> certs;
+  if (a.has("certs")) certs = read_cert_chain(split(a.get("certs"), ','), *pub, anchor_spki);
   json ref = latest_block(url);
   pb::AttestationEvidence ev;
-  ev.set_device_class(static_cast<uint32_t>(parse_u64(a.get("class"), "--class")));
+  ev.set_device_class(static_cast<uint32_t>(device_class));
   ev.set_key_type(pb::KEY_P256);
   ev.set_device_key(to_string(*pub));
-  ev.set_anchor_id(to_string(crypto::spki_id(as_span(read_file(a.get("anchor-spki-file"))))));
+  ev.set_anchor_id(to_string(crypto::spki_id(anchor_spki)));
   ev.set_ref_height(ref["height"].get<uint64_t>());
   ev.set_ref_block_hash(to_string(*from_hex(ref["hash"].get<std::string>())));
   const std::string chain_id = ref["chain_id"].get<std::string>();
@@ -153,7 +257,7 @@ json make_evidence(const std::string& url, const Args& a) {
     st->set_signature(to_string(*sig));
   } else {
     ev.set_kind(pb::SE_P256);
-    for (const auto& f : split(a.get("certs"), ',')) ev.add_cert_chain(read_file(f));
+    for (const Bytes& der : certs) ev.add_cert_chain(to_string(der));
   }
   auto pop = crypto::p256_sign(dkey, crypto::sha256(vm::registration_message(chain_id, ev, owner)));
   if (!pop) throw CommandError(pop.error().message);
@@ -163,7 +267,9 @@ json make_evidence(const std::string& url, const Args& a) {
   j["chain_id"] = chain_id;
   j["device_id"] = to_hex0x(vm::device_id_of(ev.kind(), as_span(ev.device_key())));
   if (a.has("out")) {
-    std::ofstream(a.get("out")) << j.dump(2) << "\n";
+    std::ofstream out(a.get("out"));
+    out << j.dump(2) << "\n";
+    if (!out.flush()) throw CommandError("cannot write " + a.get("out"));
     return {{"file", a.get("out")}, {"device_id", j["device_id"]}};
   }
   return j;
@@ -178,6 +284,7 @@ json cmd_device(const std::string& url, const Args& a) {
     return call(url, "depin_getDevice", {{"id", a.positional[1]}});
   }
   if (sub == "list") {
+    at_most_one_of(a, {"owner", "anchor", "h3-parent"});
     json params = json::object();
     if (a.has("owner")) params["owner"] = a.get("owner");
     if (a.has("anchor")) params["anchor"] = a.get("anchor");
@@ -186,14 +293,17 @@ json cmd_device(const std::string& url, const Args& a) {
   }
   if (sub == "make-evidence") return make_evidence(url, a);
   if (sub == "register") {
-    auto ev = evidence_from_json(read_json_file(a.get("evidence")));
-    if (!ev) throw CommandError(ev.error().message);
+    const std::string path = a.get("evidence");
+    auto ev = evidence_from_json(read_json_file(path));
+    if (!ev) throw CommandError(path + ": " + ev.error().message);
     pb::TxBody body;
     *body.mutable_register_device()->mutable_evidence() = *ev;
     if (auto loc = location_arg(a)) *body.mutable_register_device()->mutable_location() = *loc;
-    json out = send_tx(url, load_key(a), body, a);
-    if (!out.contains("device_id"))
-      out["device_id"] = to_hex0x(vm::device_id_of(ev->kind(), as_span(ev->device_key())));
+    if (!a.has("dry-run")) refuse_stale_evidence(url, *ev, path);
+    json out = send_tx(url, load_key(a), body, a);  // a failed receipt throws: no id is printed
+    // With --wait the receipt names the device it created; before that the id is what it will be.
+    if (!a.has("wait"))
+      out["expected_device_id"] = to_hex0x(vm::device_id_of(ev->kind(), as_span(ev->device_key())));
     return out;
   }
   if (sub == "update") {
@@ -252,6 +362,7 @@ json cmd_rewards(const std::string& url, const Args& a) {
     }
     return send_tx(url, load_key(a), body, a);
   }
+  at_most_one_of(a, {"device", "owner", "epoch"});
   json params = json::object();
   if (a.has("device"))
     params["device"] = a.get("device");
@@ -289,13 +400,26 @@ json cmd_attest(const Args& a) {
   json evj = read_json_file(a.get("evidence"));
   json anchors_doc = read_json_file(a.get("anchors"));
   FileChainView view;
+  // A genesis file (depin.anchors), the output of `physis-cli anchor list` (items, each with its
+  // revoked_at, which anchor_from_json keeps), or a plain {"anchors": [...]}.
   const json* list = nullptr;
-  if (anchors_doc.contains("depin") && anchors_doc["depin"].contains("anchors"))
+  if (!anchors_doc.is_object())
+    list = nullptr;
+  else if (anchors_doc.contains("depin") && anchors_doc["depin"].contains("anchors"))
     list = &anchors_doc["depin"]["anchors"];
+  else if (anchors_doc.contains("items"))
+    list = &anchors_doc["items"];
   else if (anchors_doc.contains("anchors"))
     list = &anchors_doc["anchors"];
   if (!list || !list->is_array())
-    throw CommandError("anchors file needs an \"anchors\" array (or is a genesis file)");
+    throw CommandError(
+        a.get("anchors") +
+        " needs an \"anchors\" array, or is a genesis file or the output of `physis-cli anchor "
+        "list`");
+  if (anchors_doc.contains("next_cursor") && !anchors_doc["next_cursor"].is_null())
+    throw CommandError(a.get("anchors") +
+                       " is one page of `anchor list`; more follow (next_cursor): list "
+                       "them all with --limit 1000");
   for (const auto& aj : *list) {
     auto anchor = anchor_from_json(aj);
     if (!anchor) throw CommandError(anchor.error().message);

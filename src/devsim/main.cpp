@@ -304,7 +304,13 @@ int main(int argc, char** argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   try {
-    return run(cli::parse_args(words, {}));
+    const cli::CommandSpec spec{"physis-devsim",
+                                {"rpc", "devices", "rate", "epochs", "seed", "witness-every", "class",
+                                 "owner-key", "relayer-key", "manufacturer-key"},
+                                {},
+                                kUsage,
+                                ""};
+    return run(cli::parse_args(words, spec));
   } catch (const Interrupted&) {
     std::cerr << "physis-devsim: interrupted\n";
     return 130;

@@ -190,8 +190,9 @@ def test_depin(env):
                      "--lat", 387100000, "--lon", -91100000, "--wait")
     assert reg["status"] == "success", reg
     dev = reg["device_id"]
-    _, again = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/ev.json", "--wait")
-    assert again["status"] == "failed" and again["detail"] == "device_exists", again
+    code, again = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/ev.json",
+                          "--wait", check=False)
+    assert code == 1 and again["data"]["status"] == "failed" and again["data"]["detail"] == "device_exists", again
 
     def prove(*extra, key="dev.pem"):
         _, out = env.cli(node, "proof", "submit", "--key", env.key("dev1"), "--device", dev, "--device-key",
@@ -207,8 +208,8 @@ def test_depin(env):
 
     # 5. Governance: only the governance key may revoke; revoking the anchor stops the device's proofs.
     anchor = node.rpc("depin_getDevice", {"id": dev})["anchor_id"]
-    _, bad = env.cli(node, "anchor", "revoke", "--key", env.key("dev0"), "--id", anchor, "--wait")
-    assert bad["status"] == "failed" and bad["reason"] == "not_governance", bad
+    code, bad = env.cli(node, "anchor", "revoke", "--key", env.key("dev0"), "--id", anchor, "--wait", check=False)
+    assert code == 1 and bad["data"]["status"] == "failed" and bad["data"]["reason"] == "not_governance", bad
     _, ok = env.cli(node, "anchor", "revoke", "--key", env.key("governance"), "--id", anchor, "--wait")
     assert ok["status"] == "success", ok
     assert node.rpc("depin_getAnchor", {"id": anchor})["revoked_at"] > 0

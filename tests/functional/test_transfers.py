@@ -46,7 +46,7 @@ def test_transfers(env):
     _, cli_tx = env.cli(node, "tx", out["hash"])
     assert cli_tx["receipt"]["status"] == "success"
     _, cli_bal = env.cli(node, "balance", b)
-    assert cli_bal == {"address": b, "balance": str(b0 + 12345), "nonce": 0}, cli_bal
+    assert cli_bal == {"address": b, "balance": str(b0 + 12345), "nonce": 0, "pending_nonce": 0}, cli_bal
 
     # Several transfers in one go from several senders, then check every balance.
     expected = {n: node.balance(env.address(n)) for n in ["dev0", "dev1", "dev2", "dev3", "dev4"]}

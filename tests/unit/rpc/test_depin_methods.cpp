@@ -235,5 +235,53 @@ TEST_F(DepinMethodsTest, RewardsShowEachOwnersPartOfADeviceTransferredMidEpoch) 
   }
 }
 
+// Issue 6, finding 7: filters that select different things are not resolved silently by precedence.
+TEST_F(DepinMethodsTest, ConflictingFiltersAreInvalidParamsNamingBoth) {
+  open();
+  const std::string anchor = "0x" + std::string(64, 'b');
+  struct Case {
+    std::string method;
+    json params;
+    std::string first, second;
+  };
+  const std::vector<Case> cases = {
+      {"depin_listDevices", {{"owner", kOwner}, {"anchor", anchor}}, "owner", "anchor"},
+      {"depin_listDevices", {{"owner", kOwner}, {"h3_parent", "872830828ffffff"}}, "owner", "h3_parent"},
+      {"depin_listDevices", {{"anchor", anchor}, {"h3_parent", "872830828ffffff"}}, "anchor", "h3_parent"},
+      {"depin_getRewards", {{"owner", kOwner}, {"epoch", 0}}, "owner", "epoch"},
+      {"depin_getRewards", {{"device", kDevice}, {"owner", kOwner}}, "device", "owner"},
+      {"depin_getRewards", {{"device", kDevice}, {"epoch", 0}}, "device", "epoch"},
+      {"depin_getProofs", {{"device", kDevice}, {"epoch", 0}}, "device", "epoch"},
+  };
+  for (const auto& c : cases) {
+    const std::string m = error(c.method, c.params, kInvalidParams);
+    EXPECT_NE(m.find("'" + c.first + "'"), std::string::npos) << c.method << ": " << m;
+    EXPECT_NE(m.find("'" + c.second + "'"), std::string::npos) << c.method << ": " << m;
+    EXPECT_NE(m.find("not both"), std::string::npos) << c.method << ": " << m;
+  }
+  // One filter alone, or a null second one (null counts as absent), is still a query.
+  EXPECT_EQ(result("depin_getRewards", {{"owner", kOwner}, {"epoch", nullptr}})["items"], json::array());
+  EXPECT_EQ(result("depin_listDevices", {{"owner", kOwner}})["items"], json::array());
+}
+
+// Issue 6, finding 7: an epoch whose heights do not fit in u64 is refused with the range, never wrapped.
+TEST_F(DepinMethodsTest, EpochBeyondU64HeightsIsInvalidParamsWithTheRange) {
+  open();
+  const uint64_t blocks = node_->genesis().depin.epoch_blocks;
+  ASSERT_GT(blocks, 1u);
+  const uint64_t max = (UINT64_MAX - (blocks - 1)) / blocks;
+  const json last = result("depin_getEpoch", {{"epoch", max}});
+  EXPECT_EQ(last["first_height"].get<uint64_t>(), max * blocks);
+  EXPECT_EQ(last["last_height"].get<uint64_t>(), max * blocks + blocks - 1);
+  EXPECT_GT(last["last_height"].get<uint64_t>(), last["first_height"].get<uint64_t>());
+  for (const uint64_t epoch : {max + 1, UINT64_MAX}) {
+    const std::string m = error("depin_getEpoch", {{"epoch", epoch}}, kInvalidParams);
+    EXPECT_NE(m.find("0.." + std::to_string(max)), std::string::npos) << m;
+  }
+  const json first = result("depin_getEpoch", {{"epoch", 0}});
+  EXPECT_EQ(first["first_height"], 0);
+  EXPECT_EQ(first["last_height"].get<uint64_t>(), blocks - 1);
+}
+
 }  // namespace
 }  // namespace physis::rpc
