@@ -206,6 +206,38 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            bool raw = optional_param_bool(params, 1, "raw").value_or(false);
            return block_to_json(b, raw);
          }});
+  d.add({"consensus_validators",
+         "consensus_validators({height?}) -> {height, total_power, validators_hash, validators: [{address, "
+         "power}]}: the validator set at a height (default: the next block's)",
+         [&node](const json& params) {
+           reject_extra_params(params, {"height"});
+           const uint64_t tip = node.tip().height;
+           const uint64_t height = optional_param_u64(params, 0, "height").value_or(tip + 1);
+           if (height > tip + 1)
+             throw RpcError(kInvalidParams, "height " + std::to_string(height) + " is beyond the next block (" +
+                                                std::to_string(tip + 1) + ")");
+           const consensus::ValidatorSet& set = node.validators_at(height);
+           json vals = json::array();
+           for (const auto& v : set.validators())
+             vals.push_back({{"address", crypto::address_to_string(v.address)}, {"power", v.power}});
+           return json{{"height", height},
+                       {"total_power", set.total_power()},
+                       {"validators_hash", hash_to_string(set.hash())},
+                       {"validators", vals}};
+         }});
+  d.add({"consensus_getCommit",
+         "consensus_getCommit({height}) -> {height, round, block_hash, signatures: [{validator, signature}]}: "
+         "the precommits that committed the block at height (≥ 1)",
+         [&node](const json& params) {
+           reject_extra_params(params, {"height"});
+           const uint64_t height = param_u64(params, 0, "height");
+           auto commit = node.commit_at(height);
+           if (!commit) {
+             if (commit.error().code == "not_found") throw RpcError(kNotFound, commit.error().message);
+             throw RpcError(kInternalError, commit.error().message);
+           }
+           return commit_to_json(*commit);
+         }});
   d.add({"chain_getTransaction",
          "chain_getTransaction({hash}) -> tx fields, sender, height and index (status \"pending\" while in "
          "the mempool)",

@@ -76,6 +76,12 @@ const std::vector<CommandSpec>& core_commands() {
        {},
        "  tx HASH                            a transaction, with its receipt once included\n",
        ""},
+      {"validators",
+       {"height"},
+       {},
+       "  validators [--height H]            the validator set (addresses, powers, hash) at a height\n",
+       ""},
+      {"commit", {}, {}, "  commit HEIGHT                      the precommit signatures that committed a block\n", ""},
       {"rpc", {}, {}, "  rpc METHOD [PARAMS_JSON]           any JSON-RPC method, e.g. rpc rpc_methods\n", ""},
   };
   return specs;
@@ -199,6 +205,15 @@ json run_command(const std::string& url, const CommandSpec& spec, const Args& a)
     const std::string& id = a.positional[0];
     if (id.size() == 66 && id.rfind("0x", 0) == 0) return call(url, "chain_getBlock", {{"hash", id}});
     return call(url, "chain_getBlock", {{"height", parse_u64(id, "HEIGHT")}});
+  }
+  if (command == "validators") {
+    json params = json::object();
+    if (a.has("height")) params["height"] = parse_u64(a.get("height"), "--height");
+    return call(url, "consensus_validators", params);
+  }
+  if (command == "commit") {
+    need(1);
+    return call(url, "consensus_getCommit", {{"height", parse_u64(a.positional[0], "HEIGHT")}});
   }
   if (command == "tx") {
     need(1);

@@ -516,6 +516,17 @@ Result<vm::AccountState> Node::account(const Address& address) const {
   return account;
 }
 
+Result<pb::Commit> Node::commit_at(uint64_t height) const {
+  if (height == 0) return make_error("not_found", "the genesis block (height 0) has no commit");
+  const std::string what = "commit of block " + std::to_string(height);
+  auto raw = store_->commit_at(height);
+  if (!raw) return raw.error();
+  if (!*raw) return make_error("not_found", "no block at height " + std::to_string(height));
+  pb::Commit commit;
+  if (auto st = decode_canonical(**raw, commit, "commit"); !st) return corrupt(what, st.error().message);
+  return commit;
+}
+
 Result<uint64_t> Node::pending_nonce(const Address& address) const {
   auto acc = account(address);
   if (!acc) return acc.error();

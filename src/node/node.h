@@ -87,6 +87,12 @@ class Node {
   Result<TxLookup> find_tx(const Hash32& hash) const;
   // A missing account is the zero account; an unreadable one is error "corrupt_datadir".
   Result<vm::AccountState> account(const Address& address) const;
+  // The validator set that signs blocks at `height`. Fixed at genesis today; staking will make it change
+  // per height, so callers ask per height. Thread-safe.
+  const consensus::ValidatorSet& validators_at(uint64_t height) const { return validators_; }
+  // The commit (> 2/3 precommits) of the block at `height` ≥ 1. Errors: "not_found" (no such block yet, or
+  // height 0, which has no commit), "corrupt_datadir" when the stored commit does not decode, storage errors.
+  Result<pb::Commit> commit_at(uint64_t height) const;
   // The nonce the account's next transaction should carry: its committed nonce plus its gap-free pending
   // transactions in the mempool. Errors as account().
   Result<uint64_t> pending_nonce(const Address& address) const;
