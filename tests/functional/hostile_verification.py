@@ -44,7 +44,7 @@ def check_unpaid_proofs_cost_no_verification(env):
     node.wait_height(1)
     chain = env.genesis_doc["chain_id"]
     params = node.rpc("chain_getParams")
-    price, gas_limit = params["min_gas_price"], params["block_gas_limit"]
+    price, gas_limit = int(params["min_gas_price"]), int(params["block_gas_limit"])
     device = register_device(env, node, env.key("dev0"))
     epoch = node.rpc("depin_getEpoch")["epoch"]
 
