@@ -146,10 +146,10 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
 namespace {
 // apply_block and assemble_txs share this loop: with `assembly` null a transaction that fails check_tx
 // makes the block invalid (validation); otherwise it is left out and recorded there (assembly).
-Result<BlockResult> run_block(const StateReader& state, const Hash32& prev_state_root, const ChainParams& params,
-                              const DepinParams& depin, const BlockContext& ctx, const std::vector<VerifiedTx>& txs,
-                              const SignatureVerifier& signatures, ApplyFailure* failure,
-                              AssembledTxs* assembly) {
+Result<BlockResult> run_block(const StateReader& state, const Hash32& prev_state_root,
+                              const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
+                              const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures,
+                              ApplyFailure* failure, AssembledTxs* assembly) {
   if (failure) *failure = ApplyFailure{};
   auto tx_failed = [failure](size_t i) {
     if (failure) failure->tx_index = i;
@@ -283,9 +283,9 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
 }
 
 Result<AssembledTxs> assemble_txs(const StateReader& state, const Hash32& prev_state_root,
-                                  const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
-                                  const std::vector<VerifiedTx>& candidates, const SignatureVerifier& signatures,
-                                  ApplyFailure* failure) {
+                                  const ChainParams& params, const DepinParams& depin,
+                                  const BlockContext& ctx, const std::vector<VerifiedTx>& candidates,
+                                  const SignatureVerifier& signatures, ApplyFailure* failure) {
   AssembledTxs out;
   auto block = run_block(state, prev_state_root, params, depin, ctx, candidates, signatures, failure, &out);
   if (!block) return block.error();

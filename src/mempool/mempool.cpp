@@ -21,7 +21,8 @@ Result<vm::AccountState> sender_account(const vm::StateReader& state, const Addr
 }  // namespace
 
 Result<Amount> Mempool::check_locked(const VerifiedTx& vtx, const vm::AccountState& account) const {
-  if (by_hash_.count(vtx.tx.hash)) return make_error("already_known", "transaction is already in the mempool");
+  if (by_hash_.count(vtx.tx.hash))
+    return make_error("already_known", "transaction is already in the mempool");
   static const std::map<uint64_t, Hash32> kNone;
   auto s = by_sender_.find(vtx.sender);
   const std::map<uint64_t, Hash32>& pending = s == by_sender_.end() ? kNone : s->second;
@@ -36,8 +37,8 @@ Result<Amount> Mempool::check_locked(const VerifiedTx& vtx, const vm::AccountSta
   if (auto st = vm::check_tx(params_, chain_id_, vtx, account, expected); !st) return st.error();
   // Every amount is up to 2^128-1, so each sum is checked: a wrapped cost would admit a transaction
   // that can never pay, and enough of those keep honest transactions out of blocks (issue 6).
-  auto cost = checked_mul(static_cast<Amount>(vtx.tx.body.gas_limit()),
-                          static_cast<Amount>(vtx.tx.body.gas_price()));
+  auto cost =
+      checked_mul(static_cast<Amount>(vtx.tx.body.gas_limit()), static_cast<Amount>(vtx.tx.body.gas_price()));
   if (cost && vtx.tx.body.has_transfer()) cost = checked_add(*cost, transfer_amount(vtx.tx.body.transfer()));
   if (!cost)
     return make_error("insufficient_funds",
@@ -50,7 +51,7 @@ Result<Amount> Mempool::check_locked(const VerifiedTx& vtx, const vm::AccountSta
     return make_error("insufficient_funds",
                       "balance " + format_amount(account.balance) +
                           " does not cover this transaction's maximum cost " + format_amount(*cost) +
-                          (!committed_cost ? " plus pending costs above 2^128-1"
+                          (!committed_cost       ? " plus pending costs above 2^128-1"
                            : *committed_cost > 0 ? " plus pending " + format_amount(*committed_cost)
                                                  : ""));
   if (pending.size() >= options_.max_per_sender)

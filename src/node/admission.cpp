@@ -5,8 +5,8 @@ namespace physis::node {
 Status check_batch_limits(const pb::TxBody& body, const DepinParams& depin) {
   auto check = [&](int n, const char* what) -> Status {
     if (n >= 1 && static_cast<uint64_t>(n) <= depin.max_proofs_per_tx) return ok_status();
-    return make_error("bad_batch_size", std::string(what) + " holds " + std::to_string(n) + "; the limit is 1.." +
-                                            std::to_string(depin.max_proofs_per_tx) +
+    return make_error("bad_batch_size", std::string(what) + " holds " + std::to_string(n) +
+                                            "; the limit is 1.." + std::to_string(depin.max_proofs_per_tx) +
                                             " (genesis max_proofs_per_tx)");
   };
   switch (body.payload_case()) {

@@ -209,9 +209,9 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   const storage::ChainTip parent = *parent_read;
   const uint64_t height = parent.height + 1;
   const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
-  std::vector<VerifiedTx> selection =
-      mempool_.select(params.max_block_txs, params.block_gas_limit,
-                      std::numeric_limits<size_t>::max());  // max_block_bytes (genesis) is wired by the bloat branch
+  std::vector<VerifiedTx> selection = mempool_.select(
+      params.max_block_txs, params.block_gas_limit,
+      std::numeric_limits<size_t>::max());  // max_block_bytes (genesis) is wired by the bloat branch
 
   const auto started = std::chrono::steady_clock::now();
   StoreState state(*store_);
@@ -441,7 +441,8 @@ Result<Hash32> Node::submit_tx(ByteSpan raw) {
   if (auto cached = rejected_.find(hash, height->height)) {
     LOG_DEBUG("node", "admission: tx " << hash_to_string(hash)
                                        << " answered from the rejected-transaction cache: " << cached->code);
-    cached->message += " (this transaction was rejected before; answered from the rejected-transaction cache)";
+    cached->message +=
+        " (this transaction was rejected before; answered from the rejected-transaction cache)";
     return *cached;
   }
   uint64_t judged_at = height->height;
@@ -453,11 +454,12 @@ Result<Hash32> Node::submit_tx(ByteSpan raw) {
 Result<Hash32> Node::admit(DecodedTx decoded, uint64_t* judged_at_height) {
   const Hash32 hash = decoded.hash;
   auto cheap_reject = [&hash](Error e) {
-    LOG_DEBUG("node", "admission: tx " << hash_to_string(hash) << " rejected before signature work: " << e.code
-                                       << ": " << e.message);
+    LOG_DEBUG("node", "admission: tx " << hash_to_string(hash)
+                                       << " rejected before signature work: " << e.code << ": " << e.message);
     return e;
   };
-  if (auto st = check_batch_limits(decoded.body, options_.genesis.depin); !st) return cheap_reject(st.error());
+  if (auto st = check_batch_limits(decoded.body, options_.genesis.depin); !st)
+    return cheap_reject(st.error());
   auto vtx = verify_tx(std::move(decoded));
   if (!vtx) return cheap_reject(vtx.error());
   {

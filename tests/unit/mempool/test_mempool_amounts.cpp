@@ -18,7 +18,7 @@ namespace {
 
 const std::string kChain = "physis-test-1";
 constexpr uint64_t kGas = 21000;
-constexpr Amount kFee = kGas;  // gas price 1
+constexpr Amount kFee = kGas;        // gas price 1
 constexpr Amount kMax = ~Amount{0};  // 2^128 - 1
 
 ChainParams params() {

@@ -124,7 +124,8 @@ TEST_F(AdmissionTest, AnUnfundedSendersProofBatchCostsNoSignatureVerification) {
   auto again = node->submit_tx(raw);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, "insufficient_funds_for_gas");
-  EXPECT_NE(again.error().message.find("rejected-transaction cache"), std::string::npos) << again.error().message;
+  EXPECT_NE(again.error().message.find("rejected-transaction cache"), std::string::npos)
+      << again.error().message;
   EXPECT_EQ(node->signature_cache().stats().verifications, 0u);
   EXPECT_EQ(node->rejected_cache().size(), 1u);
 }

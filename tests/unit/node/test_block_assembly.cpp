@@ -118,7 +118,8 @@ TEST_F(BlockAssemblyTest, ManyUnpayableTxsInterleavedWithGoodOnesLeaveEveryGoodO
   for (const auto& h : good) EXPECT_TRUE(included.count(h));
   EXPECT_EQ(b->txs.size(), good.size());
   // Only the first unpayable tx of each attacker is rejected; its later nonce goes with it.
-  EXPECT_EQ(std::set<Hash32>(b->rejected.begin(), b->rejected.end()), std::set<Hash32>(bad.begin(), bad.end()));
+  EXPECT_EQ(std::set<Hash32>(b->rejected.begin(), b->rejected.end()),
+            std::set<Hash32>(bad.begin(), bad.end()));
   for (const auto& r : b->reasons) EXPECT_NE(r.find("insufficient_funds_for_gas"), std::string::npos) << r;
   EXPECT_EQ(b->result.receipts.size(), good.size());
   // What assembly built is exactly what validation of the same transactions computes.
