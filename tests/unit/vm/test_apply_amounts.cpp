@@ -40,8 +40,9 @@ class ApplyAmountsTest : public ::testing::Test {
   Result<BlockResult> apply(const std::vector<VerifiedTx>& txs) const {
     return apply_block(state_, Hash32{}, params_, ctx(), txs);
   }
-  static Amount balance_after(const BlockResult& r, const crypto::PrivateKey& k) {
-    MemoryState s;
+  // The balance in the state after the block: the state before it plus the block's writes.
+  Amount balance_after(const BlockResult& r, const crypto::PrivateKey& k) const {
+    MemoryState s = state_;
     s.apply(r.writes);
     return load_account(s, address_of_key(k)).balance;
   }
