@@ -81,9 +81,9 @@ struct AssembledTxs {
   size_t deferred = 0;           // candidates from the first one that did not fit onwards
 };
 Result<AssembledTxs> assemble_txs(const StateReader& state, const Hash32& prev_state_root,
-                                  const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
-                                  const std::vector<VerifiedTx>& candidates, const SignatureVerifier& signatures,
-                                  ApplyFailure* failure = nullptr);
+                                  const ChainParams& params, const DepinParams& depin,
+                                  const BlockContext& ctx, const std::vector<VerifiedTx>& candidates,
+                                  const SignatureVerifier& signatures, ApplyFailure* failure = nullptr);
 // The same with default DePIN parameters and direct signature checks (transfer-only callers, tests).
 Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
                                 const ChainParams& params, const BlockContext& ctx,
