@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crypto/secp256k1.h"
 #include "primitives/codec.h"
 #include "primitives/physis.pb.h"
 
@@ -29,6 +30,18 @@ AccountState load_account(const StateReader& state, const Address& address) {
     state.report_corrupt(key, "account balance");
     return {};
   }
+  return AccountState{*balance, acc.nonce()};
+}
+
+Result<AccountState> read_account(const StateReader& state, const Address& address) {
+  auto raw = state.get(account_key(address));
+  if (!raw || raw->empty()) return AccountState{};
+  const std::string what = "account " + crypto::address_to_string(address);
+  pb::Account acc;
+  if (auto st = decode_canonical(*raw, acc, "account"); !st)
+    return make_error("corrupt_state", what + ": " + st.error().message);
+  auto balance = decode_amount(as_span(acc.balance()));
+  if (!balance) return make_error("corrupt_state", what + ": balance is not a canonical amount");
   return AccountState{*balance, acc.nonce()};
 }
 

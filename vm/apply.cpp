@@ -1,5 +1,7 @@
 #include "vm/apply.h"
 
+#include <set>
+
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
 #include "crypto/x509_chain.h"
@@ -110,8 +112,9 @@ namespace {
 TxOutcome apply_transfer(StateOverlay& overlay, const VerifiedTx& vtx, AccountState& sender) {
   TxOutcome out;
   Address to = bytes_to_address(vtx.tx.body.transfer().to());
-  Amount amount = transfer_amount(vtx.tx.body.transfer());
-  if (amount > sender.balance) {
+  const Amount amount = transfer_amount(vtx.tx.body.transfer());
+  const auto remaining = checked_sub(sender.balance, amount);  // any amount up to 2^128-1, never wraps
+  if (!remaining) {
     out.fail = TxFailReason::kInsufficientFunds;
     out.message = "balance after fee " + format_amount(sender.balance) + " is less than the amount " +
                   format_amount(amount);
@@ -125,7 +128,7 @@ TxOutcome apply_transfer(StateOverlay& overlay, const VerifiedTx& vtx, AccountSt
     out.message = "recipient balance would overflow";
     return out;
   }
-  sender.balance -= amount;
+  sender.balance = *remaining;
   recipient.balance = *credited;
   overlay.put(account_key(to), encode_account(recipient));
   return out;
@@ -140,10 +143,13 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
   return apply_block(state, prev_state_root, params, kDefaults, ctx, txs, direct);
 }
 
-Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
-                                const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
-                                const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures,
-                                ApplyFailure* failure) {
+namespace {
+// apply_block and assemble_txs share this loop: with `assembly` null a transaction that fails check_tx
+// makes the block invalid (validation); otherwise it is left out and recorded there (assembly).
+Result<BlockResult> run_block(const StateReader& state, const Hash32& prev_state_root,
+                              const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
+                              const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures,
+                              ApplyFailure* failure, AssembledTxs* assembly) {
   if (failure) *failure = ApplyFailure{};
   auto tx_failed = [failure](size_t i) {
     if (failure) failure->tx_index = i;
@@ -152,7 +158,7 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
     if (failure) failure->state_fault = true;
     return fault;
   };
-  if (txs.size() > params.max_block_txs)
+  if (!assembly && txs.size() > params.max_block_txs)
     return make_error("too_many_txs", "block has " + std::to_string(txs.size()) +
                                           " transactions; the limit is " +
                                           std::to_string(params.max_block_txs));
@@ -163,25 +169,55 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
   BlockResult result;
   result.receipts.reserve(txs.size());
   Amount fees = 0;
+  std::set<Address> left_out;  // assembly: senders with a candidate left out (their later nonces follow it)
   for (size_t i = 0; i < txs.size(); ++i) {
     const VerifiedTx& vtx = txs[i];
     const pb::TxBody& body = vtx.tx.body;
+    if (assembly && left_out.count(vtx.sender)) continue;
+    if (assembly && result.receipts.size() >= params.max_block_txs) {
+      assembly->deferred = txs.size() - i;
+      break;
+    }
     AccountState sender = load_account(overlay, vtx.sender);
     if (const auto& fault = overlay.fault())
       return state_fault(*fault);  // a corrupt sender record is not "no funds"
-    if (auto st = check_tx(params, ctx.chain_id, vtx, sender, sender.nonce); !st) {
+    // Every check that can reject the transaction comes before its first write, so that assembly can
+    // leave it out of the block without undoing anything.
+    auto checked = check_tx(params, ctx.chain_id, vtx, sender, sender.nonce);
+    if (checked && body.payload_case() == pb::TxBody::PAYLOAD_NOT_SET)
+      checked = make_error("no_payload", "transaction has no payload");
+    if (!checked) {
+      if (assembly) {
+        assembly->invalid.push_back({i, checked.error()});
+        left_out.insert(vtx.sender);
+        continue;
+      }
       tx_failed(i);
-      return make_error("invalid_tx", "transaction " + std::to_string(i) + ": " + st.error().message);
+      return make_error("invalid_tx", "transaction " + std::to_string(i) + ": " + checked.error().message);
     }
     const uint64_t gas_used = intrinsic_gas(params, body);
-    if (result.gas_used + gas_used > params.block_gas_limit)
+    if (gas_used > params.block_gas_limit - result.gas_used) {  // gas_used ≤ limit: no wrap
+      if (assembly) {
+        assembly->deferred = txs.size() - i;
+        break;
+      }
       return make_error("block_gas_exceeded",
                         "block gas exceeds the limit at transaction " + std::to_string(i));
+    }
+    // The fee is gas used × price ≤ gas limit × price, which check_tx showed to fit the balance; the
+    // checked forms make that argument hold even if check_tx changes.
+    const auto fee = checked_mul(static_cast<Amount>(gas_used), static_cast<Amount>(body.gas_price()));
+    const auto after_fee = fee ? checked_sub(sender.balance, *fee) : std::nullopt;
+    const auto new_fees = fee ? checked_add(fees, *fee) : std::nullopt;
+    if (!after_fee || !new_fees) {
+      tx_failed(i);
+      return make_error("invalid_tx", "transaction " + std::to_string(i) + ": fee does not fit the balance");
+    }
     result.gas_used += gas_used;
-    const Amount fee = static_cast<Amount>(gas_used) * body.gas_price();  // ≤ max fee, checked above
-    sender.balance -= fee;
+    if (assembly) assembly->included.push_back(i);
+    sender.balance = *after_fee;
     sender.nonce += 1;
-    fees += fee;  // total fees ≤ total supply < 2^128
+    fees = *new_fees;  // total fees ≤ total supply < 2^128
     // The sender's fee and nonce are written first: payloads below may read or credit the sender.
     overlay.put(account_key(vtx.sender), encode_account(sender));
 
@@ -206,14 +242,12 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
         break;
       case pb::TxBody::kSubmitProofs: outcome = executor.submit_proofs(body.submit_proofs()); break;
       case pb::TxBody::kClaimRewards: outcome = executor.claim_rewards(body.claim_rewards()); break;
-      case pb::TxBody::PAYLOAD_NOT_SET:
-        tx_failed(i);
-        return make_error("invalid_tx", "transaction " + std::to_string(i) + " has no payload");
+      case pb::TxBody::PAYLOAD_NOT_SET: break;  // rejected above, before any write
     }
     pb::Receipt receipt;
     receipt.set_tx_hash(to_string(vtx.tx.hash));
     receipt.set_gas_used(gas_used);
-    receipt.set_fee(to_string(encode_amount(fee)));
+    receipt.set_fee(to_string(encode_amount(*fee)));
     if (outcome.fail != TxFailReason::kNone) {
       receipt.set_status(1);
       receipt.set_reason(static_cast<uint32_t>(outcome.fail));
@@ -238,6 +272,25 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
   result.writes = overlay.take_writes();
   result.state_root = next_state_root(prev_state_root, result.writes);
   return result;
+}
+}  // namespace
+
+Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
+                                const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
+                                const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures,
+                                ApplyFailure* failure) {
+  return run_block(state, prev_state_root, params, depin, ctx, txs, signatures, failure, nullptr);
+}
+
+Result<AssembledTxs> assemble_txs(const StateReader& state, const Hash32& prev_state_root,
+                                  const ChainParams& params, const DepinParams& depin,
+                                  const BlockContext& ctx, const std::vector<VerifiedTx>& candidates,
+                                  const SignatureVerifier& signatures, ApplyFailure* failure) {
+  AssembledTxs out;
+  auto block = run_block(state, prev_state_root, params, depin, ctx, candidates, signatures, failure, &out);
+  if (!block) return block.error();
+  out.block = std::move(*block);
+  return out;
 }
 
 BlockResult genesis_state(const Genesis& genesis) {

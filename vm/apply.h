@@ -57,6 +57,33 @@ Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_sta
                                 const ChainParams& params, const DepinParams& depin, const BlockContext& ctx,
                                 const std::vector<VerifiedTx>& txs, const SignatureVerifier& signatures,
                                 ApplyFailure* failure = nullptr);
+
+// Block assembly, the producer's side of apply_block. Applies `candidates` in order exactly as
+// apply_block would, except that a candidate apply_block would reject as "invalid_tx" (it fails
+// check_tx against the state the block has reached: nonce, chain, gas, fee the sender cannot pay) is
+// left out instead, and so is every later candidate of the same sender (its nonce would follow the
+// missing one). Leaving one out costs nothing and changes nothing: check_tx runs before a transaction
+// writes anything. The first candidate that would take the block past max_block_txs or the block gas
+// limit ends the block: it and every later candidate are `deferred` (not invalid; they may fit the
+// next block). One pass, O(candidates): no candidate can make the others be applied again.
+//
+// apply_block over the included candidates, in order, returns exactly `block`.
+// Errors as apply_block's for the block as a whole (`failure->state_fault` for a corrupt record or an
+// overflowing supply; "fee_overflow"); never "invalid_tx".
+struct AssembledTxs {
+  BlockResult block;
+  std::vector<size_t> included;  // indices into `candidates`, ascending
+  struct Invalid {
+    size_t index = 0;  // into `candidates`
+    Error reason;      // check_tx's error
+  };
+  std::vector<Invalid> invalid;  // failed check_tx; their senders' later candidates are left out silently
+  size_t deferred = 0;           // candidates from the first one that did not fit onwards
+};
+Result<AssembledTxs> assemble_txs(const StateReader& state, const Hash32& prev_state_root,
+                                  const ChainParams& params, const DepinParams& depin,
+                                  const BlockContext& ctx, const std::vector<VerifiedTx>& candidates,
+                                  const SignatureVerifier& signatures, ApplyFailure* failure = nullptr);
 // The same with default DePIN parameters and direct signature checks (transfer-only callers, tests).
 Result<BlockResult> apply_block(const StateReader& state, const Hash32& prev_state_root,
                                 const ChainParams& params, const BlockContext& ctx,

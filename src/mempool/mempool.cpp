@@ -8,15 +8,24 @@ namespace physis::mempool {
 Mempool::Mempool(MempoolOptions options, ChainParams params, std::string chain_id)
     : options_(options), params_(params), chain_id_(std::move(chain_id)) {}
 
-Result<Hash32> Mempool::add(VerifiedTx vtx, const vm::StateReader& state) {
-  const Hash32 hash = vtx.tx.hash;
-  vm::AccountState account = vm::load_account(state, vtx.sender);
-  std::lock_guard lock(mutex_);
-  if (by_hash_.count(hash)) return make_error("already_known", "transaction is already in the mempool");
-  auto& pending = by_sender_[vtx.sender];
-  auto cleanup_sender = [&] {
-    if (pending.empty()) by_sender_.erase(vtx.sender);
-  };
+namespace {
+// The sender's account as stored. A record that does not decode is damage to the datadir, which the
+// operator must repair: it must not read as an empty account ("insufficient_funds_for_gas: balance 0").
+Result<vm::AccountState> sender_account(const vm::StateReader& state, const Address& sender) {
+  auto account = vm::read_account(state, sender);
+  if (!account)
+    return make_error("corrupt_datadir", "datadir corrupt: " + account.error().message +
+                                             "; restore the datadir from a backup or resync it");
+  return account;
+}
+}  // namespace
+
+Result<Amount> Mempool::check_locked(const VerifiedTx& vtx, const vm::AccountState& account) const {
+  if (by_hash_.count(vtx.tx.hash))
+    return make_error("already_known", "transaction is already in the mempool");
+  static const std::map<uint64_t, Hash32> kNone;
+  auto s = by_sender_.find(vtx.sender);
+  const std::map<uint64_t, Hash32>& pending = s == by_sender_.end() ? kNone : s->second;
   const uint64_t nonce = vtx.tx.body.nonce();
   // A nonce another pending tx holds is not "used" (nothing was included): say what is really wrong.
   // A nonce below the account's is used, and check_tx says so.
@@ -25,49 +34,71 @@ Result<Hash32> Mempool::add(VerifiedTx vtx, const vm::StateReader& state) {
                       "a transaction with nonce " + std::to_string(nonce) +
                           " from this sender is already pending; replacement is not supported");
   const uint64_t expected = account.nonce + pending.size();
-  if (auto st = vm::check_tx(params_, chain_id_, vtx, account, expected); !st) {
-    cleanup_sender();
-    return st.error();
-  }
-  Amount committed_cost = 0;
-  for (const auto& [nonce, h] : pending) committed_cost += by_hash_.at(h).max_cost;
-  Amount cost =
-      static_cast<Amount>(vtx.tx.body.gas_limit()) * vtx.tx.body.gas_price();  // checked by check_tx
-  if (vtx.tx.body.has_transfer()) cost += transfer_amount(vtx.tx.body.transfer());
-  auto total = checked_add(committed_cost, cost);
-  if (!total || *total > account.balance) {
-    cleanup_sender();
+  if (auto st = vm::check_tx(params_, chain_id_, vtx, account, expected); !st) return st.error();
+  // Every amount is up to 2^128-1, so each sum is checked: a wrapped cost would admit a transaction
+  // that can never pay, and enough of those keep honest transactions out of blocks (issue 6).
+  auto cost =
+      checked_mul(static_cast<Amount>(vtx.tx.body.gas_limit()), static_cast<Amount>(vtx.tx.body.gas_price()));
+  if (cost && vtx.tx.body.has_transfer()) cost = checked_add(*cost, transfer_amount(vtx.tx.body.transfer()));
+  if (!cost)
+    return make_error("insufficient_funds",
+                      "the maximum cost (fee plus amount) exceeds 2^128-1, which no balance can cover");
+  std::optional<Amount> committed_cost = Amount{0};
+  for (const auto& [n, h] : pending)
+    if (committed_cost) committed_cost = checked_add(*committed_cost, by_hash_.at(h).max_cost);
+  const auto total = committed_cost ? checked_add(*committed_cost, *cost) : std::nullopt;
+  if (!total || *total > account.balance)
     return make_error("insufficient_funds",
                       "balance " + format_amount(account.balance) +
-                          " does not cover this transaction's maximum cost " + format_amount(cost) +
-                          (committed_cost > 0 ? " plus pending " + format_amount(committed_cost) : ""));
-  }
-  if (pending.size() >= options_.max_per_sender) {
-    cleanup_sender();
+                          " does not cover this transaction's maximum cost " + format_amount(*cost) +
+                          (!committed_cost       ? " plus pending costs above 2^128-1"
+                           : *committed_cost > 0 ? " plus pending " + format_amount(*committed_cost)
+                                                 : ""));
+  if (pending.size() >= options_.max_per_sender)
     return make_error("too_many_pending", "sender already has " + std::to_string(pending.size()) +
                                               " pending transactions; wait for some to be included");
-  }
-  if (by_hash_.size() >= options_.max_txs || bytes_ + vtx.tx.raw.size() > options_.max_bytes) {
-    cleanup_sender();
+  if (by_hash_.size() >= options_.max_txs || bytes_ + vtx.tx.raw.size() > options_.max_bytes)
     return make_error("mempool_full", "mempool is full; retry later");
-  }
+  return *cost;
+}
+
+Status Mempool::check(const VerifiedTx& vtx, const vm::StateReader& state) const {
+  auto account = sender_account(state, vtx.sender);
+  if (!account) return account.error();
+  std::lock_guard lock(mutex_);
+  auto cost = check_locked(vtx, *account);
+  if (!cost) return cost.error();
+  return ok_status();
+}
+
+Result<Hash32> Mempool::add(VerifiedTx vtx, const vm::StateReader& state) {
+  const Hash32 hash = vtx.tx.hash;
+  auto account = sender_account(state, vtx.sender);
+  if (!account) return account.error();
+  std::lock_guard lock(mutex_);
+  auto cost = check_locked(vtx, *account);
+  if (!cost) return cost.error();
   uint64_t seq = next_seq_++;
-  pending[vtx.tx.body.nonce()] = hash;
+  by_sender_[vtx.sender][vtx.tx.body.nonce()] = hash;
   by_arrival_[seq] = hash;
   bytes_ += vtx.tx.raw.size();
-  by_hash_.emplace(hash, Entry{std::move(vtx), seq, cost});
+  by_hash_.emplace(hash, Entry{std::move(vtx), seq, *cost});
   return hash;
 }
 
-std::vector<VerifiedTx> Mempool::select(size_t max_txs, uint64_t max_gas) const {
+std::vector<VerifiedTx> Mempool::select(size_t max_txs, uint64_t max_gas, size_t max_bytes) const {
   std::lock_guard lock(mutex_);
   std::vector<VerifiedTx> out;
   uint64_t gas = 0;
+  size_t bytes = 0;
   for (const auto& [seq, hash] : by_arrival_) {
     if (out.size() >= max_txs) break;
     const Entry& e = by_hash_.at(hash);
-    if (gas + e.tx.tx.body.gas_limit() > max_gas) break;
+    // Subtractions keep the comparisons from wrapping (max_bytes may be SIZE_MAX).
+    if (e.tx.tx.body.gas_limit() > max_gas - gas) break;
+    if (e.tx.tx.raw.size() > max_bytes - bytes) break;
     gas += e.tx.tx.body.gas_limit();
+    bytes += e.tx.tx.raw.size();
     out.push_back(e.tx);
   }
   return out;

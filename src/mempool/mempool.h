@@ -12,6 +12,7 @@
 #include "primitives/genesis.h"
 #include "primitives/transaction.h"
 #include "util/result.h"
+#include "vm/accounts.h"
 #include "vm/state.h"
 
 namespace physis::mempool {
@@ -34,14 +35,23 @@ class Mempool {
 
   // Admits a verified transaction checked against `state` (the latest committed state) plus the
   // sender's pending transactions. Error codes: those of vm::check_tx ("wrong_chain", "nonce_too_low",
-  // "nonce_gap", "gas_*", "insufficient_funds_for_gas"), plus "already_known", "nonce_pending" (another
-  // pending tx of the sender has this nonce; no replacement), "insufficient_funds" (pending costs + this one
-  // exceed the balance), "mempool_full", "too_many_pending".
+  // "nonce_gap", "gas_*", "insufficient_funds_for_gas", "fee_overflow"), plus "already_known",
+  // "nonce_pending" (another pending tx of the sender has this nonce; no replacement),
+  // "insufficient_funds" (fee + transferred amount + the sender's pending costs exceed the balance, or
+  // exceed 2^128-1, which no balance can cover), "mempool_full", "too_many_pending", and
+  // "corrupt_datadir" when the sender's stored account record does not decode (the message names the
+  // account; such a record is never read as an empty account).
   Result<Hash32> add(VerifiedTx tx, const vm::StateReader& state);
 
-  // Up to `max_txs` transactions in arrival order (which is nonce order per sender), stopping before
-  // `max_gas` total gas limit.
-  std::vector<VerifiedTx> select(size_t max_txs, uint64_t max_gas) const;
+  // The checks of add without admitting: ok when add would admit `tx` now (against the same state and
+  // the same pending transactions), else add's error. For callers that do expensive work (device
+  // signatures) only for transactions that pass every cheap check; add checks again.
+  Status check(const VerifiedTx& tx, const vm::StateReader& state) const;
+
+  // Transactions in arrival order (which is nonce order per sender): at most `max_txs`, stopping before
+  // the first one that would take the total gas limit past `max_gas` or the total raw bytes past
+  // `max_bytes` (stopping, not skipping, so that no sender's selected nonces have a gap).
+  std::vector<VerifiedTx> select(size_t max_txs, uint64_t max_gas, size_t max_bytes) const;
 
   // Drops the transactions a committed block included, then any whose nonce the new `state` has
   // already consumed.
@@ -72,6 +82,8 @@ class Mempool {
     }
   };
   void erase_locked(const Hash32& hash);
+  // add's checks; on success the transaction's maximum cost (fee + amount).
+  Result<Amount> check_locked(const VerifiedTx& tx, const vm::AccountState& account) const;
 
   const MempoolOptions options_;
   const ChainParams params_;

@@ -1,5 +1,5 @@
 // Block assembly: turns the mempool's selection into a block body the VM accepts, without losing the
-// valid transactions of other senders when one transaction no longer applies.
+// valid transactions of other senders when one transaction does not apply.
 // Pure apart from what `state` reads: no clock, no threads; safe to call from any one thread.
 #pragma once
 
@@ -14,21 +14,23 @@
 
 namespace physis::node {
 
-// At most this many applications per block: each failed one removes at least one transaction.
-inline constexpr int kMaxAssemblyAttempts = 8;
-
 struct AssembledBlock {
   std::vector<VerifiedTx> txs;  // what the block includes, in selection order
   vm::BlockResult result;       // apply_block of exactly `txs`
-  // Selected transactions that failed to apply. Each was left out together with its sender's later
+  // Selected transactions that do not apply (vm::check_tx fails on the state the block reached: the
+  // sender cannot pay the fee, wrong nonce ...). Each was left out together with its sender's later
   // selected transactions (their nonces follow it); the mempool should drop it and those successors.
   std::vector<Hash32> rejected;
   std::vector<std::string> reasons;  // why, one per entry of `rejected`
+  // Selected transactions that did not fit the block (gas or count) and stay for a later block.
+  size_t deferred = 0;
 };
 
-// Applies `selection` to `state`. When a transaction fails (vm::ApplyFailure names it), leaves it and its
-// sender's later transactions out and applies the rest again; after kMaxAssemblyAttempts failures, or a
-// failure not tied to one transaction, falls back to an empty block and rejects the whole remaining
+// Applies `selection` to `state` in one pass (vm::assemble_txs): a transaction that does not apply is
+// left out with its sender's later transactions, everyone else's go in, and the work is one block
+// application whatever the number of bad transactions, so no sender can keep others out of a block.
+// A failure of the block as a whole that is no transaction's fault and not a state fault (the
+// proposer's balance overflowing with the fees) falls back to an empty block and rejects the whole
 // selection. Errors: a read failure of `state` (its status(); no block may be built on it), a state
 // fault of the VM (vm::ApplyFailure::state_fault: corrupt record, supply overflow), or the empty block
 // itself failing to apply.

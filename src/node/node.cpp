@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 
 #include "crypto/merkle.h"
@@ -61,14 +62,9 @@ Error corrupt(const std::string& what, const std::string& why) {
 // The account as stored, decoded strictly (vm::load_account reads an undecodable record as the zero
 // account, which must never happen to a real balance).
 Result<vm::AccountState> checked_account(const vm::StateReader& state, const Address& address) {
-  auto raw = state.get(vm::account_key(address));
-  if (!raw || raw->empty()) return vm::AccountState{};
-  const std::string what = "account " + crypto::address_to_string(address);
-  pb::Account acc;
-  if (auto st = decode_canonical(*raw, acc, "account"); !st) return corrupt(what, st.error().message);
-  auto balance = decode_amount(as_span(acc.balance()));
-  if (!balance) return corrupt(what, "balance does not decode");
-  return vm::AccountState{*balance, acc.nonce()};
+  auto account = vm::read_account(state, address);
+  if (!account) return corrupt("account " + crypto::address_to_string(address), account.error().message);
+  return account;
 }
 
 Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
@@ -213,7 +209,9 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   const storage::ChainTip parent = *parent_read;
   const uint64_t height = parent.height + 1;
   const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
-  std::vector<VerifiedTx> selection = mempool_.select(params.max_block_txs, params.block_gas_limit);
+  std::vector<VerifiedTx> selection = mempool_.select(
+      params.max_block_txs, params.block_gas_limit,
+      std::numeric_limits<size_t>::max());  // max_block_bytes (genesis) is wired by the bloat branch
 
   const auto started = std::chrono::steady_clock::now();
   StoreState state(*store_);
@@ -222,7 +220,8 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   const DepinParams& depin = options_.genesis.depin;
   // A tx the mempool admitted may no longer fit the state (should not happen: only a sender's own txs
   // lower its balance). It is left out with its sender's later nonces and dropped from the mempool, so it
-  // cannot stall the chain, while other senders' txs go in; a state read failure commits nothing.
+  // cannot stall the chain, while other senders' txs go in, in one pass however many there are; a state
+  // read failure commits nothing.
   auto assembled =
       assemble_block(state, parent.state_root, params, depin, ctx, std::move(selection), sig_cache_);
   if (!assembled) return assembled.error();
@@ -314,8 +313,9 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   return w.tip;
 }
 
-void Node::warm_signature_cache(const VerifiedTx& vtx) const {
+size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
   const pb::TxBody& body = vtx.tx.body;
+  std::atomic<size_t> looked_up{0};
   if (body.has_submit_proofs()) {
     const auto& proofs = body.submit_proofs().proofs();
     auto verify_range = [&](int begin, int end) {
@@ -325,6 +325,7 @@ void Node::warm_signature_cache(const VerifiedTx& vtx) const {
         auto device =
             vm::load_record<pb::Device>(*state_reader_, vm::device_key(bytes_to_address(proof.device_id())));
         if (!device) continue;  // registered later in the same block: verified when applied
+        ++looked_up;
         sig_cache_.verify(device->key_type(), as_span(device->device_key()),
                           vm::proof_digest(options_.genesis.chain_id, proof), as_span(proof.signature()));
       }
@@ -342,6 +343,7 @@ void Node::warm_signature_cache(const VerifiedTx& vtx) const {
   } else if (body.has_register_device()) {
     (void)verify_evidence(body.register_device().evidence(), vtx.sender);
   }
+  return looked_up.load();
 }
 
 Result<Node::SupplyAudit> Node::supply_audit() const {
@@ -429,12 +431,57 @@ Result<Hash32> Node::submit_tx(ByteSpan raw) {
     explicit InFlight(std::atomic<int>& c) : n(c) { ++n; }
     ~InFlight() { --n; }
   } in_flight(admissions_in_flight_);
-  auto vtx = decode_and_verify_tx(raw);
-  if (!vtx) return vtx.error();
-  // Device signatures are checked here, on the submitting RPC thread (several run in parallel), so
-  // the block producer finds them in the cache.
-  warm_signature_cache(*vtx);
+  // The order of node/admission.h: cheapest first, signature work last.
+  auto decoded = decode_tx(raw);
+  if (!decoded) return decoded.error();
+  const Hash32 hash = decoded->hash;
+  if (mempool_.contains(hash)) return make_error("already_known", "transaction is already in the mempool");
+  auto height = read_tip();
+  if (!height) return height.error();
+  if (auto cached = rejected_.find(hash, height->height)) {
+    LOG_DEBUG("node", "admission: tx " << hash_to_string(hash)
+                                       << " answered from the rejected-transaction cache: " << cached->code);
+    cached->message +=
+        " (this transaction was rejected before; answered from the rejected-transaction cache)";
+    return *cached;
+  }
+  uint64_t judged_at = height->height;
+  auto admitted = admit(std::move(*decoded), &judged_at);
+  if (!admitted) rejected_.insert(hash, admitted.error(), judged_at);
+  return admitted;
+}
+
+Result<Hash32> Node::admit(DecodedTx decoded, uint64_t* judged_at_height) {
+  const Hash32 hash = decoded.hash;
+  auto cheap_reject = [&hash](Error e) {
+    LOG_DEBUG("node", "admission: tx " << hash_to_string(hash)
+                                       << " rejected before signature work: " << e.code << ": " << e.message);
+    return e;
+  };
+  if (auto st = check_batch_limits(decoded.body, options_.genesis.depin); !st)
+    return cheap_reject(st.error());
+  auto vtx = verify_tx(std::move(decoded));
+  if (!vtx) return cheap_reject(vtx.error());
+  {
+    // Nonce, fee and balance against the committed state and the sender's pending transactions. The
+    // lock keeps the tip and the state read together, so a rejection is remembered for the right height.
+    std::shared_lock lock(commit_mutex_);
+    auto tip_read = read_tip();
+    if (!tip_read) return tip_read.error();
+    *judged_at_height = tip_read->height;
+    StoreState state(*store_);
+    auto checked = mempool_.check(*vtx, state);
+    if (auto st = state.status(); !st) return st.error();
+    if (!checked) return cheap_reject(checked.error());
+  }
+  // Device signatures are checked here, on the submitting RPC thread (several run in parallel), without
+  // holding the commit lock, so the block producer finds them in the cache.
+  if (const size_t n = warm_signature_cache(*vtx); n > 0)
+    LOG_DEBUG("node", "admission: tx " << hash_to_string(hash) << ": " << n << " device signatures checked");
   std::shared_lock lock(commit_mutex_);
+  auto tip_read = read_tip();
+  if (!tip_read) return tip_read.error();
+  *judged_at_height = tip_read->height;
   StoreState state(*store_);
   auto added = mempool_.add(std::move(*vtx), state);
   // Admission judged by an unreadable sender account is void: take the tx out again if it went in.

@@ -13,6 +13,7 @@
 
 #include "consensus/validator_set.h"
 #include "mempool/mempool.h"
+#include "node/admission.h"
 #include "node/sig_cache.h"
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
@@ -76,7 +77,12 @@ class Node {
   // The committed tip, or the storage error that kept it from being read.
   Result<storage::ChainTip> read_tip() const;
 
-  // Decodes, verifies the signature once, and admits to the mempool. Errors carry the reason code.
+  // Admits a raw transaction to the mempool, judging it in the order of node/admission.h: every cheap
+  // check (size, decoding, the pending and rejected caches, chain id, batch limits, sender signature,
+  // nonce, fee, balance) before any device or certificate signature is verified, and that only for a
+  // transaction its sender can pay for. Errors carry the reason code; a rejection that holds for the
+  // same bytes (node/admission.h rejection_lifetime) is remembered by tx hash and answered again from
+  // memory, its message saying so. "corrupt_datadir" when the sender's stored account does not decode.
   Result<Hash32> submit_tx(ByteSpan raw);
 
   // Lookups of committed data. Error "not_found" when there is no such block or transaction; error
@@ -115,6 +121,7 @@ class Node {
   vm::AttestOutcome verify_evidence(const pb::AttestationEvidence& evidence, const Address& owner) const;
   uint64_t current_epoch() const { return (tip().height + 1) / options_.genesis.depin.epoch_blocks; }
   const SignatureCache& signature_cache() const { return sig_cache_; }
+  const RejectedTxCache& rejected_cache() const { return rejected_; }
 
   // Supply audit on one consistent state (no block commits while it runs). O(accounts + epochs): for
   // devnets, tests and audits, not for hot paths. Invariant: circulating + owed == genesis + minted.
@@ -136,7 +143,12 @@ class Node {
  private:
   Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash32 genesis_hash);
   void producer_loop();
-  void warm_signature_cache(const VerifiedTx& tx) const;
+  // Verifies the device and certificate signatures of a payable transaction into sig_cache_, so that
+  // the block producer finds them there. Returns how many device signatures it looked up.
+  size_t warm_signature_cache(const VerifiedTx& tx) const;
+  // submit_tx after the caches: every cheap check, then signature work. Sets `judged_at_height` to the
+  // height of the state the verdict was reached on.
+  Result<Hash32> admit(DecodedTx decoded, uint64_t* judged_at_height);
 
   const NodeOptions options_;
   std::unique_ptr<storage::BlockStore> store_;
@@ -145,6 +157,7 @@ class Node {
   mempool::Mempool mempool_;
   std::unique_ptr<vm::StateReader> state_reader_;
   SignatureCache sig_cache_;
+  RejectedTxCache rejected_;
   std::atomic<int> admissions_in_flight_{0};
   mutable std::shared_mutex commit_mutex_;
 

@@ -12,8 +12,13 @@ bool SignatureCache::verify(uint32_t key_type, ByteSpan public_key, const Hash32
   id.append(reinterpret_cast<const char*>(signature.data()), signature.size());
   {
     std::lock_guard lock(mutex_);
-    if (verified_.count(id)) return true;
+    const bool valid = verified_.find(id) != nullptr;
+    if (valid || failed_.find(id)) {
+      ++hits_;
+      return valid;
+    }
   }
+  ++verifications_;
   bool valid = false;
   if (key_type == vm::kKeyP256 || key_type == vm::kCertP256AnyS) {
     auto key = p256_key(public_key);
@@ -21,30 +26,27 @@ bool SignatureCache::verify(uint32_t key_type, ByteSpan public_key, const Hash32
   } else {
     valid = vm::verify_device_signature(key_type, public_key, digest, signature);
   }
-  if (!valid) return false;
   std::lock_guard lock(mutex_);
-  if (verified_.size() >= max_entries_) verified_.clear();
-  verified_.insert(std::move(id));
-  return true;
+  (valid ? verified_ : failed_).insert(id, true);
+  return valid;
 }
 
 std::optional<crypto::P256VerifyKey> SignatureCache::p256_key(ByteSpan public_key) const {
   std::string id(reinterpret_cast<const char*>(public_key.data()), public_key.size());
   {
     std::lock_guard lock(keys_mutex_);
-    if (auto it = p256_keys_.find(id); it != p256_keys_.end()) return it->second;
+    if (const auto* key = p256_keys_.find(id)) return *key;
   }
   auto key = crypto::P256VerifyKey::parse(public_key);
   if (!key) return std::nullopt;
   std::lock_guard lock(keys_mutex_);
-  if (p256_keys_.size() >= max_entries_ / 4) p256_keys_.clear();
-  p256_keys_.emplace(std::move(id), *key);
+  p256_keys_.insert(id, *key);
   return key;
 }
 
-size_t SignatureCache::size() const {
+SignatureCache::Stats SignatureCache::stats() const {
   std::lock_guard lock(mutex_);
-  return verified_.size();
+  return {verified_.size(), failed_.size(), hits_.load(), verifications_.load()};
 }
 
 }  // namespace physis::node

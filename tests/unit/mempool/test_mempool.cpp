@@ -244,7 +244,7 @@ TEST_F(MempoolTest, SelectKeepsPerSenderNonceOrder) {
                                       transfer(kCarol, 0), transfer(kBob, 1),   transfer(kAlice, 2),
                                       transfer(kCarol, 1), transfer(kAlice, 3), transfer(kBob, 2)};
   for (const auto& tx : arrivals) admit(tx);
-  std::vector<VerifiedTx> picked = pool_.select(100, UINT64_MAX);
+  std::vector<VerifiedTx> picked = pool_.select(100, UINT64_MAX, SIZE_MAX);
   ASSERT_EQ(picked.size(), arrivals.size());
   std::map<Address, uint64_t> next;
   for (const auto& tx : picked) {
@@ -265,7 +265,7 @@ TEST_F(MempoolTest, SelectIsArrivalOrderAndLeavesThePoolAlone) {
   admit(a0);
   admit(c0);
   admit(a1);
-  auto picked = pool_.select(100, UINT64_MAX);
+  auto picked = pool_.select(100, UINT64_MAX, SIZE_MAX);
   ASSERT_EQ(picked.size(), 3u);
   EXPECT_EQ(picked[0].tx.hash, a0.tx.hash);
   EXPECT_EQ(picked[1].tx.hash, c0.tx.hash);
@@ -276,18 +276,18 @@ TEST_F(MempoolTest, SelectIsArrivalOrderAndLeavesThePoolAlone) {
 
 TEST_F(MempoolTest, SelectStopsAtMaxTxs) {
   for (uint64_t n = 0; n < 5; ++n) admit(transfer(kAlice, n));
-  auto picked = pool_.select(3, UINT64_MAX);
+  auto picked = pool_.select(3, UINT64_MAX, SIZE_MAX);
   ASSERT_EQ(picked.size(), 3u);
   for (uint64_t n = 0; n < 3; ++n) EXPECT_EQ(picked[n].tx.body.nonce(), n);
-  EXPECT_TRUE(pool_.select(0, UINT64_MAX).empty());
+  EXPECT_TRUE(pool_.select(0, UINT64_MAX, SIZE_MAX).empty());
 }
 
 TEST_F(MempoolTest, SelectStopsBeforeTheGasCap) {
   for (uint64_t n = 0; n < 4; ++n) admit(transfer(kAlice, n, 1, 30'000));
-  EXPECT_EQ(pool_.select(100, 120'000).size(), 4u);
-  EXPECT_EQ(pool_.select(100, 119'999).size(), 3u);
-  EXPECT_EQ(pool_.select(100, 60'000).size(), 2u);
-  EXPECT_EQ(pool_.select(100, 29'999).size(), 0u);
+  EXPECT_EQ(pool_.select(100, 120'000, SIZE_MAX).size(), 4u);
+  EXPECT_EQ(pool_.select(100, 119'999, SIZE_MAX).size(), 3u);
+  EXPECT_EQ(pool_.select(100, 60'000, SIZE_MAX).size(), 2u);
+  EXPECT_EQ(pool_.select(100, 29'999, SIZE_MAX).size(), 0u);
 }
 
 TEST_F(MempoolTest, SelectGasCapNeverSkipsANonce) {
@@ -296,7 +296,7 @@ TEST_F(MempoolTest, SelectGasCapNeverSkipsANonce) {
   admit(transfer(kAlice, 0, 1, 21'000));
   admit(transfer(kAlice, 1, 1, 90'000));
   admit(transfer(kAlice, 2, 1, 21'000));
-  auto picked = pool_.select(100, 100'000);
+  auto picked = pool_.select(100, 100'000, SIZE_MAX);
   ASSERT_EQ(picked.size(), 1u);
   EXPECT_EQ(picked[0].tx.body.nonce(), 0u);
 }
@@ -332,7 +332,7 @@ TEST_F(MempoolTest, RemoveCommittedDropsIncludedAndStale) {
   expect_refused(transfer(kAlice, 2, 5), "nonce_pending");  // a2 holds it
   admit(transfer(kBob, 2));
   // And what is left selects as a valid next block.
-  auto picked = pool_.select(100, UINT64_MAX);
+  auto picked = pool_.select(100, UINT64_MAX, SIZE_MAX);
   auto next = vm::apply_block(state_, applied->state_root, test_params(), ctx, picked);
   EXPECT_TRUE(next.ok()) << next.error().message;
 }
@@ -350,7 +350,7 @@ TEST_F(MempoolTest, RemoveCommittedOfEverythingEmptiesThePool) {
   EXPECT_EQ(st.txs, 0u);
   EXPECT_EQ(st.bytes, 0u);
   EXPECT_EQ(st.senders, 0u);
-  EXPECT_TRUE(pool_.select(100, UINT64_MAX).empty());
+  EXPECT_TRUE(pool_.select(100, UINT64_MAX, SIZE_MAX).empty());
 }
 
 TEST_F(MempoolTest, RemoveCommittedIgnoresUnknownHashes) {

@@ -1,0 +1,95 @@
+// The signature cache: answers are exactly verify_device_signature's; failures are remembered as well as
+// successes (a bad signature sent again is not verified again); the cache is bounded and, when full,
+// forgets its older generation instead of emptying itself.
+#include <gtest/gtest.h>
+
+#include "crypto/p256.h"
+#include "node/sig_cache.h"
+
+using namespace physis;
+using namespace physis::node;
+
+namespace {
+struct Signed {
+  crypto::P256PublicKey key{};
+  Hash32 digest{};
+  crypto::P256Signature sig{};
+};
+
+Signed make_signed(uint8_t n) {
+  Signed s;
+  const crypto::P256PrivateKey priv = crypto::p256_generate();
+  s.key = *crypto::p256_public_key(priv);
+  s.digest[0] = n;
+  s.digest[1] = 0x5a;
+  s.sig = *crypto::p256_sign(priv, s.digest);
+  return s;
+}
+}  // namespace
+
+TEST(TwoGenerationMap, KeepsAtMostTwoGenerationsAndPromotesWhatIsUsed) {
+  TwoGenerationMap<int> m(2);
+  m.insert("a", 1);
+  m.insert("b", 2);
+  m.insert("c", 3);  // current full: {a, b} becomes the old generation
+  EXPECT_EQ(m.size(), 3u);
+  ASSERT_NE(m.find("a"), nullptr);  // moved to the current generation {c, a}
+  m.insert("d", 4);                 // {c, a} becomes old, {b} is forgotten
+  EXPECT_EQ(m.find("b"), nullptr);
+  ASSERT_NE(m.find("a"), nullptr);
+  EXPECT_EQ(*m.find("a"), 1);
+  EXPECT_NE(m.find("d"), nullptr);
+  EXPECT_LE(m.size(), 4u);
+}
+
+TEST(SignatureCache, RemembersSuccessesAndFailures) {
+  SignatureCache cache(1000);
+  const Signed good = make_signed(1);
+  Signed bad = make_signed(2);
+  bad.sig[10] ^= 0x01;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(cache.verify(vm::kKeyP256, good.key, good.digest, good.sig));
+    EXPECT_FALSE(cache.verify(vm::kKeyP256, bad.key, bad.digest, bad.sig));
+  }
+  const SignatureCache::Stats st = cache.stats();
+  EXPECT_EQ(st.verifications, 2u) << "each signature is verified once";
+  EXPECT_EQ(st.hits, 4u);
+  EXPECT_EQ(st.valid_entries, 1u);
+  EXPECT_EQ(st.invalid_entries, 1u);
+  // The same bytes with the other key type are another question (high S allowed for certificates).
+  EXPECT_TRUE(cache.verify(vm::kCertP256AnyS, good.key, good.digest, good.sig));
+  EXPECT_EQ(cache.stats().verifications, 3u);
+}
+
+TEST(SignatureCache, IsBoundedAndNeverEmptiesItself) {
+  SignatureCache cache(16);  // generations of 8 successes
+  std::vector<Signed> all;
+  for (uint8_t i = 0; i < 40; ++i) {
+    all.push_back(make_signed(i));
+    EXPECT_TRUE(cache.verify(vm::kKeyP256, all.back().key, all.back().digest, all.back().sig));
+    EXPECT_LE(cache.size(), 16u);
+    if (i > 8) {
+      EXPECT_GT(cache.size(), 8u) << "the cache must not be cleared when full";
+    }
+  }
+  // The most recent signatures are still answered from the cache.
+  const uint64_t before = cache.stats().verifications;
+  for (size_t i = all.size() - 8; i < all.size(); ++i)
+    EXPECT_TRUE(cache.verify(vm::kKeyP256, all[i].key, all[i].digest, all[i].sig));
+  EXPECT_EQ(cache.stats().verifications, before);
+}
+
+TEST(SignatureCache, AFloodOfBadSignaturesDoesNotEvictTheGoodOnes) {
+  SignatureCache cache(64);
+  const Signed good = make_signed(1);
+  ASSERT_TRUE(cache.verify(vm::kKeyP256, good.key, good.digest, good.sig));
+  Signed bad = make_signed(2);
+  for (uint8_t i = 0; i < 100; ++i) {
+    bad.sig[5] = i;
+    EXPECT_FALSE(cache.verify(vm::kKeyP256, bad.key, bad.digest, bad.sig));
+  }
+  EXPECT_LE(cache.stats().invalid_entries, 64u / 8);
+  const uint64_t before = cache.stats().verifications;
+  EXPECT_TRUE(cache.verify(vm::kKeyP256, good.key, good.digest, good.sig));
+  EXPECT_EQ(cache.stats().verifications, before) << "the good signature must still be cached";
+}
