@@ -36,7 +36,7 @@ def write(path, text, mode="w"):
 def check_numeric_flags_are_range_checked(env):
     datadir = os.path.join(env.tmp, "flags")
     for flag, (lo, hi) in RANGES.items():
-        bad = ["-1", str(hi + 1), "abc", "1e3", "", "99999999999999999999999"]
+        bad = ["-1", str(hi + 1), "abc", "1e3", " 5", "0x10", "99999999999999999999999"]
         if lo > 0:
             bad.append(str(lo - 1))
         for value in bad:
@@ -44,6 +44,11 @@ def check_numeric_flags_are_range_checked(env):
             assert code == 1, (flag, value, code, err)
             assert f"--{flag} must be an integer from {lo} to {hi}" in err, (flag, value, err)
             assert f'got "{value}"' in err, (flag, value, err)
+        # "-1" as a separate word is a value too, not wrapped to the type's maximum.
+        code, err = physisd(env, "--datadir", datadir, "--genesis", env.genesis, f"--{flag}", "-1")
+        assert code == 1 and f"--{flag} must be an integer from {lo} to {hi}, got \"-1\"" in err, (flag, err)
+        code, err = physisd(env, "--datadir", datadir, "--genesis", env.genesis, f"--{flag}=")
+        assert code == 1 and f"--{flag}" in err, (flag, err)
     # The same check for a value from the config file, which names the file and line.
     conf = write(os.path.join(env.tmp, "bad.conf"), "# comment\nrpc-port = -1\n")
     code, err = physisd(env, "--conf", conf, "--datadir", datadir, "--genesis", env.genesis)
