@@ -137,7 +137,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // The connection's slot in `table` was taken by admit(); the destructor gives it back.
   Session(tcp::socket socket, net::ip::address address, const HttpServerOptions& options,
           const HttpServer::Handler& handler, ConnectionTable& table)
-      : stream_(std::move(socket)), address_(std::move(address)), options_(options), handler_(handler),
+      : stream_(std::move(socket)),
+        address_(std::move(address)),
+        options_(options),
+        handler_(handler),
         table_(table) {
     beast::error_code ignored;  // small request/response exchanges should not wait on Nagle's algorithm
     stream_.socket().set_option(tcp::no_delay(true), ignored);
@@ -337,7 +340,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::empty_body>> continue_;
   http::response<http::string_body> response_;
   std::array<char, 4096> drain_buffer_{};
-  const net::ip::address address_;  // the client's, for the per-address count
+  const net::ip::address address_;      // the client's, for the per-address count
   const HttpServerOptions& options_;    // owned by HttpServer::Impl, which outlives every Session
   const HttpServer::Handler& handler_;  // likewise
   ConnectionTable& table_;              // likewise
@@ -352,7 +355,8 @@ ConnectionTable::Admission ConnectionTable::admit(const net::ip::address& addres
   std::lock_guard lock(mutex_);
   Admission out;
   const auto found = per_address_.find(address);
-  if (found != per_address_.end() && found->second >= std::max<std::size_t>(options.max_connections_per_ip, 1)) {
+  if (found != per_address_.end() &&
+      found->second >= std::max<std::size_t>(options.max_connections_per_ip, 1)) {
     out.verdict = Verdict::kOverPerAddress;
     return out;
   }
@@ -404,7 +408,8 @@ void refuse(tcp::socket& socket, const std::string& why) {
   socket.write_some(net::buffer(response), ec);
   socket.shutdown(tcp::socket::shutdown_send, ec);
   std::array<char, 4096> discard{};
-  for (std::size_t read = 0; read < kRefuseDrainBytes && !ec;) read += socket.read_some(net::buffer(discard), ec);
+  for (std::size_t read = 0; read < kRefuseDrainBytes && !ec;)
+    read += socket.read_some(net::buffer(discard), ec);
   socket.close(ec);
 }
 
@@ -455,8 +460,8 @@ struct HttpServer::Impl {
         return refuse_logged(socket, "too many connections from " + remote.address().to_string() +
                                          " (limit " + std::to_string(options.max_connections_per_ip) + ")");
       case ConnectionTable::Verdict::kFull:
-        return refuse_logged(socket, "all " + std::to_string(options.max_connections) +
-                                         " connections are busy with requests");
+        return refuse_logged(
+            socket, "all " + std::to_string(options.max_connections) + " connections are busy with requests");
     }
   }
 

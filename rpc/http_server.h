@@ -49,8 +49,8 @@ struct HttpServerOptions {
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(15);
   // Time to receive a request body, and to write each response (a client that never reads cannot hold us).
   std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
-  std::size_t max_connections = 256;         // open client connections in all (min 1)
-  std::size_t max_connections_per_ip = 64;   // open client connections from one remote address (min 1)
+  std::size_t max_connections = 256;        // open client connections in all (min 1)
+  std::size_t max_connections_per_ip = 64;  // open client connections from one remote address (min 1)
 };
 
 // Connections that may be open beyond max_connections for a moment (evicted ones still closing).

@@ -190,9 +190,9 @@ std::string RpcDispatcher::handle(std::string_view request_body) const {
     const std::size_t size = text.size();
     response.reset();
     text = std::string();  // free the oversize reply before building the error
-    return serialize(error_response(id, kInternalError,
-                                    "response too large: " + std::to_string(size) + " bytes" +
-                                        over_budget(limits_.max_response_bytes)));
+    return serialize(error_response(
+        id, kInternalError,
+        "response too large: " + std::to_string(size) + " bytes" + over_budget(limits_.max_response_bytes)));
   } catch (const std::exception& e) {
     // Only resource exhaustion (e.g. std::bad_alloc) can get here; handle_one catches handler failures.
     LOG_ERROR("rpc", "failed to handle request: " << e.what());
@@ -205,8 +205,9 @@ std::string RpcDispatcher::handle_batch(const json& batch) const {
   const std::size_t max_requests = std::max<std::size_t>(limits_.max_batch_requests, 1);
   if (batch.size() > max_requests) {
     return serialize(error_response(nullptr, kInvalidRequest,
-                                    "batch of " + std::to_string(batch.size()) + " requests exceeds the limit " +
-                                        std::to_string(max_requests) + "; split it into smaller batches"));
+                                    "batch of " + std::to_string(batch.size()) +
+                                        " requests exceeds the limit " + std::to_string(max_requests) +
+                                        "; split it into smaller batches"));
   }
   // Responses are serialized one at a time and joined, so each one's size is known before the next runs.
   std::string out = "[";

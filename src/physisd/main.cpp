@@ -5,8 +5,8 @@
 #include <signal.h>
 #include <sys/resource.h>
 
-#include <boost/asio/ip/address.hpp>
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cstdint>
@@ -99,7 +99,8 @@ Status read_config_file(const std::string& path, const po::options_description& 
   if (ec || !std::filesystem::exists(status))
     return make_error("config", "config file " + path + " does not exist");
   if (!std::filesystem::is_regular_file(status))
-    return make_error("config", "config file " + path + " is not a regular file (a directory?); --conf names a file");
+    return make_error("config",
+                      "config file " + path + " is not a regular file (a directory?); --conf names a file");
   std::ifstream in(path);
   if (!in) return make_error("config", "cannot read config file " + path);
   std::string line;
@@ -163,8 +164,10 @@ Result<std::uint64_t> numeric_flag(const po::variables_map& vm, const NumericFla
   const std::string& text = vm[flag.name].as<std::string>();
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || ec != std::errc() || end != text.data() + text.size() || value < flag.min || value > flag.max) {
+  const bool digits =
+      !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || ec != std::errc() || end != text.data() + text.size() || value < flag.min ||
+      value > flag.max) {
     const auto origin = origins.find(flag.name);
     const std::string who =
         origin != origins.end() ? origin->second + ": " + flag.name : std::string("--") + flag.name;
@@ -211,10 +214,10 @@ Result<DescriptorPlan> plan_descriptors(std::uint64_t rpc_max_connections) {
   if (plan.limit < needed) {
     return make_error("descriptors",
                       "the descriptor limit (ulimit -n) is " + std::to_string(plan.limit) + " (hard limit " +
-                          std::to_string(plan.hard) + "), but physisd needs at least " + std::to_string(needed) +
-                          ": " + std::to_string(kMiscDescriptors) + " misc + " + std::to_string(kP2pDescriptors) +
-                          " P2P + " + std::to_string(plan.rpc) + " RPC (--rpc-max-connections " +
-                          std::to_string(rpc_max_connections) + ") + " +
+                          std::to_string(plan.hard) + "), but physisd needs at least " +
+                          std::to_string(needed) + ": " + std::to_string(kMiscDescriptors) + " misc + " +
+                          std::to_string(kP2pDescriptors) + " P2P + " + std::to_string(plan.rpc) +
+                          " RPC (--rpc-max-connections " + std::to_string(rpc_max_connections) + ") + " +
                           std::to_string(storage::kMinOpenFiles + storage::kStoreExtraFiles) +
                           " database; raise the limit or lower --rpc-max-connections");
   }
@@ -328,11 +331,10 @@ int run(int argc, char** argv) {
     std::cerr << "physisd: " << plan.error().message << "\n";
     return 1;
   }
-  LOG_INFO("physisd", "descriptor plan: limit " << plan->limit << " (hard " << plan->hard << "): LevelDB "
-                                                << plan->leveldb_files << " table files + "
-                                                << storage::kStoreExtraFiles << ", RPC " << plan->rpc
-                                                << ", P2P (reserved) " << kP2pDescriptors << ", misc "
-                                                << kMiscDescriptors);
+  LOG_INFO("physisd", "descriptor plan: limit "
+                          << plan->limit << " (hard " << plan->hard << "): LevelDB " << plan->leveldb_files
+                          << " table files + " << storage::kStoreExtraFiles << ", RPC " << plan->rpc
+                          << ", P2P (reserved) " << kP2pDescriptors << ", misc " << kMiscDescriptors);
 
   node::NodeOptions options;
   options.datadir = vm["datadir"].as<std::string>();

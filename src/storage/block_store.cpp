@@ -79,7 +79,8 @@ Bytes encode_tip(const ChainTip& t) {
 
 BlockStore::~BlockStore() = default;
 
-Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir, const StoreOptions& store_options) {
+Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir,
+                                                     const StoreOptions& store_options) {
   if (store_options.max_open_files < kMinOpenFiles || store_options.max_open_files > kMaxOpenFiles) {
     return make_error("storage", "max_open_files must be from " + std::to_string(kMinOpenFiles) + " to " +
                                      std::to_string(kMaxOpenFiles) + ", got " +

@@ -165,7 +165,8 @@ TEST_F(JsonRpcTest, BatchEdgeCases) {
   const std::size_t limit = RpcLimits{}.max_batch_requests;
   ASSERT_EQ(limit, 100u);
   json batch = json::array();
-  for (std::size_t i = 0; i < limit; ++i) batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "echo"}});
+  for (std::size_t i = 0; i < limit; ++i)
+    batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "echo"}});
   EXPECT_EQ(call(batch.dump()).size(), limit);
 }
 

@@ -290,8 +290,9 @@ TEST(BlockStore, MaxOpenFilesOutsideTheRangeIsRefused) {
     auto store = BlockStore::open(dir.str(), options);
     ASSERT_FALSE(store.ok()) << files;
     EXPECT_EQ(store.error().code, "storage");
-    EXPECT_NE(store.error().message.find("max_open_files must be from 74 to 50000, got " + std::to_string(files)),
-              std::string::npos)
+    EXPECT_NE(
+        store.error().message.find("max_open_files must be from 74 to 50000, got " + std::to_string(files)),
+        std::string::npos)
         << store.error().message;
   }
 }
