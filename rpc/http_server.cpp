@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,6 +13,8 @@
 #include <cctype>
 #include <exception>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -33,8 +36,15 @@ namespace {
 // kernel does not answer unread data with a reset that would destroy our error response before the client
 // reads it.
 constexpr std::chrono::seconds kLingerTime{2};
-// Pause before accepting again after an accept error such as "too many open files".
+// Pause before accepting again after an accept error such as "too many open files" (the pending connection
+// stays in the kernel's backlog): it doubles on each failure in a row up to the maximum.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::chrono::milliseconds kAcceptRetryMaxDelay{1000};
+// At most one warning of a kind (accept failures, refused connections) per this interval.
+constexpr std::chrono::seconds kWarningInterval{10};
+// How much a refused connection's already-sent request is read (and discarded) before closing, so that the
+// close sends FIN, not a reset that would destroy the 503 before the client reads it.
+constexpr std::size_t kRefuseDrainBytes = 64 * 1024;
 
 std::string host_port(const std::string& host, std::uint16_t port) {
   const bool ipv6 = host.find(':') != std::string::npos;
@@ -57,34 +67,136 @@ bool is_http_parse_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
 
+// Says whether a warning may be logged now: true at most once per kWarningInterval. `suppressed` gets how
+// many were held back since the last one. Thread-safe.
+class WarningLimiter {
+ public:
+  bool allow(std::size_t& suppressed) {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_once_ && now - last_ < kWarningInterval) {
+      ++suppressed_;
+      return false;
+    }
+    logged_once_ = true;
+    last_ = now;
+    suppressed = std::exchange(suppressed_, 0);
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  bool logged_once_ = false;
+  std::chrono::steady_clock::time_point last_{};
+  std::size_t suppressed_ = 0;
+};
+
+std::string suppressed_note(std::size_t suppressed) {
+  return suppressed == 0 ? std::string()
+                         : " (" + std::to_string(suppressed) + " more since the last such warning)";
+}
+
+class Session;
+
+// The open connections, shared by the acceptor and every Session: how many in all and per remote address,
+// and which are waiting for a request (evictable), oldest first. Thread-safe (one mutex); never calls into a
+// Session while holding it, and never drops the last reference to one while holding it.
+class ConnectionTable {
+ public:
+  enum class Verdict { kAccept, kOverPerAddress, kFull };
+  struct Admission {
+    Verdict verdict = Verdict::kFull;
+    std::shared_ptr<Session> evict;  // with kAccept: a waiting connection to close to make room, or null
+  };
+
+  // Decides about a new connection from `address`; with kAccept its slot is taken (release() gives it back).
+  Admission admit(const net::ip::address& address, const HttpServerOptions& options);
+  // Gives back the slot of a connection from `address`; `evicted` when admit() chose it for eviction.
+  void release(const net::ip::address& address, bool evicted);
+  // Marks a connection as waiting for a request (evictable) until wait_end(key). Returns the key.
+  std::uint64_t wait_begin(const std::shared_ptr<Session>& session);
+  void wait_end(std::uint64_t key);
+  std::size_t total() const {
+    std::lock_guard lock(mutex_);
+    return total_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t total_ = 0;
+  std::size_t evicting_ = 0;  // chosen for eviction, not yet closed
+  std::map<net::ip::address, std::size_t> per_address_;
+  std::map<std::uint64_t, std::weak_ptr<Session>> waiting_;  // by key: keys increase, so oldest first
+  std::uint64_t next_key_ = 1;
+};
+
 // One client connection. Lives as long as an operation of it is pending (each holds a shared_ptr); all of its
 // handlers run on its own strand, so it needs no locking.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, const HttpServer::Handler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {
+  // The connection's slot in `table` was taken by admit(); the destructor gives it back.
+  Session(tcp::socket socket, net::ip::address address, const HttpServerOptions& options,
+          const HttpServer::Handler& handler, ConnectionTable& table)
+      : stream_(std::move(socket)),
+        address_(std::move(address)),
+        options_(options),
+        handler_(handler),
+        table_(table) {
     beast::error_code ignored;  // small request/response exchanges should not wait on Nagle's algorithm
     stream_.socket().set_option(tcp::no_delay(true), ignored);
   }
+  ~Session() {
+    if (wait_key_ != 0) table_.wait_end(wait_key_);
+    table_.release(address_, evicted_.load());
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
+  // Called by the table (under its lock) when it picks this connection to make room.
+  void mark_evicted() { evicted_.store(true); }
+  // Closes the connection from its own strand; a pending read then ends with operation_aborted. If a request
+  // arrived meanwhile, it is served first and the connection closes after the response (its slot counts
+  // against kConnectionSlack until then).
+  void evict() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->evict_requested_ = true;
+      if (self->wait_key_ == 0) return;  // busy with a request: respond() closes after it
+      LOG_DEBUG("rpc", "closing idle connection from " << self->peer() << " to make room for a new one");
+      self->stop_waiting();
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      self->stream_.close();
+    });
+  }
+
  private:
+  void start_waiting() {
+    if (wait_key_ == 0) wait_key_ = table_.wait_begin(shared_from_this());
+  }
+  void stop_waiting() {
+    if (wait_key_ != 0) table_.wait_end(std::exchange(wait_key_, 0));
+  }
+
   void read_header() {
     parser_.emplace();
     // No limit while reading the header, so that an oversize Content-Length is seen (and reported) in
     // on_header. (Not boost::none: Beast 1.74 compares the length against it and then always fails.)
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(options_.read_timeout);
+    stream_.expires_after(served_ ? options_.idle_timeout : options_.header_timeout);
+    start_waiting();
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
+    stop_waiting();
     if (ec) return on_read_error(ec);
+    stream_.expires_after(options_.read_timeout);  // for the body
     const auto length = parser_->content_length();
     if (length && *length > options_.max_body_bytes) return reject_too_large();
     parser_->body_limit(options_.max_body_bytes);  // for chunked bodies, whose size is unknown up front
@@ -180,6 +292,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void respond(http::status status, std::string body, std::string_view content_type, bool keep_alive,
                std::string_view allow = {}) {
+    keep_alive = keep_alive && !evict_requested_;
     const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
     response_ = http::response<http::string_body>(status, version);
     response_.set(http::field::server, "physis");
@@ -193,6 +306,7 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(stream_, response_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return;
+                        self->served_ = true;
                         if (keep_alive) return self->read_header();
                         self->linger();
                       });
@@ -203,6 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.expires_after(kLingerTime);
+    start_waiting();  // nothing more will be served: the first to go when room is needed
     drain();
   }
 
@@ -225,9 +340,78 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::empty_body>> continue_;
   http::response<http::string_body> response_;
   std::array<char, 4096> drain_buffer_{};
+  const net::ip::address address_;      // the client's, for the per-address count
   const HttpServerOptions& options_;    // owned by HttpServer::Impl, which outlives every Session
   const HttpServer::Handler& handler_;  // likewise
+  ConnectionTable& table_;              // likewise
+  bool served_ = false;                 // a response was written: the next request gets idle_timeout
+  bool evict_requested_ = false;        // the table chose it to make room: close after any response
+  std::uint64_t wait_key_ = 0;          // nonzero while registered as waiting in table_
+  std::atomic<bool> evicted_{false};    // set by the table (another thread), read by the destructor
 };
+
+ConnectionTable::Admission ConnectionTable::admit(const net::ip::address& address,
+                                                  const HttpServerOptions& options) {
+  std::lock_guard lock(mutex_);
+  Admission out;
+  const auto found = per_address_.find(address);
+  if (found != per_address_.end() &&
+      found->second >= std::max<std::size_t>(options.max_connections_per_ip, 1)) {
+    out.verdict = Verdict::kOverPerAddress;
+    return out;
+  }
+  if (total_ >= std::max<std::size_t>(options.max_connections, 1)) {
+    if (evicting_ >= kConnectionSlack) return out;  // kFull
+    while (!waiting_.empty() && !out.evict) {
+      out.evict = waiting_.begin()->second.lock();  // null when that session is being destroyed
+      waiting_.erase(waiting_.begin());
+    }
+    if (!out.evict) return out;  // every connection is busy with a request: kFull
+    out.evict->mark_evicted();
+    ++evicting_;
+  }
+  out.verdict = Verdict::kAccept;
+  ++total_;
+  ++per_address_[address];
+  return out;
+}
+
+void ConnectionTable::release(const net::ip::address& address, bool evicted) {
+  std::lock_guard lock(mutex_);
+  --total_;
+  if (evicted) --evicting_;
+  const auto it = per_address_.find(address);
+  if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
+std::uint64_t ConnectionTable::wait_begin(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t key = next_key_++;
+  waiting_.emplace(key, session);
+  return key;
+}
+
+void ConnectionTable::wait_end(std::uint64_t key) {
+  std::lock_guard lock(mutex_);
+  waiting_.erase(key);
+}
+
+// Answers a connection that gets no Session with a 503 (best effort: one non-blocking write) and closes it.
+void refuse(tcp::socket& socket, const std::string& why) {
+  const std::string body = json_rpc_error_body(-32603, "server busy: " + why + "; retry later");
+  const std::string response =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: physis\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nRetry-After: 1\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(net::buffer(response), ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 4096> discard{};
+  for (std::size_t read = 0; read < kRefuseDrainBytes && !ec;)
+    read += socket.read_some(net::buffer(discard), ec);
+  socket.close(ec);
+}
 
 }  // namespace
 
@@ -238,24 +422,62 @@ struct HttpServer::Impl {
     options.threads = std::max(options.threads, 1);
   }
 
+  // Accept handlers run on the acceptor's strand, one at a time.
   void accept() {
     acceptor->async_accept(net::make_strand(*io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (ec) {
-        LOG_WARN("rpc", "accept failed: " << ec.message() << "; retrying");
-        accept_retry->expires_after(kAcceptRetryDelay);
-        accept_retry->async_wait([this](beast::error_code wait_ec) {
-          if (!wait_ec) accept();
-        });
-        return;
-      }
-      std::make_shared<Session>(std::move(socket), options, handler)->run();
+      if (ec) return accept_failed(ec);
+      accept_delay = kAcceptRetryDelay;
+      admit(std::move(socket));
       accept();
     });
   }
 
+  void accept_failed(const beast::error_code& ec) {
+    std::size_t suppressed = 0;
+    if (accept_warnings.allow(suppressed)) {
+      LOG_WARN("rpc", "accept failed: " << ec.message() << "; pausing " << accept_delay.count()
+                                        << " ms before accepting again" << suppressed_note(suppressed));
+    }
+    accept_retry->expires_after(accept_delay);
+    accept_delay = std::min(accept_delay * 2, kAcceptRetryMaxDelay);
+    accept_retry->async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) accept();
+    });
+  }
+
+  void admit(tcp::socket socket) {
+    beast::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone; the socket closes here
+    auto admission = table.admit(remote.address(), options);
+    switch (admission.verdict) {
+      case ConnectionTable::Verdict::kAccept:
+        std::make_shared<Session>(std::move(socket), remote.address(), options, handler, table)->run();
+        if (admission.evict) admission.evict->evict();
+        return;
+      case ConnectionTable::Verdict::kOverPerAddress:
+        return refuse_logged(socket, "too many connections from " + remote.address().to_string() +
+                                         " (limit " + std::to_string(options.max_connections_per_ip) + ")");
+      case ConnectionTable::Verdict::kFull:
+        return refuse_logged(
+            socket, "all " + std::to_string(options.max_connections) + " connections are busy with requests");
+    }
+  }
+
+  void refuse_logged(tcp::socket& socket, const std::string& why) {
+    std::size_t suppressed = 0;
+    if (refuse_warnings.allow(suppressed))
+      LOG_WARN("rpc", "refused a connection: " << why << suppressed_note(suppressed));
+    refuse(socket, why);
+  }
+
   HttpServerOptions options;
   Handler handler;
+  ConnectionTable table;
+  WarningLimiter accept_warnings;
+  WarningLimiter refuse_warnings;
+  std::chrono::milliseconds accept_delay = kAcceptRetryDelay;  // on the acceptor's strand only
   std::unique_ptr<net::io_context> io;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<net::steady_timer> accept_retry;
@@ -268,6 +490,8 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler)
 HttpServer::~HttpServer() { stop(); }
 
 bool HttpServer::running() const { return impl_->io != nullptr; }
+
+std::size_t HttpServer::connections() const { return impl_->table.total(); }
 
 Result<std::uint16_t> HttpServer::start() {
   auto& s = *impl_;
@@ -320,7 +544,9 @@ Result<std::uint16_t> HttpServer::start() {
     });
   }
   LOG_INFO("rpc", "RPC server listening on " << host_port(endpoint.address().to_string(), port) << " ("
-                                             << s.options.threads << " threads)");
+                                             << s.options.threads << " threads, at most "
+                                             << s.options.max_connections << " connections, "
+                                             << s.options.max_connections_per_ip << " per address)");
   return port;
 }
 

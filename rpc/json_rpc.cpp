@@ -124,6 +124,23 @@ std::string join_names(std::initializer_list<std::string_view> names) {
   return out;
 }
 
+std::string over_budget(std::size_t budget) {
+  return ", over the budget of " + std::to_string(budget) + " bytes; request fewer items or use pagination";
+}
+
+// A batch element that is a notification: an object without "id" (it gets no response, even an error).
+bool is_notification_request(const json& element) {
+  return element.is_object() && element.find("id") == element.end();
+}
+
+// The id an error about a batch element should carry: its id when readable, else null.
+json request_id(const json& element) {
+  if (!element.is_object()) return nullptr;
+  const auto it = element.find("id");
+  if (it == element.end() || !(it->is_string() || it->is_number())) return nullptr;
+  return *it;
+}
+
 }  // namespace
 
 void RpcDispatcher::add(RpcMethod method) {
@@ -164,25 +181,67 @@ std::string RpcDispatcher::handle(std::string_view request_body) const {
       return serialize(error_response(nullptr, kParseError, "parse error: " + detail));
     }
 
-    if (!request.is_array()) {
-      auto response = handle_one(request);
-      return response ? serialize(*response) : std::string();
-    }
-    if (request.empty()) return serialize(invalid_request(nullptr, "empty batch"));
-    if (request.size() > kMaxBatchSize) {
-      return serialize(invalid_request(nullptr, "batch too large: " + std::to_string(request.size()) +
-                                                    " requests, limit " + std::to_string(kMaxBatchSize)));
-    }
-    json responses = json::array();
-    for (const auto& element : request) {
-      if (auto response = handle_one(element)) responses.push_back(std::move(*response));
-    }
-    return responses.empty() ? std::string() : serialize(responses);
+    if (request.is_array()) return handle_batch(request);
+    auto response = handle_one(request);
+    if (!response) return std::string();
+    std::string text = serialize(*response);
+    if (text.size() <= limits_.max_response_bytes) return text;
+    const json id = (*response)["id"];
+    const std::size_t size = text.size();
+    response.reset();
+    text = std::string();  // free the oversize reply before building the error
+    return serialize(error_response(
+        id, kInternalError,
+        "response too large: " + std::to_string(size) + " bytes" + over_budget(limits_.max_response_bytes)));
   } catch (const std::exception& e) {
     // Only resource exhaustion (e.g. std::bad_alloc) can get here; handle_one catches handler failures.
     LOG_ERROR("rpc", "failed to handle request: " << e.what());
     return serialize(error_response(nullptr, kInternalError, std::string("internal error: ") + e.what()));
   }
+}
+
+std::string RpcDispatcher::handle_batch(const json& batch) const {
+  if (batch.empty()) return serialize(invalid_request(nullptr, "empty batch"));
+  const std::size_t max_requests = std::max<std::size_t>(limits_.max_batch_requests, 1);
+  if (batch.size() > max_requests) {
+    return serialize(error_response(nullptr, kInvalidRequest,
+                                    "batch of " + std::to_string(batch.size()) +
+                                        " requests exceeds the limit " + std::to_string(max_requests) +
+                                        "; split it into smaller batches"));
+  }
+  // Responses are serialized one at a time and joined, so each one's size is known before the next runs.
+  std::string out = "[";
+  std::size_t count = 0;
+  bool budget_spent = false;
+  const auto append = [&](const std::string& text) {
+    if (count++ != 0) out += ',';
+    out += text;
+  };
+  for (const auto& element : batch) {
+    if (budget_spent) {
+      if (is_notification_request(element)) continue;  // not run, and nothing to answer
+      append(serialize(error_response(request_id(element), kInternalError,
+                                      "not run: the batch's responses already reached the budget of " +
+                                          std::to_string(limits_.max_response_bytes) +
+                                          " bytes; send fewer requests per batch or use pagination")));
+      continue;
+    }
+    auto response = handle_one(element);
+    if (!response) continue;
+    std::string text = serialize(*response);
+    const std::size_t total = out.size() + 1 + text.size() + 1;  // with the comma and the closing bracket
+    if (total > limits_.max_response_bytes) {
+      budget_spent = true;
+      text = serialize(error_response((*response)["id"], kInternalError,
+                                      "response too large: the batch's responses reach " +
+                                          std::to_string(total) + " bytes" +
+                                          over_budget(limits_.max_response_bytes)));
+    }
+    append(text);
+  }
+  if (count == 0) return std::string();
+  out += ']';
+  return out;
 }
 
 std::optional<json> RpcDispatcher::handle_one(const json& request) const {

@@ -32,8 +32,19 @@ inline constexpr int kTxRejected = -32000;  // a submitted transaction failed va
 inline constexpr int kNotFound = -32001;    // the requested block, transaction or account does not exist
 
 // Limits applied by RpcDispatcher::handle.
-inline constexpr std::size_t kMaxBatchSize = 1000;  // more requests in one batch → one kInvalidRequest error
 inline constexpr int kMaxJsonDepth = 64;  // deeper nesting → kParseError (keeps recursion bounded)
+
+// What one request body may cost (issue 6, finding 4). Work is bounded before it starts: a batch over
+// max_batch_requests is refused whole, and a batch stops calling methods once its responses fill the budget.
+struct RpcLimits {
+  // A batch with more requests gets one kInvalidRequest error and nothing in it runs (min 1).
+  std::size_t max_batch_requests = 100;
+  // Serialized response bytes per request body. A single response over it is replaced by a kInternalError
+  // "response too large" error with the same id. In a batch, the response that would take the total over it
+  // is replaced by that error and every later request is not run and gets an error saying so; the reply is
+  // then at most the budget plus one short error object per request.
+  std::size_t max_response_bytes = 32 * 1024 * 1024;
+};
 
 // Name of the built-in method that lists every method with its help line.
 inline constexpr std::string_view kListMethodsName = "rpc_methods";
@@ -74,7 +85,7 @@ struct RpcMethod {
 // and methods() may be called from any number of threads at once (they only read the table).
 class RpcDispatcher {
  public:
-  RpcDispatcher() = default;
+  explicit RpcDispatcher(RpcLimits limits = {}) : limits_(limits) {}
 
   // Registers a method. A method with the same name replaces the earlier one (logged as a warning, since it
   // is almost certainly a mistake). A method named "rpc_methods" replaces the built-in listing. A method with
@@ -95,7 +106,9 @@ class RpcDispatcher {
   // Handles one element: returns the response object, or nullopt for a notification.
   std::optional<nlohmann::json> handle_one(const nlohmann::json& request) const;
   nlohmann::json call(const std::string& method, const nlohmann::json& params) const;
+  std::string handle_batch(const nlohmann::json& batch) const;
 
+  RpcLimits limits_;
   std::map<std::string, RpcMethod, std::less<>> methods_;
 };
 

@@ -120,7 +120,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
   std::error_code ec;
   std::filesystem::create_directories(options.datadir, ec);
   if (ec) return make_error("storage", "cannot create datadir " + options.datadir + ": " + ec.message());
-  auto store = storage::BlockStore::open(options.datadir + "/chain");
+  auto store = storage::BlockStore::open(options.datadir + "/chain", options.store);
   if (!store) return store.error();
   GenesisBlock genesis = make_genesis_block(options.genesis);
   auto read = (*store)->genesis_hash();

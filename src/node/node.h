@@ -29,6 +29,7 @@ struct NodeOptions {
   Genesis genesis;
   std::optional<crypto::PrivateKey> validator_key;  // without it the node only serves queries
   mempool::MempoolOptions mempool;
+  storage::StoreOptions store;  // how the chain database is opened (physisd budgets its descriptors)
 };
 
 struct TxLookup {

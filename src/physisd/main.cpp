@@ -3,9 +3,14 @@
 // SIGINT/SIGTERM.
 #include <google/protobuf/stubs/logging.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +25,7 @@
 #include "rpc/http_server.h"
 #include "rpc/json_rpc.h"
 #include "rpc/node_methods.h"
+#include "storage/block_store.h"
 #include "util/log.h"
 #include "util/result.h"
 
@@ -56,10 +62,45 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
+// Text from a file or the command line, made safe to print: at most 80 characters of it, in double quotes,
+// with quotes, backslashes and non-printable bytes escaped (\xNN), and "..." when cut.
+std::string printable(std::string_view text) {
+  constexpr std::size_t kMaxShown = 80;
+  std::string out = "\"";
+  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  if (text.size() > kMaxShown) out += "...";
+  return out;
+}
+
+// Where each option read from the config file came from ("FILE:LINE"), to name it in range errors.
+using ConfigOrigins = std::map<std::string, std::string>;
+
 // Reads "name = value" lines (blank lines and lines starting with # are skipped) into `vm`; values
-// already in `vm` (from the command line) win. Each option at most once per file. Error: "FILE:LINE: reason"
-// for the first bad line; `vm` may then hold the lines before it, but the caller exits.
-Status read_config_file(const std::string& path, const po::options_description& desc, po::variables_map& vm) {
+// already in `vm` (from the command line) win. Each option at most once per file. Error: "FILE:LINE: reason:
+// LINE" (the line quoted and escaped) for the first bad line; `vm` may then hold the lines before it, but the
+// caller exits. The file must be a readable regular file.
+Status read_config_file(const std::string& path, const po::options_description& desc, po::variables_map& vm,
+                        ConfigOrigins& origins) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status))
+    return make_error("config", "config file " + path + " does not exist");
+  if (!std::filesystem::is_regular_file(status))
+    return make_error("config",
+                      "config file " + path + " is not a regular file (a directory?); --conf names a file");
   std::ifstream in(path);
   if (!in) return make_error("config", "cannot read config file " + path);
   std::string line;
@@ -70,22 +111,118 @@ Status read_config_file(const std::string& path, const po::options_description& 
     if (text.empty() || text[0] == '#') continue;
     const auto eq = text.find('=');
     if (eq == std::string::npos)
-      return make_error("config", where + "expected \"name = value\", got \"" + text + "\"");
+      return make_error("config", where + "expected \"name = value\", got " + printable(text));
     const std::string name = trim(text.substr(0, eq));
     const std::string value = trim(text.substr(eq + 1));
-    if (name == "conf" || name == "help" || name == "version" || !desc.find_nothrow(name, false))
-      return make_error("config", where + "unknown option '" + name + "'; physisd --help lists the options");
+    if (name == "conf" || name == "help" || name == "version" || !desc.find_nothrow(name, false)) {
+      const std::string shown = printable(name);  // the quotes swapped for single ones, to read as a name
+      return make_error("config", where + "unknown option '" + shown.substr(1, shown.rfind('"') - 1) +
+                                      "'; physisd --help lists the options: " + printable(text));
+    }
     if (auto [it, fresh] = first_line.emplace(name, number); !fresh)
       return make_error("config",
                         where + "'" + name + "' is already set on line " + std::to_string(it->second));
+    const bool from_command_line = vm.count(name) != 0 && !vm[name].defaulted();
     try {
       const std::vector<std::string> words = {"--" + name + "=" + value};
       po::store(po::command_line_parser(words).options(desc).run(), vm);
-    } catch (const po::error& e) {
-      return make_error("config", where + e.what());
+    } catch (const po::error&) {
+      return make_error("config", where + "bad value for '" + name + "': " + printable(text));
+    }
+    if (!from_command_line) origins.emplace(name, path + ":" + std::to_string(number));
+  }
+  if (in.bad()) return make_error("config", "cannot read config file " + path);
+  return ok_status();
+}
+
+// A numeric flag's accepted range; flags are parsed as strings so that "-1" is refused, not wrapped.
+struct NumericFlag {
+  const char* name;
+  std::uint64_t min;
+  std::uint64_t max;
+  std::uint64_t fallback;  // default
+  const char* help;
+};
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr NumericFlag kNumericFlags[] = {
+    {"rpc-port", 0, 65535, 8545, "JSON-RPC port (0 picks a free one, logged)"},
+    {"rpc-max-body", 1024, 64 * kMiB, kMiB, "largest JSON-RPC request body, bytes"},
+    {"rpc-max-response", 1024, 1024 * kMiB, 32 * kMiB,
+     "JSON-RPC response budget per request body (a batch shares it), bytes"},
+    {"rpc-max-batch", 1, 10000, 100, "most requests in one JSON-RPC batch"},
+    {"rpc-max-connections", 1, 16384, 256, "most open JSON-RPC connections (idle ones make room)"},
+    {"rpc-max-connections-per-ip", 1, 16384, 64, "most open JSON-RPC connections from one address"},
+    {"rpc-threads", 1, 64, 2, "JSON-RPC worker threads"},
+    {"mempool-max-txs", 1, 10'000'000, 100000, "mempool capacity, transactions"},
+};
+
+// The value of a numeric flag, checked against its range. Error names the flag (and the config line it came
+// from), the range, and the value given.
+Result<std::uint64_t> numeric_flag(const po::variables_map& vm, const NumericFlag& flag,
+                                   const ConfigOrigins& origins) {
+  const std::string& text = vm[flag.name].as<std::string>();
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const bool digits =
+      !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || ec != std::errc() || end != text.data() + text.size() || value < flag.min ||
+      value > flag.max) {
+    const auto origin = origins.find(flag.name);
+    const std::string who =
+        origin != origins.end() ? origin->second + ": " + flag.name : std::string("--") + flag.name;
+    return make_error("flag", who + " must be an integer from " + std::to_string(flag.min) + " to " +
+                                  std::to_string(flag.max) + ", got " + printable(text));
+  }
+  return value;
+}
+
+// Descriptors physisd plans for, besides the chain database and the RPC connections.
+constexpr std::uint64_t kMiscDescriptors = 64;  // stdio, log, epoll/eventfd/timers, genesis/key/config files
+constexpr std::uint64_t kP2pDescriptors = 128;  // reserved for peer connections (P2P comes later)
+constexpr std::uint64_t kLevelDbPreferredFiles = 1000;  // LevelDB's default table cache; more buys little
+
+struct DescriptorPlan {
+  std::uint64_t limit = 0;  // RLIMIT_NOFILE soft limit after raising it
+  std::uint64_t hard = 0;
+  std::uint64_t rpc = 0;
+  int leveldb_files = 0;
+};
+
+// Raises the soft RLIMIT_NOFILE to the hard limit, then splits it: misc, P2P, RPC (connections, the
+// slack for connections being evicted, the acceptor), LevelDB's extra files, and the rest (up to
+// kLevelDbPreferredFiles) for LevelDB's table files. Error when LevelDB would get fewer than kMinOpenFiles.
+Result<DescriptorPlan> plan_descriptors(std::uint64_t rpc_max_connections) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return make_error("descriptors", "cannot read RLIMIT_NOFILE");
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      rl = raised;
+    } else {
+      // Linux refuses values above fs.nr_open (e.g. an infinite hard limit); the soft limit then stays.
+      LOG_WARN("physisd", "cannot raise the descriptor limit from " << rl.rlim_cur << " to " << rl.rlim_max);
     }
   }
-  return ok_status();
+  DescriptorPlan plan;
+  plan.limit = static_cast<std::uint64_t>(rl.rlim_cur);
+  plan.hard = static_cast<std::uint64_t>(rl.rlim_max);
+  plan.rpc = rpc_max_connections + rpc::kConnectionSlack + 1;
+  const std::uint64_t fixed = kMiscDescriptors + kP2pDescriptors + plan.rpc + storage::kStoreExtraFiles;
+  const std::uint64_t needed = fixed + storage::kMinOpenFiles;
+  if (plan.limit < needed) {
+    return make_error("descriptors",
+                      "the descriptor limit (ulimit -n) is " + std::to_string(plan.limit) + " (hard limit " +
+                          std::to_string(plan.hard) + "), but physisd needs at least " +
+                          std::to_string(needed) + ": " + std::to_string(kMiscDescriptors) + " misc + " +
+                          std::to_string(kP2pDescriptors) + " P2P + " + std::to_string(plan.rpc) +
+                          " RPC (--rpc-max-connections " + std::to_string(rpc_max_connections) + ") + " +
+                          std::to_string(storage::kMinOpenFiles + storage::kStoreExtraFiles) +
+                          " database; raise the limit or lower --rpc-max-connections");
+  }
+  plan.leveldb_files = static_cast<int>(std::min(plan.limit - fixed, kLevelDbPreferredFiles));
+  return plan;
 }
 
 // JSON-RPC has no authentication: anyone who can reach the port can submit transactions and query.
@@ -106,12 +243,16 @@ int run(int argc, char** argv) {
       ("datadir", po::value<std::string>(), "data directory (created if missing)")                       //
       ("genesis", po::value<std::string>(), "genesis JSON file, e.g. genesis/devnet.json")               //
       ("rpc-bind", po::value<std::string>()->default_value("127.0.0.1"), "JSON-RPC listen address")      //
-      ("rpc-port", po::value<uint16_t>()->default_value(8545), "JSON-RPC port")                          //
-      ("rpc-max-body", po::value<size_t>()->default_value(1 << 20), "largest JSON-RPC request, bytes")   //
-      ("rpc-threads", po::value<int>()->default_value(2), "JSON-RPC worker threads")                     //
       ("validator-key", po::value<std::string>(), "validator key file; makes this node produce blocks")  //
-      ("mempool-max-txs", po::value<size_t>()->default_value(100000), "mempool capacity, transactions")  //
       ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn or error");
+  // Numeric options are read as strings and range-checked after parsing (numeric_flag), so that "-1" is
+  // refused with the range rather than wrapped by an unsigned parse.
+  for (const auto& flag : kNumericFlags) {
+    const std::string help =
+        std::string(flag.help) + " [" + std::to_string(flag.min) + ".." + std::to_string(flag.max) + "]";
+    desc.add_options()(flag.name, po::value<std::string>()->default_value(std::to_string(flag.fallback)),
+                       help.c_str());  // copied by program_options
+  }
 
   // Words that are not options are collected only to be refused with a clear message.
   po::options_description hidden;
@@ -145,16 +286,14 @@ int run(int argc, char** argv) {
   std::string conf;
   if (vm.count("conf")) {
     conf = vm["conf"].as<std::string>();
-    if (!std::filesystem::exists(conf)) {
-      std::cerr << "physisd: config file " << conf << " does not exist\n";
-      return 1;
-    }
   } else if (vm.count("datadir")) {
     std::string def = vm["datadir"].as<std::string>() + "/physis.conf";
-    if (std::filesystem::exists(def)) conf = def;
+    std::error_code exists_ec;
+    if (std::filesystem::exists(def, exists_ec)) conf = def;
   }
+  ConfigOrigins origins;
   if (!conf.empty()) {
-    if (auto st = read_config_file(conf, desc, vm); !st) {
+    if (auto st = read_config_file(conf, desc, vm, origins); !st) {
       std::cerr << "physisd: " << st.error().message << "\n";
       return 1;
     }
@@ -176,6 +315,26 @@ int run(int argc, char** argv) {
     std::cerr << "physisd: --datadir and --genesis are required. Run physisd --help for the options.\n";
     return 1;
   }
+  std::map<std::string, std::uint64_t> numbers;
+  for (const auto& flag : kNumericFlags) {
+    auto value = numeric_flag(vm, flag, origins);
+    if (!value) {
+      std::cerr << "physisd: " << value.error().message << "\n";
+      return 1;
+    }
+    numbers[flag.name] = *value;
+  }
+  // Every check that can fail runs before the RPC port opens (issue 6): descriptors, genesis, key, datadir,
+  // validator membership.
+  auto plan = plan_descriptors(numbers["rpc-max-connections"]);
+  if (!plan) {
+    std::cerr << "physisd: " << plan.error().message << "\n";
+    return 1;
+  }
+  LOG_INFO("physisd", "descriptor plan: limit "
+                          << plan->limit << " (hard " << plan->hard << "): LevelDB " << plan->leveldb_files
+                          << " table files + " << storage::kStoreExtraFiles << ", RPC " << plan->rpc
+                          << ", P2P (reserved) " << kP2pDescriptors << ", misc " << kMiscDescriptors);
 
   node::NodeOptions options;
   options.datadir = vm["datadir"].as<std::string>();
@@ -207,7 +366,8 @@ int run(int argc, char** argv) {
     }
     options.validator_key = *key;
   }
-  options.mempool.max_txs = vm["mempool-max-txs"].as<size_t>();
+  options.mempool.max_txs = numbers["mempool-max-txs"];
+  options.store.max_open_files = plan->leveldb_files;
 
   // Block the shutdown signals in every thread; the main thread waits for them with sigwait.
   sigset_t signals;
@@ -227,18 +387,33 @@ int run(int argc, char** argv) {
   LOG_INFO("physisd",
            "datadir " << options.datadir << " at height " << tip.height << " " << hash_to_string(tip.hash));
 
-  rpc::RpcDispatcher dispatcher;
+  // The producer starts before RPC listens, so a key that is not a validator is refused before any
+  // client could connect.
+  if (auto st = (*node)->start(); !st) {
+    std::cerr << "physisd: " << st.error().message << "\n";
+    return 1;
+  }
+  if (!options.validator_key)
+    LOG_WARN("physisd", "no --validator-key: this node serves queries but makes no blocks");
+
+  rpc::RpcLimits limits;
+  limits.max_batch_requests = numbers["rpc-max-batch"];
+  limits.max_response_bytes = numbers["rpc-max-response"];
+  rpc::RpcDispatcher dispatcher(limits);
   rpc::register_node_methods(dispatcher, **node);
   rpc::register_depin_methods(dispatcher, **node);
   rpc::HttpServerOptions http;
   http.bind = vm["rpc-bind"].as<std::string>();
-  http.port = vm["rpc-port"].as<uint16_t>();
-  http.max_body_bytes = vm["rpc-max-body"].as<size_t>();
-  http.threads = vm["rpc-threads"].as<int>();
+  http.port = static_cast<std::uint16_t>(numbers["rpc-port"]);
+  http.max_body_bytes = numbers["rpc-max-body"];
+  http.threads = static_cast<int>(numbers["rpc-threads"]);
+  http.max_connections = numbers["rpc-max-connections"];
+  http.max_connections_per_ip = numbers["rpc-max-connections-per-ip"];
   rpc::HttpServer server(http, [&dispatcher](std::string_view body) { return dispatcher.handle(body); });
   auto port = server.start();
   if (!port) {
     LOG_ERROR("physisd", port.error().message);
+    (*node)->stop();
     return 1;
   }
   LOG_INFO("physisd", "JSON-RPC listening on http://" << http.bind << ":" << *port);
@@ -248,12 +423,6 @@ int run(int argc, char** argv) {
                             << " is not a loopback address: JSON-RPC has no authentication, so anyone "
                                "who can reach this port can submit transactions; put it behind a "
                                "firewall or an authenticating proxy");
-  if (auto st = (*node)->start(); !st) {
-    LOG_ERROR("physisd", st.error().message);
-    return 1;
-  }
-  if (!options.validator_key)
-    LOG_WARN("physisd", "no --validator-key: this node serves queries but makes no blocks");
 
   int sig = 0;
   sigwait(&signals, &sig);

@@ -79,7 +79,13 @@ Bytes encode_tip(const ChainTip& t) {
 
 BlockStore::~BlockStore() = default;
 
-Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir) {
+Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir,
+                                                     const StoreOptions& store_options) {
+  if (store_options.max_open_files < kMinOpenFiles || store_options.max_open_files > kMaxOpenFiles) {
+    return make_error("storage", "max_open_files must be from " + std::to_string(kMinOpenFiles) + " to " +
+                                     std::to_string(kMaxOpenFiles) + ", got " +
+                                     std::to_string(store_options.max_open_files));
+  }
   std::unique_ptr<BlockStore> store(new BlockStore());
   // Bloom filters make lookups of absent keys (new accounts, unrevoked keys) cheap; the block cache
   // keeps hot state (devices, accounts) in memory.
@@ -91,6 +97,7 @@ Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir) {
   options.write_buffer_size = 32 << 20;
   options.filter_policy = store->filter_.get();
   options.block_cache = store->cache_.get();
+  options.max_open_files = store_options.max_open_files;
   leveldb::DB* db = nullptr;
   leveldb::Status st = leveldb::DB::Open(options, dir, &db);
   if (!st.ok()) return make_error("storage", "cannot open database in " + dir + ": " + st.ToString());

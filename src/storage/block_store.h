@@ -46,11 +46,24 @@ struct BlockWrite {
 
 using KeyValues = std::vector<std::pair<Bytes, Bytes>>;
 
+// How the database is opened. Options struct in the core; physisd fills it (STYLE).
+struct StoreOptions {
+  // Table files LevelDB keeps open (its table cache), which is most of the descriptors the store uses; the
+  // store needs about kStoreExtraFiles more (log, manifest, lock, info log). physisd plans it against
+  // RLIMIT_NOFILE. LevelDB's own default is 1000.
+  int max_open_files = 1000;
+};
+// Accepted range of StoreOptions::max_open_files (LevelDB would silently clip values outside it).
+inline constexpr int kMinOpenFiles = 74;
+inline constexpr int kMaxOpenFiles = 50000;
+// Descriptors the store holds besides its table files.
+inline constexpr int kStoreExtraFiles = 8;
+
 class BlockStore {
  public:
   // Opens (creating if missing) the database in `dir`. Error "storage" says why (e.g. locked by
-  // another physisd, corrupt, permission denied).
-  static Result<std::unique_ptr<BlockStore>> open(const std::string& dir);
+  // another physisd, corrupt, permission denied, or max_open_files outside [kMinOpenFiles, kMaxOpenFiles]).
+  static Result<std::unique_ptr<BlockStore>> open(const std::string& dir, const StoreOptions& options = {});
   ~BlockStore();
   BlockStore(const BlockStore&) = delete;
   BlockStore& operator=(const BlockStore&) = delete;

@@ -286,17 +286,109 @@ TEST_F(HttpServerTest, StopWithConnectedClientReturnsPromptly) {
   server_->stop();  // idempotent
 }
 
-TEST_F(HttpServerTest, IdleConnectionTimesOut) {
+// True when the server closes `connection` within 10 s (the timeouts under test are far shorter, the
+// others far longer).
+bool closed_soon(RawConnection& connection) {
+  auto closed = std::async(std::launch::async, [&] { return connection.closed_by_server(); });
+  if (closed.wait_for(10s) != std::future_status::ready) {
+    connection.shutdown();  // unblock the read before failing
+    return false;
+  }
+  return closed.get();
+}
+
+// A new connection that sends no request header is closed after header_timeout.
+TEST_F(HttpServerTest, HeaderTimeoutClosesASilentConnection) {
   HttpServerOptions options;
-  options.read_timeout = 200ms;
+  options.header_timeout = 200ms;
+  options.idle_timeout = 1h;
+  options.read_timeout = 1h;
   start(options);
   RawConnection idle(port_);
-  auto closed = std::async(std::launch::async, [&] { return idle.closed_by_server(); });
-  if (closed.wait_for(10s) != std::future_status::ready) {
-    idle.shutdown();  // unblock the read before failing
-    FAIL() << "idle connection was not closed";
+  EXPECT_TRUE(closed_soon(idle)) << "a connection that never sent a header was not closed";
+  RawConnection partial(port_);  // a header that never ends (slowloris) gets the same
+  partial.send("POST / HTTP/1.1\r\nHost: x\r\n");
+  EXPECT_TRUE(closed_soon(partial)) << "a connection with an unfinished header was not closed";
+}
+
+// After a response, a kept-alive connection gets idle_timeout (not header_timeout) for its next request.
+TEST_F(HttpServerTest, IdleTimeoutClosesAKeptAliveConnection) {
+  HttpServerOptions options;
+  options.header_timeout = 1h;
+  options.idle_timeout = 200ms;
+  options.read_timeout = 1h;
+  start(options);
+  RawConnection connection(port_);
+  connection.send(post_request(R"({"jsonrpc":"2.0","id":1,"method":"echo"})"));
+  EXPECT_EQ(connection.read_response().result(), http::status::ok);
+  EXPECT_TRUE(closed_soon(connection)) << "an idle kept-alive connection was not closed";
+}
+
+// Waits (bounded) until the server has noticed closed connections and counts `expected`.
+bool connections_drop_to(const HttpServer& server, std::size_t expected) {
+  for (int i = 0; i < 500 && server.connections() != expected; ++i) std::this_thread::sleep_for(10ms);
+  return server.connections() == expected;
+}
+
+TEST_F(HttpServerTest, PerAddressLimitRefusesWith503) {
+  HttpServerOptions options;
+  options.max_connections_per_ip = 2;
+  start(options);
+  auto first = std::make_unique<RawConnection>(port_);
+  RawConnection second(port_);
+  ASSERT_TRUE(connections_drop_to(*server_, 2));
+  RawConnection third(port_);
+  const std::string reply = third.read_all();
+  EXPECT_EQ(reply.rfind("HTTP/1.1 503", 0), 0u) << reply;
+  EXPECT_NE(reply.find("too many connections from 127.0.0.1 (limit 2)"), std::string::npos) << reply;
+  EXPECT_EQ(server_->connections(), 2u);
+  // A slot comes back when a connection closes.
+  first.reset();
+  ASSERT_TRUE(connections_drop_to(*server_, 1));
+  RawConnection fourth(port_);
+  fourth.send(post_request(R"({"jsonrpc":"2.0","id":1,"method":"echo"})"));
+  EXPECT_EQ(fourth.read_response().result(), http::status::ok);
+}
+
+// At the cap, a connection that sends a request is served: the connection idle the longest makes room.
+TEST_F(HttpServerTest, ConnectionCapEvictsTheOldestIdleConnection) {
+  HttpServerOptions options;
+  options.max_connections = 3;
+  start(options);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(connections_drop_to(*server_, i + 1u));  // in order, so the first is the oldest
   }
-  EXPECT_TRUE(closed.get());
+  RawConnection fresh(port_);
+  fresh.send(post_request(R"({"jsonrpc":"2.0","id":1,"method":"echo"})"));
+  EXPECT_EQ(fresh.read_response().result(), http::status::ok);
+  EXPECT_TRUE(closed_soon(*idle[0])) << "the oldest idle connection was not closed";
+  EXPECT_TRUE(connections_drop_to(*server_, 3));
+  // Many more connections never take the count above the cap for long.
+  std::vector<std::unique_ptr<RawConnection>> flood;
+  for (int i = 0; i < 20; ++i) flood.push_back(std::make_unique<RawConnection>(port_));
+  EXPECT_LE(server_->connections(), 3 + kConnectionSlack);
+  EXPECT_TRUE(connections_drop_to(*server_, 3));
+}
+
+// When every connection is busy with a request, there is nothing to evict: a new one gets 503.
+TEST_F(HttpServerTest, ConnectionCapRefusesWhenAllAreBusy) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  options.threads = 3;  // two busy in handlers, one left for the acceptor
+  start(options);
+  RawConnection busy1(port_);
+  RawConnection busy2(port_);
+  busy1.send(post_request(R"({"jsonrpc":"2.0","id":1,"method":"sleep","params":[1500]})"));
+  busy2.send(post_request(R"({"jsonrpc":"2.0","id":2,"method":"sleep","params":[1500]})"));
+  std::this_thread::sleep_for(300ms);  // let both requests reach their handlers
+  RawConnection refused(port_);
+  const std::string reply = refused.read_all();
+  EXPECT_EQ(reply.rfind("HTTP/1.1 503", 0), 0u) << reply;
+  EXPECT_NE(reply.find("all 2 connections are busy"), std::string::npos) << reply;
+  EXPECT_EQ(busy1.read_response().result(), http::status::ok);
+  EXPECT_EQ(busy2.read_response().result(), http::status::ok);
 }
 
 TEST_F(HttpServerTest, BindErrorsAndRestart) {

@@ -162,13 +162,86 @@ TEST_F(JsonRpcTest, BatchEdgeCases) {
   EXPECT_EQ(calls_, 2);
   EXPECT_NE(expect_error(call("[]"), kInvalidRequest).find("empty batch"), std::string::npos);
 
+  const std::size_t limit = RpcLimits{}.max_batch_requests;
+  ASSERT_EQ(limit, 100u);
   json batch = json::array();
-  for (std::size_t i = 0; i < kMaxBatchSize; ++i)
+  for (std::size_t i = 0; i < limit; ++i)
     batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "echo"}});
-  EXPECT_EQ(call(batch.dump()).size(), kMaxBatchSize);
-  batch.push_back({{"jsonrpc", "2.0"}, {"id", 0}, {"method", "echo"}});
-  const std::string message = expect_error(call(batch.dump()), kInvalidRequest);
-  EXPECT_NE(message.find("batch too large: 1001 requests, limit 1000"), std::string::npos) << message;
+  EXPECT_EQ(call(batch.dump()).size(), limit);
+}
+
+// A batch over the limit is refused whole, before any of it runs.
+TEST_F(JsonRpcTest, BatchOverTheLimitRunsNothing) {
+  RpcDispatcher small(RpcLimits{3, 1024 * 1024});
+  std::atomic<int> calls{0};
+  small.add({"count", "count()", [&calls](const json&) { return json(++calls); }});
+  json batch = json::array();
+  for (int i = 0; i < 4; ++i) batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "count"}});
+  const std::string message = expect_error(json::parse(small.handle(batch.dump())), kInvalidRequest);
+  EXPECT_EQ(message, "batch of 4 requests exceeds the limit 3; split it into smaller batches");
+  EXPECT_EQ(calls, 0);
+  batch.erase(batch.begin());
+  EXPECT_EQ(json::parse(small.handle(batch.dump())).size(), 3u);
+  EXPECT_EQ(calls, 3);
+}
+
+class ResponseBudgetTest : public ::testing::Test {
+ protected:
+  ResponseBudgetTest() : dispatcher_(RpcLimits{100, kBudget}) {
+    // big(n) returns a string of n bytes and counts its calls.
+    dispatcher_.add({"big", "big(n) -> n bytes", [this](const json& params) {
+                       ++calls_;
+                       return json(std::string(param_u64(params, 0, "n"), 'x'));
+                     }});
+  }
+  static json request(int id, std::size_t bytes) {
+    return {{"jsonrpc", "2.0"}, {"id", id}, {"method", "big"}, {"params", {bytes}}};
+  }
+  static constexpr std::size_t kBudget = 10000;
+  RpcDispatcher dispatcher_;
+  int calls_ = 0;
+};
+
+TEST_F(ResponseBudgetTest, SingleResponseOverTheBudgetBecomesAnError) {
+  EXPECT_LE(dispatcher_.handle(request(7, kBudget - 100).dump()).size(), kBudget);
+  const json reply = json::parse(dispatcher_.handle(request(7, kBudget).dump()));
+  EXPECT_EQ(reply.at("id"), 7);
+  EXPECT_EQ(reply.at("error").at("code"), kInternalError);
+  const std::string message = reply.at("error").at("message");
+  EXPECT_EQ(message.rfind("response too large: 10", 0), 0u) << message;
+  EXPECT_NE(message.find("over the budget of 10000 bytes; request fewer items or use pagination"),
+            std::string::npos)
+      << message;
+}
+
+// The entry that would take the batch over the budget gets the error, and nothing after it runs.
+TEST_F(ResponseBudgetTest, BatchStopsWorkingWhenTheBudgetIsSpent) {
+  json batch = json::array();
+  for (int i = 0; i < 40; ++i) batch.push_back(request(i, 3000));
+  batch.push_back({{"jsonrpc", "2.0"}, {"method", "big"}, {"params", {1}}});  // a notification: no answer
+  const std::string text = dispatcher_.handle(batch.dump());
+  EXPECT_EQ(calls_, 4);  // three fit (about 9.1 KB), the fourth overflows, the rest never run
+  EXPECT_LT(text.size(), kBudget + 40 * 250);
+  const json replies = json::parse(text);
+  ASSERT_EQ(replies.size(), 40u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(replies[i].at("result").get<std::string>().size(), 3000u);
+  EXPECT_EQ(replies[3].at("id"), 3);
+  EXPECT_NE(replies[3].at("error").at("message").get<std::string>().find("the batch's responses reach"),
+            std::string::npos);
+  for (int i = 4; i < 40; ++i) {
+    EXPECT_EQ(replies[i].at("id"), i);
+    EXPECT_EQ(replies[i].at("error").at("code"), kInternalError);
+    EXPECT_EQ(replies[i].at("error").at("message").get<std::string>().rfind("not run: ", 0), 0u);
+  }
+}
+
+TEST_F(ResponseBudgetTest, BatchUnderTheBudgetIsWhole) {
+  json batch = json::array();
+  for (int i = 0; i < 3; ++i) batch.push_back(request(i, 3000));
+  const json replies = json::parse(dispatcher_.handle(batch.dump()));
+  ASSERT_EQ(replies.size(), 3u);
+  for (const auto& reply : replies) EXPECT_TRUE(reply.contains("result"));
+  EXPECT_EQ(calls_, 3);
 }
 
 TEST_F(JsonRpcTest, MethodListIsSortedAndIncludesBuiltIn) {

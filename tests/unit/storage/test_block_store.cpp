@@ -279,3 +279,33 @@ TEST(BlockStore, EmptyStateValueDeletesTheKey) {
   EXPECT_FALSE(read(s->get_state(to_bytes("k0"))));
   EXPECT_EQ(read(s->get_state(to_bytes("k1"))), to_bytes("v1"));
 }
+
+// physisd budgets max_open_files against RLIMIT_NOFILE; a value LevelDB would silently clip is refused
+// instead, so the budget is what the store really uses.
+TEST(BlockStore, MaxOpenFilesOutsideTheRangeIsRefused) {
+  TempDir dir;
+  for (int files : {0, -1, kMinOpenFiles - 1, kMaxOpenFiles + 1}) {
+    StoreOptions options;
+    options.max_open_files = files;
+    auto store = BlockStore::open(dir.str(), options);
+    ASSERT_FALSE(store.ok()) << files;
+    EXPECT_EQ(store.error().code, "storage");
+    EXPECT_NE(
+        store.error().message.find("max_open_files must be from 74 to 50000, got " + std::to_string(files)),
+        std::string::npos)
+        << store.error().message;
+  }
+}
+
+TEST(BlockStore, OpensWithTheSmallestFileBudget) {
+  TempDir dir;
+  StoreOptions options;
+  options.max_open_files = kMinOpenFiles;
+  auto store = BlockStore::open(dir.str(), options);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  ASSERT_TRUE((*store)->init_genesis(kGenesisHash, block_write(0)).ok());
+  ASSERT_TRUE((*store)->commit_block(block_write(1)).ok());
+  const auto tip = (*store)->tip();
+  ASSERT_TRUE(tip.ok() && tip->has_value());
+  EXPECT_EQ((*tip)->height, 1u);
+}
