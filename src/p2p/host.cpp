@@ -58,8 +58,9 @@ int drain_parts(void* socket) {
 }  // namespace
 
 Result<PeerAddress> parse_peer_address(const std::string& text) {
-  const auto at = text.find('@');
-  if (at == std::string::npos)
+  // Z85 itself contains '@' and ':', so the id is the first 40 characters, not "up to the '@'".
+  const size_t at = 40;
+  if (text.size() <= at || text[at] != '@')
     return make_error("peer_address", "peer '" + text + "' must be <node-id>@host:port");
   PeerAddress out;
   out.node_id = text.substr(0, at);

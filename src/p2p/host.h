@@ -39,12 +39,14 @@
 
 namespace physis::p2p {
 
-// A persistent peer: `<node-id>@host:port` → node id and "tcp://host:port".
+// A persistent peer: `<node-id>@host:port` → node id and "tcp://host:port". The node id is always
+// exactly 40 characters (Z85 may itself contain @ and :).
 struct PeerAddress {
   std::string node_id;
   std::string endpoint;
 };
-// Errors (code "peer_address"): no '@', node id not 40 characters of Z85, missing host or port.
+// Errors (code "peer_address"): no @ after 40 characters, node id not 40 characters of Z85,
+// missing host or port.
 Result<PeerAddress> parse_peer_address(const std::string& text);
 
 struct HostOptions {
