@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -164,8 +165,12 @@ TEST(Host, ThreeHostsExchangeAuthenticatedEnvelopes) {
       EXPECT_EQ(p.score, ScoreOptions{}.initial_score);
     }
   EXPECT_TRUE(saw_a);
-  ASSERT_FALSE(a->peers().empty());
-  EXPECT_EQ(a->peers().front().direction, PeerDirection::kOutbound);
+  // A dialled B and was dialled by C.
+  std::map<std::string, PeerDirection> of_a;
+  for (const PeerInfo& p : a->peers()) of_a[p.node_id] = p.direction;
+  EXPECT_EQ(of_a.size(), 2u);
+  EXPECT_EQ(of_a[b->node_id()], PeerDirection::kOutbound);
+  EXPECT_EQ(of_a[c->node_id()], PeerDirection::kInbound);
   EXPECT_EQ(b->rejected_count(), 0u);
 }
 
