@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <zmq.h>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -309,6 +310,84 @@ TEST(Host, RateLimitViolationsCostScoreUntilDisconnect) {
   EXPECT_GE(delivered, 1u);
   EXPECT_LT(delivered, static_cast<size_t>(sent) / 2);
   EXPECT_GE(b->rejected_count(), 20u);  // 100 / cost 5
+}
+
+}  // namespace
+}  // namespace physis::p2p
+
+namespace physis::p2p {
+namespace {
+
+// A raw CURVE listener (no ZAP handler: accepts any client) that can answer with arbitrary bytes.
+class RawServer {
+ public:
+  explicit RawServer(const NodeKey& key) : ctx_(zmq_ctx_new()), s_(zmq_socket(ctx_, ZMQ_ROUTER)) {
+    const int one = 1, linger = 0, timeout_ms = 100;
+    zmq_setsockopt(s_, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s_, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
+    zmq_setsockopt(s_, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(s_, ZMQ_CURVE_SECRETKEY, key.secret_z85.c_str(), 41);
+    EXPECT_EQ(zmq_bind(s_, "tcp://127.0.0.1:*"), 0);
+    std::array<char, 256> ep{};
+    size_t size = ep.size();
+    zmq_getsockopt(s_, ZMQ_LAST_ENDPOINT, ep.data(), &size);
+    endpoint_ = ep.data();
+  }
+  ~RawServer() {
+    zmq_close(s_);
+    zmq_ctx_term(ctx_);
+  }
+  const std::string& endpoint() const { return endpoint_; }
+  // Waits (bounded) for the next frame; returns the sender's routing id, or "" on timeout.
+  std::string receive() {
+    const auto deadline = std::chrono::steady_clock::now() + kBound;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::array<char, 256> rid{};
+      const int n = zmq_recv(s_, rid.data(), rid.size(), 0);
+      if (n < 0) continue;
+      std::array<char, 4096> body{};
+      zmq_recv(s_, body.data(), body.size(), 0);
+      return std::string(rid.data(), static_cast<size_t>(n));
+    }
+    return "";
+  }
+  void send(const std::string& rid, const std::string& bytes) {
+    zmq_send(s_, rid.data(), rid.size(), ZMQ_SNDMORE);
+    zmq_send(s_, bytes.data(), bytes.size(), 0);
+  }
+
+ private:
+  void* ctx_;
+  void* s_;
+  std::string endpoint_;
+};
+
+TEST(Host, MisbehavingPersistentPeerIsRedialledOnlyAfterTheBan) {
+  const NodeKey server_key = fresh_key();
+  RawServer server(server_key);
+  Inbox ia;
+  HostOptions oa;
+  oa.chain_id = "physis-test";
+  oa.ban_duration = std::chrono::milliseconds(300);
+  auto peer = parse_peer_address(server_key.node_id() + "@" + server.endpoint().substr(6));
+  ASSERT_TRUE(peer.ok());
+  oa.persistent_peers = {*peer};
+  auto a = start_host(oa, ia);
+  const std::string rid = server.receive();  // A's Hello
+  ASSERT_FALSE(rid.empty());
+  for (int i = 0; i < 3; ++i) server.send(rid, "\xff\xff garbage");
+  ASSERT_TRUE(eventually([&] { return a->rejected_count() == 3; }));
+  EXPECT_EQ(a->banned_count(), 0u);
+  const auto before_ban = std::chrono::steady_clock::now();
+  server.send(rid, "\xff\xff garbage");
+  ASSERT_TRUE(eventually([&] { return a->banned_count() == 1; }));
+  EXPECT_EQ(ia.count([](const std::string&, const Envelope&) { return true; }), 0u);
+  // The ban closed the DEALER; a new one (new routing id) says Hello again, not before the ban ends.
+  const std::string rid2 = server.receive();
+  ASSERT_FALSE(rid2.empty());
+  EXPECT_NE(rid2, rid);
+  EXPECT_GE(std::chrono::steady_clock::now() - before_ban, oa.ban_duration);
+  EXPECT_TRUE(has_peer(*a, server_key.node_id()));
 }
 
 }  // namespace
