@@ -176,6 +176,7 @@ class Host::Impl {
     PeerScore score;
     uint64_t height = 0;
     std::string routing_id;  // inbound only: the ROUTER's id of the latest connection
+    int64_t last_seen_ms = 0;
   };
   struct Outgoing {
     std::optional<std::string> peer;  // nullopt: broadcast
@@ -202,7 +203,7 @@ class Host::Impl {
     {
       std::lock_guard lock(mu_);
       peers_.insert_or_assign(out.address.node_id,
-                              Peer{out.address.endpoint, PeerDirection::kOutbound, PeerScore(opt_.score, now), 0, ""});
+                              Peer{out.address.endpoint, PeerDirection::kOutbound, PeerScore(opt_.score, now), 0, "", now});
     }
     // Queued until the CURVE handshake completes; never sent if the listener's key is not the pinned one.
     Envelope hello;
@@ -285,6 +286,10 @@ class Host::Impl {
       if (is_banned(user_id, now_ms())) {
         text = "banned";
         LOG_DEBUG(kLog, "refused handshake from banned peer " << user_id);
+      } else if (!peers_.count(user_id) && inbound_count() >= opt_.max_inbound_peers) {
+        text = "too many peers";
+        LOG_DEBUG(kLog, "refused handshake from " << user_id << ": " << opt_.max_inbound_peers
+                                                  << " inbound peers already");
       } else {
         status = "200";
         text = "OK";
@@ -348,9 +353,10 @@ class Host::Impl {
       if (is_banned(id, now)) return;  // see host.h: inbound links of banned peers are ignored
       auto it = peers_.find(id);
       if (it == peers_.end())
-        it = peers_.emplace(id, Peer{address, direction, PeerScore(opt_.score, now), 0, ""}).first;
+        it = peers_.emplace(id, Peer{address, direction, PeerScore(opt_.score, now), 0, "", now}).first;
       Peer& peer = it->second;
       if (!routing_id.empty()) peer.routing_id = routing_id;
+      peer.last_seen_ms = now;
       RejectReason reason = RejectReason::kMalformed;
       bool ok = !multipart;
       if (ok && !peer.score.admit(frame.size(), now)) {
@@ -387,8 +393,28 @@ class Host::Impl {
     peers_.erase(id);
   }
 
+  // Caller holds mu_.
+  size_t inbound_count() const {
+    size_t n = 0;
+    for (const auto& [id, p] : peers_) n += p.direction == PeerDirection::kInbound ? 1 : 0;
+    return n;
+  }
+
+  // Drops expired bans and inbound peers idle past opt_.inbound_idle.
+  void prune(int64_t now) {
+    if (now - last_prune_ms_ < 1000) return;  // once a second is plenty for minute-scale timers
+    last_prune_ms_ = now;
+    std::lock_guard lock(mu_);
+    std::erase_if(bans_, [&](const auto& b) { return b.second <= now; });
+    std::erase_if(peers_, [&](const auto& p) {
+      return p.second.direction == PeerDirection::kInbound &&
+             now - p.second.last_seen_ms > opt_.inbound_idle.count();
+    });
+  }
+
   void reopen_due() {
     const int64_t now = now_ms();
+    prune(now);
     for (Outbound& out : outbound_)
       if (!out.socket && out.reopen_at_ms <= now) {
         if (auto s = open_outbound(out, now); !s) {
@@ -456,6 +482,7 @@ class Host::Impl {
   std::map<std::string, Peer> peers_;
   std::map<std::string, int64_t> bans_;  // node id → steady-clock ms when the ban ends
   std::vector<Outbound> outbound_;       // host thread only
+  int64_t last_prune_ms_ = 0;            // host thread only
 };
 
 Result<std::unique_ptr<Host>> Host::start(NodeKey key, HostOptions options, Handler handler) {

@@ -60,6 +60,11 @@ struct HostOptions {
   int receive_hwm = 1000;
   ScoreOptions score;
   std::chrono::milliseconds ban_duration{60'000};
+  // Inbound peers are forgotten after this long without a frame (libzmq does not tell a ROUTER which
+  // key disconnected), and the ZAP handler refuses new inbound keys while this many are known, so a
+  // stream of fresh keys cannot grow the peer table without bound.
+  std::chrono::milliseconds inbound_idle{120'000};
+  size_t max_inbound_peers = 64;
 };
 
 enum class PeerDirection { kInbound, kOutbound };

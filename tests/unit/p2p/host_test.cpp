@@ -392,3 +392,33 @@ TEST(Host, MisbehavingPersistentPeerIsRedialledOnlyAfterTheBan) {
 
 }  // namespace
 }  // namespace physis::p2p
+
+namespace physis::p2p {
+namespace {
+
+TEST(Host, InboundPeerCapRefusesNewKeys) {
+  Inbox ia, ib, ic, id;
+  HostOptions ob = listener_options();
+  ob.max_inbound_peers = 1;
+  auto b = start_host(ob, ib);
+  auto d = start_host(listener_options(), id);
+  HostOptions oa;
+  oa.chain_id = "physis-test";
+  oa.persistent_peers = {address_of(*b)};
+  auto a = start_host(oa, ia);
+  ASSERT_TRUE(ib.wait_for(is_hello_from(a->node_id())));
+  // C dials B (full) and D; once D has C's marker, B would have had C's earlier Hello if admitted.
+  HostOptions oc;
+  oc.chain_id = "physis-test";
+  oc.persistent_peers = {address_of(*b), address_of(*d)};
+  auto c = start_host(oc, ic);
+  ASSERT_TRUE(id.wait_for(is_hello_from(c->node_id())));
+  ASSERT_TRUE(c->send(d->node_id(), tx("marker")).ok());
+  ASSERT_TRUE(id.wait_for(is_tx(c->node_id(), "marker")));
+  EXPECT_EQ(ib.count([&](const std::string& p, const Envelope&) { return p == c->node_id(); }), 0u);
+  EXPECT_FALSE(has_peer(*b, c->node_id()));
+  EXPECT_TRUE(has_peer(*b, a->node_id()));
+}
+
+}  // namespace
+}  // namespace physis::p2p
