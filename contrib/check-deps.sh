@@ -11,9 +11,10 @@ declare -A allowed=(
   [vm]="util crypto primitives"
   [consensus]="util crypto primitives"
   [src/storage]="util crypto primitives"
+  [src/p2p]="util crypto primitives"
   [src/mempool]="util crypto primitives vm"
-  [src/node]="util crypto primitives vm consensus storage mempool"
-  [rpc]="util crypto primitives vm consensus storage mempool node"
+  [src/node]="util crypto primitives vm consensus storage mempool p2p"
+  [rpc]="util crypto primitives vm consensus storage mempool p2p node"
 )
 status=0
 for dir in "${!allowed[@]}"; do
@@ -30,6 +31,11 @@ for dir in "${!allowed[@]}"; do
 done
 if grep -rlE '#include <leveldb/' --include='*.h' --include='*.cpp' src vm consensus rpc | grep -v '^src/storage/' ; then
   echo "check-deps: only src/storage may include LevelDB"
+  status=1
+fi
+# ZeroMQ sockets have one owner: the p2p Host thread (DESIGN §6).
+if grep -rlE '#include <zmq(\.h|\.hpp|_addon\.hpp)>' --include='*.h' --include='*.cpp' src vm consensus rpc | grep -v '^src/p2p/' ; then
+  echo "check-deps: only src/p2p may include ZeroMQ"
   status=1
 fi
 [ $status -eq 0 ] && echo "check-deps: include graph OK"
