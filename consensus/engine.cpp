@@ -146,11 +146,11 @@ Output Engine::on_vote(const Vote& v, uint64_t now_ms) {
     case HeightVoteSet::Added::kDuplicate:
       return finish(Verdict::kDuplicate);
     case HeightVoteSet::Added::kConflicting: {
+      // Counted for its block too (vote_set.h says why); kept as evidence.
       Equivocation e{first, v};
-      if (std::find(evidence_.begin(), evidence_.end(), e) == evidence_.end()) {
-        evidence_.push_back(e);
-        effects_.push_back(ReportEquivocation{e});
-      }
+      evidence_.push_back(e);
+      effects_.push_back(ReportEquivocation{e});
+      if (step_ != Step::kCommitted) run_rules();
       return finish(Verdict::kEquivocation);
     }
     case HeightVoteSet::Added::kAdded:

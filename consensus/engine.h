@@ -80,6 +80,8 @@ class Engine {
   int64_t valid_round() const { return valid_round_; }
   // Every equivocation seen at this height, in arrival order, each pair once.
   const std::vector<Equivocation>& evidence() const { return evidence_; }
+  // The first valid proposal received (or made) per round at this height.
+  const std::map<uint32_t, Proposal>& proposals() const { return proposals_; }
   // nullptr before the first height.
   const HeightVoteSet* votes() const { return votes_ ? &*votes_ : nullptr; }
   // The proposer of `round` at the current height. Requires started().

@@ -15,16 +15,16 @@ bool more_than_one_third(uint64_t power, uint64_t total) {
 }
 
 AddVote VoteSet::add(const Vote& vote, uint64_t power, Vote* first) {
-  auto [it, inserted] = votes_.emplace(vote.validator, vote);
-  if (!inserted) {
-    if (it->second == vote) return AddVote::kDuplicate;
-    if (first) *first = it->second;
-    return AddVote::kConflicting;
-  }
-  // Sums stay ≤ the set's total power, itself ≤ kMaxTotalVotingPower: no overflow.
-  power_any_ += power;
+  auto [it, inserted] = first_.emplace(vote.validator, vote);
+  if (!all_.emplace(std::make_pair(vote.block, vote.validator), vote).second) return AddVote::kDuplicate;
+  // Sums stay ≤ the set's total power (≤ kMaxTotalVotingPower) per block and for "any": no overflow.
   power_by_block_[vote.block] += power;
-  return AddVote::kAdded;
+  if (inserted) {
+    power_any_ += power;
+    return AddVote::kAdded;
+  }
+  if (first) *first = it->second;
+  return AddVote::kConflicting;
 }
 
 uint64_t VoteSet::power_for(const BlockId& block) const {
@@ -44,8 +44,8 @@ std::optional<BlockId> VoteSet::two_thirds_majority() const {
 
 std::vector<Vote> VoteSet::votes_for(const BlockId& block) const {
   std::vector<Vote> out;
-  for (const auto& [addr, v] : votes_)
-    if (v.block == block) out.push_back(v);
+  for (auto it = all_.lower_bound({block, Address{}}); it != all_.end() && it->first.first == block; ++it)
+    out.push_back(it->second);
   return out;
 }
 

@@ -1,5 +1,8 @@
-// Vote bookkeeping for the engine (doc/consensus.md §Votes): per height, round and type, the first
-// vote of each validator and the power behind each block (or nil). Thresholds are strict:
+// Vote bookkeeping for the engine (doc/consensus.md §Votes): per height, round and type, each
+// validator's votes and the power behind each block (or nil). A validator that equivocates counts
+// once toward "any" but toward every block it voted for: the paper's predicates count the senders of
+// matching messages, and honest nodes that received different halves of an equivocation must still
+// reach the same tallies once gossip has delivered everything (liveness). Thresholds are strict:
 // "> 2/3" is 3·power > 2·total and "> 1/3" is 3·power > total, in 128 bits. Pure; not thread-safe.
 #pragma once
 
@@ -20,7 +23,8 @@ bool more_than_one_third(uint64_t power, uint64_t total);
 enum class AddVote : uint8_t {
   kAdded,
   kDuplicate,    // the same vote again: ignored
-  kConflicting,  // a different vote from a validator that already voted: not counted
+  kConflicting,  // a different vote from a validator that already voted: counted for its block, and
+                 // evidence of equivocation
 };
 
 // The votes of one (height, round, type). Owns copies of the votes it counted.
@@ -34,20 +38,25 @@ class VoteSet {
 
   // Power of the votes for `block` (nil when nullopt).
   uint64_t power_for(const BlockId& block) const;
-  // Power of every vote counted, whatever it is for.
+  // Power of the distinct validators that voted, whatever for.
   uint64_t power_any() const { return power_any_; }
   bool has_two_thirds_any() const { return more_than_two_thirds(power_any_, total_power_); }
   bool has_two_thirds_for(const BlockId& block) const;
-  // The block (or nil) that more than 2/3 voted for, if any (at most one can).
+  // The block (or nil) that more than 2/3 voted for, if any; the lowest if equivocation by more than
+  // 1/3 made several.
   std::optional<BlockId> two_thirds_majority() const;
   // The votes for `block`, sorted by validator address.
   std::vector<Vote> votes_for(const BlockId& block) const;
-  const std::map<Address, Vote>& votes() const { return votes_; }
+  // The first vote of each validator.
+  const std::map<Address, Vote>& first_votes() const { return first_; }
+  // Every distinct vote, conflicting ones included, ordered by block then validator.
+  const std::map<std::pair<BlockId, Address>, Vote>& all_votes() const { return all_; }
 
  private:
   uint64_t total_power_ = 0;
   uint64_t power_any_ = 0;
-  std::map<Address, Vote> votes_;            // first vote per validator
+  std::map<Address, Vote> first_;
+  std::map<std::pair<BlockId, Address>, Vote> all_;
   std::map<BlockId, uint64_t> power_by_block_;  // nil sorts first
 };
 
