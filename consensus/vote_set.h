@@ -70,7 +70,7 @@ class HeightVoteSet {
   // Checks height and membership, then adds. On kConflicting, *first receives the counted vote.
   Added add(const Vote& vote, Vote* first = nullptr);
 
-  // nullptr when no vote of that round and type arrived yet.
+  // nullptr when no vote of that round (of either type) arrived yet.
   const VoteSet* prevotes(uint32_t round) const;
   const VoteSet* precommits(uint32_t round) const;
   const VoteSet* get(VoteType type, uint32_t round) const;
