@@ -107,8 +107,7 @@ Output Engine::restore(const EngineSnapshot& snap, HeightValidators validators, 
       schedule(TimeoutStep::kPrecommit);
       precommit_timeout_scheduled_ = true;
       break;
-    case Step::kCommitted:
-      break;
+    case Step::kCommitted: break;
   }
   run_rules();
   return finish(Verdict::kAccepted);
@@ -122,7 +121,8 @@ Output Engine::on_proposal(const Proposal& p, uint64_t now_ms) {
   if (!validators_->set.find(p.proposer)) return finish(Verdict::kNotValidator);
   if (p.round > round_ && p.round - round_ > kMaxProposalRoundsAhead) return finish(Verdict::kFutureRound);
   if (proposer(p.round) != p.proposer) return finish(Verdict::kWrongProposer);
-  if (p.pol_round < kNoRound || p.pol_round >= static_cast<int64_t>(p.round)) return finish(Verdict::kBadPolRound);
+  if (p.pol_round < kNoRound || p.pol_round >= static_cast<int64_t>(p.round))
+    return finish(Verdict::kBadPolRound);
   if (auto it = proposals_.find(p.round); it != proposals_.end())
     return finish(it->second == p ? Verdict::kDuplicate : Verdict::kConflictingProposal);
   proposals_.emplace(p.round, p);
@@ -139,12 +139,9 @@ Output Engine::on_vote(const Vote& v, uint64_t now_ms) {
   if (!started()) return finish(Verdict::kNotStarted);
   Vote first;
   switch (votes_->add(v, &first)) {
-    case HeightVoteSet::Added::kWrongHeight:
-      return finish(Verdict::kWrongHeight);
-    case HeightVoteSet::Added::kNotValidator:
-      return finish(Verdict::kNotValidator);
-    case HeightVoteSet::Added::kDuplicate:
-      return finish(Verdict::kDuplicate);
+    case HeightVoteSet::Added::kWrongHeight: return finish(Verdict::kWrongHeight);
+    case HeightVoteSet::Added::kNotValidator: return finish(Verdict::kNotValidator);
+    case HeightVoteSet::Added::kDuplicate: return finish(Verdict::kDuplicate);
     case HeightVoteSet::Added::kConflicting: {
       // Counted for its block too (vote_set.h says why); kept as evidence.
       Equivocation e{first, v};
@@ -153,8 +150,7 @@ Output Engine::on_vote(const Vote& v, uint64_t now_ms) {
       if (step_ != Step::kCommitted) run_rules();
       return finish(Verdict::kEquivocation);
     }
-    case HeightVoteSet::Added::kAdded:
-      break;
+    case HeightVoteSet::Added::kAdded: break;
   }
   if (step_ != Step::kCommitted) run_rules();
   return finish(Verdict::kAccepted);
@@ -332,13 +328,9 @@ bool Engine::rule_prevote_proposal() {
   BlockId vote_for;
   if (lock_allows) {
     switch (validity(p.block)) {
-      case Validity::kPending:
-        return false;  // wait for the answer; timeout_propose bounds the wait
-      case Validity::kValid:
-        vote_for = p.block;
-        break;
-      case Validity::kInvalid:
-        break;
+      case Validity::kPending: return false;  // wait for the answer; timeout_propose bounds the wait
+      case Validity::kValid: vote_for = p.block; break;
+      case Validity::kInvalid: break;
     }
   }
   sign_vote(VoteType::kPrevote, vote_for);
@@ -394,7 +386,7 @@ bool Engine::rule_precommit_timeout() {
 }
 
 EngineSnapshot Engine::snapshot() const {
-  return EngineSnapshot{height_,       round_,       step_,     locked_block_, locked_round_,
+  return EngineSnapshot{height_,      round_,       step_,      locked_block_, locked_round_,
                         valid_block_, valid_round_, own_votes_, own_proposals_};
 }
 

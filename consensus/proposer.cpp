@@ -86,7 +86,8 @@ void ProposerPriorities::pick_highest() {
 void ProposerPriorities::advance() {
   rescale_and_centre();
   const auto& vs = set_.validators();
-  for (size_t i = 0; i < vs.size(); ++i) priorities_[i] = clamp64(static_cast<Wide>(priorities_[i]) + vs[i].power);
+  for (size_t i = 0; i < vs.size(); ++i)
+    priorities_[i] = clamp64(static_cast<Wide>(priorities_[i]) + vs[i].power);
   pick_highest();
   priorities_[proposer_index_] =
       clamp64(static_cast<Wide>(priorities_[proposer_index_]) - static_cast<Wide>(set_.total_power()));

@@ -111,16 +111,16 @@ using Effect = std::variant<SignProposal, SignVote, ScheduleTimeout, ValidateBlo
 // a step already left is kStale).
 enum class Verdict : uint8_t {
   kAccepted,
-  kNotStarted,          // no height started yet
-  kWrongHeight,         // message for another height (the driver may buffer height + 1)
-  kNotValidator,        // vote or proposal from an address outside the height's set
-  kWrongProposer,       // proposal from someone who is not that round's proposer
-  kBadPolRound,         // proposal whose pol_round is not in [-1, round)
-  kFutureRound,         // proposal more than kMaxProposalRoundsAhead rounds past the current one
-  kDuplicate,           // the same vote or proposal again
-  kEquivocation,        // a second, different vote by a validator for the same height/round/type
-  kConflictingProposal, // a second, different proposal for the same height/round
-  kStale,               // a timeout or answer that no longer applies
+  kNotStarted,           // no height started yet
+  kWrongHeight,          // message for another height (the driver may buffer height + 1)
+  kNotValidator,         // vote or proposal from an address outside the height's set
+  kWrongProposer,        // proposal from someone who is not that round's proposer
+  kBadPolRound,          // proposal whose pol_round is not in [-1, round)
+  kFutureRound,          // proposal more than kMaxProposalRoundsAhead rounds past the current one
+  kDuplicate,            // the same vote or proposal again
+  kEquivocation,         // a second, different vote by a validator for the same height/round/type
+  kConflictingProposal,  // a second, different proposal for the same height/round
+  kStale,                // a timeout or answer that no longer applies
 };
 
 // Timeouts: base + round × delta (saturating), in milliseconds. Options for the engine; the driver

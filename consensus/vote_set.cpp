@@ -55,17 +55,15 @@ HeightVoteSet::Added HeightVoteSet::add(const Vote& vote, Vote* first) {
   if (!v) return Added::kNotValidator;
   auto it = rounds_.find(vote.round);
   if (it == rounds_.end())
-    it = rounds_.emplace(vote.round, RoundVotes{VoteSet(set_.total_power()), VoteSet(set_.total_power()), {}, 0})
+    it = rounds_
+             .emplace(vote.round, RoundVotes{VoteSet(set_.total_power()), VoteSet(set_.total_power()), {}, 0})
              .first;
   RoundVotes& rv = it->second;
   VoteSet& vs = vote.type == VoteType::kPrevote ? rv.prevotes : rv.precommits;
   switch (vs.add(vote, v->power, first)) {
-    case AddVote::kDuplicate:
-      return Added::kDuplicate;
-    case AddVote::kConflicting:
-      return Added::kConflicting;
-    case AddVote::kAdded:
-      break;
+    case AddVote::kDuplicate: return Added::kDuplicate;
+    case AddVote::kConflicting: return Added::kConflicting;
+    case AddVote::kAdded: break;
   }
   if (rv.senders.emplace(vote.validator, v->power).second) rv.sender_power += v->power;
   return Added::kAdded;
@@ -75,10 +73,8 @@ const VoteSet* HeightVoteSet::get(VoteType type, uint32_t round) const {
   auto it = rounds_.find(round);
   if (it == rounds_.end()) return nullptr;
   switch (type) {
-    case VoteType::kPrevote:
-      return &it->second.prevotes;
-    case VoteType::kPrecommit:
-      return &it->second.precommits;
+    case VoteType::kPrevote: return &it->second.prevotes;
+    case VoteType::kPrecommit: return &it->second.precommits;
   }
   return nullptr;
 }

@@ -28,7 +28,8 @@ SimConfig SimConfig::random(uint64_t seed, int validators) {
   c.max_delay_ms = r.range(5, 60);
   c.drop_permille = static_cast<uint32_t>(r.range(0, 100));
   c.duplicate_permille = static_cast<uint32_t>(r.range(0, 100));
-  if (r.chance_permille(500)) c.byzantine = static_cast<int>(r.range(0, static_cast<uint64_t>(validators) - 1));
+  if (r.chance_permille(500))
+    c.byzantine = static_cast<int>(r.range(0, static_cast<uint64_t>(validators) - 1));
   const uint64_t partitions = r.range(0, 2);
   for (uint64_t i = 0; i < partitions; ++i) {
     Partition p;
@@ -49,7 +50,8 @@ SimConfig SimConfig::random(uint64_t seed, int validators) {
   return c;
 }
 
-Simulator::Simulator(SimConfig config, bool trace) : config_(std::move(config)), trace_(trace), rng_(config_.seed) {
+Simulator::Simulator(SimConfig config, bool trace)
+    : config_(std::move(config)), trace_(trace), rng_(config_.seed) {
   std::vector<Validator> vs;
   for (int i = 0; i < config_.validators; ++i) {
     Node n;
@@ -81,7 +83,8 @@ void Simulator::push(Event e) {
 
 bool Simulator::connected(int a, int b) const {
   for (const auto& p : config_.partitions)
-    if (now_ >= p.start_ms && now_ < p.end_ms && p.side[static_cast<size_t>(a)] != p.side[static_cast<size_t>(b)])
+    if (now_ >= p.start_ms && now_ < p.end_ms &&
+        p.side[static_cast<size_t>(a)] != p.side[static_cast<size_t>(b)])
       return false;
   return true;
 }
@@ -131,13 +134,14 @@ void Simulator::apply(int i, Output out) {
   for (Effect& eff : out.effects) {
     if (auto* sv = std::get_if<SignVote>(&eff)) {
       const Vote& v = sv->vote;
-      note("node " + std::to_string(i) + " signs " + (v.type == VoteType::kPrevote ? "prevote" : "precommit") +
-           " h" + std::to_string(v.height) + " r" + std::to_string(v.round) + " " + block_str(v.block));
+      note("node " + std::to_string(i) + " signs " +
+           (v.type == VoteType::kPrevote ? "prevote" : "precommit") + " h" + std::to_string(v.height) + " r" +
+           std::to_string(v.round) + " " + block_str(v.block));
       auto key = std::make_tuple(i, v.height, v.round, static_cast<uint8_t>(v.type));
       auto [it, fresh] = signed_votes_.emplace(key, v.block);
       if (!fresh && it->second != v.block && !n.byzantine)
-        fail("honest node " + std::to_string(i) + " double-signed a vote at height " + std::to_string(v.height) +
-             " round " + std::to_string(v.round));
+        fail("honest node " + std::to_string(i) + " double-signed a vote at height " +
+             std::to_string(v.height) + " round " + std::to_string(v.round));
       if (!n.byzantine) {
         broadcast(i, Msg{i, h, v});
         continue;
@@ -148,11 +152,12 @@ void Simulator::apply(int i, Output out) {
       for (int to = 0; to < config_.validators; ++to) send(i, to, Msg{i, h, (rng_.next() & 1) ? v : other});
     } else if (auto* sp = std::get_if<SignProposal>(&eff)) {
       const Proposal& p = sp->proposal;
-      note("node " + std::to_string(i) + " proposes h" + std::to_string(p.height) + " r" + std::to_string(p.round) +
-           " " + hex8(p.block) + " pol " + std::to_string(p.pol_round));
+      note("node " + std::to_string(i) + " proposes h" + std::to_string(p.height) + " r" +
+           std::to_string(p.round) + " " + hex8(p.block) + " pol " + std::to_string(p.pol_round));
       auto [it, fresh] = signed_proposals_.emplace(std::make_tuple(i, p.height, p.round), p.block);
       if (!fresh && it->second != p.block && !n.byzantine)
-        fail("honest node " + std::to_string(i) + " signed two proposals at height " + std::to_string(p.height));
+        fail("honest node " + std::to_string(i) + " signed two proposals at height " +
+             std::to_string(p.height));
       if (!n.byzantine) {
         broadcast(i, Msg{i, h, p});
         continue;
@@ -215,7 +220,8 @@ void Simulator::decide(int i, uint64_t height, uint32_t round, const Hash32& blo
       fail("agreement: two honest nodes committed different blocks at height " + std::to_string(height));
     auto b = blocks_.find(block);
     if (b == blocks_.end() || !b->second.valid || b->second.height != height)
-      fail("validity: committed a block that was not proposed as a valid block for height " + std::to_string(height));
+      fail("validity: committed a block that was not proposed as a valid block for height " +
+           std::to_string(height));
   }
   if (n.decided.count(height)) return;  // synced first, then the engine got there too
   n.decided[height] = block;
@@ -238,7 +244,8 @@ void Simulator::sync_commit(int i, const CommitMsg& c) {
   uint64_t power = 0;
   std::set<Address> signers;
   for (const Vote& v : c.precommits) {
-    if (v.type != VoteType::kPrecommit || v.height != c.height || v.round != c.round || v.block != c.block) return;
+    if (v.type != VoteType::kPrecommit || v.height != c.height || v.round != c.round || v.block != c.block)
+      return;
     if (signers.insert(v.validator).second) power += 10;
   }
   if (!more_than_two_thirds(power, 10ULL * static_cast<uint64_t>(config_.validators))) return;
@@ -304,19 +311,14 @@ void Simulator::handle(const Event& e) {
       push(g);
       return;
     }
-    default:
-      break;
+    default: break;
   }
   if (!n.up) return;
   // Timers and pending answers die with the process; messages on the wire do not.
   if (e.kind != Kind::kDeliver && e.incarnation != n.incarnation) return;
   switch (e.kind) {
-    case Kind::kDeliver:
-      deliver(e.node, e.msg);
-      return;
-    case Kind::kTimeout:
-      apply(e.node, n.engine->on_timeout(e.timeout, now_));
-      return;
+    case Kind::kDeliver: deliver(e.node, e.msg); return;
+    case Kind::kTimeout: apply(e.node, n.engine->on_timeout(e.timeout, now_)); return;
     case Kind::kValidated: {
       auto b = blocks_.find(e.block);
       const bool valid = b != blocks_.end() && b->second.valid && b->second.height == e.height;
@@ -360,8 +362,7 @@ void Simulator::handle(const Event& e) {
       return;
     }
     case Kind::kCrash:
-    case Kind::kRestart:
-      return;
+    case Kind::kRestart: return;
   }
 }
 

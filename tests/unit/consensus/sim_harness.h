@@ -122,7 +122,16 @@ class Simulator {
     uint64_t from_height = 0;
     std::variant<Proposal, Vote, CommitMsg> body;
   };
-  enum class Kind : uint8_t { kDeliver, kTimeout, kValidated, kBuilt, kStartHeight, kCrash, kRestart, kGossip };
+  enum class Kind : uint8_t {
+    kDeliver,
+    kTimeout,
+    kValidated,
+    kBuilt,
+    kStartHeight,
+    kCrash,
+    kRestart,
+    kGossip
+  };
   struct Event {
     uint64_t at = 0;
     uint64_t seq = 0;
@@ -146,10 +155,10 @@ class Simulator {
     bool up = true;
     uint64_t incarnation = 0;
     std::optional<Engine> engine;
-    std::map<uint64_t, Hash32> decided;              // the block store (survives crashes)
-    std::map<uint64_t, CommitMsg> commits;           // commit per decided height (survives)
-    std::optional<EngineSnapshot> wal;               // taken at the crash
-    std::vector<Msg> next_height;                    // buffered messages for height + 1
+    std::map<uint64_t, Hash32> decided;     // the block store (survives crashes)
+    std::map<uint64_t, CommitMsg> commits;  // commit per decided height (survives)
+    std::optional<EngineSnapshot> wal;      // taken at the crash
+    std::vector<Msg> next_height;           // buffered messages for height + 1
   };
 
   void push(Event e);
@@ -161,7 +170,8 @@ class Simulator {
   void apply(int node, Output out);
   // Records a decision after checking it (agreement, validity, > 2/3 precommits) and schedules the
   // next height.
-  void decide(int node, uint64_t height, uint32_t round, const Hash32& block, const std::vector<Vote>& precommits);
+  void decide(int node, uint64_t height, uint32_t round, const Hash32& block,
+              const std::vector<Vote>& precommits);
   void sync_commit(int node, const CommitMsg& c);
   void start_height(int node, uint64_t height);
   HeightValidators validators_at(uint64_t height);

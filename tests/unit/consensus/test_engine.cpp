@@ -61,7 +61,9 @@ struct Net {
 
   // `avoid`: rounds that self must not propose (unless self_proposes_round0, then it proposes 0).
   Net(std::vector<uint64_t> powers, bool self_proposes_round0 = false, std::vector<uint32_t> avoid = {0})
-      : set(set_of(powers)), hv(at(set, 1)), self(pick(hv, powers.size(), self_proposes_round0, avoid)),
+      : set(set_of(powers)),
+        hv(at(set, 1)),
+        self(pick(hv, powers.size(), self_proposes_round0, avoid)),
         e(config(), addr(self)) {}
   static int pick(const HeightValidators& hv, size_t n, bool proposer, const std::vector<uint32_t>& avoid) {
     for (size_t i = 0; i < n; ++i) {
@@ -518,8 +520,8 @@ TEST(Engine, VerdictTableHasEveryValue) {
   Net n({10, 10, 10, 10});
   see(n.start().verdict, Verdict::kAccepted, "start");
   const int other = n.others()[0];
-  see(n.e.on_vote(Vote{VoteType::kPrevote, 2, 0, std::nullopt, addr(other)}, 0).verdict, Verdict::kWrongHeight,
-      "vote for height 2");
+  see(n.e.on_vote(Vote{VoteType::kPrevote, 2, 0, std::nullopt, addr(other)}, 0).verdict,
+      Verdict::kWrongHeight, "vote for height 2");
   see(n.vote(VoteType::kPrevote, 0, std::nullopt, 9).verdict, Verdict::kNotValidator, "vote from outsider");
   see(n.e.on_proposal(Proposal{1, 0, blk(1), kNoRound, addr(9)}, 0).verdict, Verdict::kNotValidator,
       "proposal from outsider");

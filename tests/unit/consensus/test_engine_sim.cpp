@@ -52,7 +52,8 @@ Totals run_seeds(int validators, uint64_t seeds) {
   }
   std::cout << validators << " validators: " << t.runs << " seeds, " << t.failures << " failed, " << t.events
             << " events, " << t.heights << " heights decided, highest round " << t.max_round << ", "
-            << t.evidence << " equivocations recorded in " << t.byzantine_runs << " runs with a Byzantine validator\n";
+            << t.evidence << " equivocations recorded in " << t.byzantine_runs
+            << " runs with a Byzantine validator\n";
   return t;
 }
 

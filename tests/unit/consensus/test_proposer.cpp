@@ -157,9 +157,8 @@ TEST(Proposer, NewcomerWaitsAndRemovedValidatorLeaves) {
   ProposerPriorities p = start_of(three);
   p.advance(7);
   // Add key 4 with equal power, drop key 1.
-  std::vector<Validator> next_vs = {{address_of_key(key_n(2)), 10},
-                                    {address_of_key(key_n(3)), 10},
-                                    {address_of_key(key_n(4)), 10}};
+  std::vector<Validator> next_vs = {
+      {address_of_key(key_n(2)), 10}, {address_of_key(key_n(3)), 10}, {address_of_key(key_n(4)), 10}};
   ValidatorSet next(next_vs);
   auto q = p.with_set(next);
   ASSERT_TRUE(q.ok());
