@@ -299,10 +299,12 @@ void Simulator::handle(const Event& e) {
       n.engine.emplace(config_.engine, n.address);
       const uint64_t last = n.decided.empty() ? 0 : n.decided.rbegin()->first;
       note("node " + std::to_string(e.node) + " restarts; decided up to " + std::to_string(last));
-      if (n.wal && n.wal->height > last && n.wal->step != Step::kCommitted)
+      if (n.wal && n.wal->height > last && n.wal->step != Step::kCommitted) {
+        ++result_.restores;
         apply(e.node, n.engine->restore(*n.wal, validators_at(n.wal->height), now_));
-      else
+      } else {
         start_height(e.node, last + 1);
+      }
       Event g;
       g.at = now_ + config_.gossip_ms;
       g.kind = Kind::kGossip;

@@ -101,7 +101,8 @@ struct SimResult {
   uint64_t max_round = 0;
   uint64_t events = 0;
   uint64_t evidence_seen = 0;  // equivocations recorded by honest engines
-  std::string trace;           // filled when SimConfig::trace... see Simulator(trace=true)
+  uint64_t restores = 0;       // restarts that resumed a height from the WAL model
+  std::string trace;           // every step, when the Simulator was made with trace = true
 };
 
 class Simulator {

@@ -23,7 +23,8 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
 }
 
 struct Totals {
-  uint64_t runs = 0, failures = 0, events = 0, heights = 0, max_round = 0, evidence = 0, byzantine_runs = 0;
+  uint64_t runs = 0, failures = 0, events = 0, heights = 0, max_round = 0, evidence = 0, byzantine_runs = 0,
+           restores = 0;
 };
 
 // Runs `seeds` seeds (or only PHYSIS_SIM_SEED, traced) for `validators` validators.
@@ -41,6 +42,7 @@ Totals run_seeds(int validators, uint64_t seeds) {
     t.heights += r.max_height;
     t.max_round = std::max(t.max_round, r.max_round);
     t.evidence += r.evidence_seen;
+    t.restores += r.restores;
     t.byzantine_runs += cfg.byzantine >= 0;
     if (only) std::cout << r.trace;
     if (!r.ok) {
@@ -53,7 +55,7 @@ Totals run_seeds(int validators, uint64_t seeds) {
   std::cout << validators << " validators: " << t.runs << " seeds, " << t.failures << " failed, " << t.events
             << " events, " << t.heights << " heights decided, highest round " << t.max_round << ", "
             << t.evidence << " equivocations recorded in " << t.byzantine_runs
-            << " runs with a Byzantine validator\n";
+            << " runs with a Byzantine validator, " << t.restores << " restarts resumed from the WAL model\n";
   return t;
 }
 
@@ -65,6 +67,7 @@ TEST(EngineSim, FourValidatorsThousandSeeds) {
   if (t.runs > 100) {
     EXPECT_GT(t.evidence, 0u) << "the Byzantine validator's equivocation was never recorded";
     EXPECT_GT(t.max_round, 0u) << "no run ever needed a second round: the faults are too mild";
+    EXPECT_GT(t.restores, 0u) << "no crash ever resumed a height from the WAL model";
   }
 }
 
@@ -74,6 +77,7 @@ TEST(EngineSim, SevenValidatorsThousandSeeds) {
   if (t.runs > 100) {
     EXPECT_GT(t.evidence, 0u);
     EXPECT_GT(t.max_round, 0u);
+    EXPECT_GT(t.restores, 0u);
   }
 }
 
