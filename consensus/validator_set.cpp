@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "consensus/proposer.h"
 #include "crypto/keccak.h"
 #include "primitives/block.h"
 #include "primitives/transaction.h"
@@ -40,16 +41,13 @@ Hash32 ValidatorSet::hash() const {
 }
 
 const Validator& ValidatorSet::proposer(uint64_t height, uint32_t round) const {
-  // Weighted round-robin by position in the cumulative power line; the slot advances by one per
-  // height and round. Integer only.
+  // One rule for the proposer: the priority schedule (proposer.h). An invalid set (empty, zero power)
+  // is refused by genesis loading, so the fallback is never consensus.
   static const Validator kNone{};
-  if (total_power_ == 0) return validators_.empty() ? kNone : validators_.front();  // genesis forbids this
-  uint64_t slot = (height + round) % total_power_;
-  for (const auto& v : validators_) {
-    if (slot < v.power) return v;
-    slot -= v.power;
-  }
-  return validators_.back();
+  auto prio = ProposerPriorities::start(*this);
+  if (!prio) return validators_.empty() ? kNone : validators_.front();
+  prio->advance(height + round);
+  return *find(prio->proposer().address);
 }
 
 Hash32 vote_digest(const std::string& chain_id, VoteType type, uint64_t height, uint32_t round,

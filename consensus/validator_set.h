@@ -28,8 +28,10 @@ class ValidatorSet {
   const Validator* find(const Address& address) const;
   // keccak256("PHYSIS/VALSET/v1" ‖ for each validator: address ‖ power as u64 big-endian).
   Hash32 hash() const;
-  // The proposer for (height, round): weighted round-robin, deterministic. With one validator it is
-  // always that validator.
+  // The proposer for (height, round) by the priority algorithm of consensus/proposer.h: zero
+  // priorities advanced height + round steps. With one validator it is always that validator.
+  // Recomputes from zero, O((height + round) × n): fine for tests and a one-validator chain; the
+  // engine and driver get priorities per height from a ValidatorSetProvider instead.
   const Validator& proposer(uint64_t height, uint32_t round) const;
 
  private:
