@@ -186,7 +186,9 @@ json settled_json(const Address& id, uint64_t epoch, const pb::RewardRecord& rr)
               {"owner_amount", format_amount(amount >= to_earlier ? amount - to_earlier : 0)},
               {"earlier_owners", earlier},
               {"settled", true},
-              {"settled_at", rr.settled_at()}};
+              {"settled_at", rr.settled_at()},
+              {"forfeit", std::string(vm::forfeit_name(rr.forfeit()))},  // "none": paid to the owners
+              {"forfeited", amount_str(rr.forfeited())}};
 }
 
 // The device's unsettled weight (its accrued epoch), computed on the fly (lazy settlement).
@@ -553,6 +555,8 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
                        {"weight_data_per_mib", p.weight_data_per_mib},
                        {"device_epoch_cap", p.device_epoch_cap},
                        {"ref_window", p.ref_window},
+                       {"uptime_interval_blocks", p.uptime_interval_blocks},
+                       {"max_witnesses_per_beacon", p.max_witnesses_per_beacon},
                        {"witness_min_distance_m", p.witness_min_distance_m},
                        {"witness_max_distance_m", p.witness_max_distance_m},
                        {"witness_rssi_at_1m_dbm", p.witness_rssi_at_1m_dbm},

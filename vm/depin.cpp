@@ -188,8 +188,10 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
     state_.put(prefixed_key(kOwnerIndexPrefix, as_span(tx.new_owner()), id), kIndexMarker);
   }
   if (tx.deactivate()) {
-    settle(id, *d);
+    // doc/depin.md "Rewards": deactivation forfeits the device's unsettled reward to the treasury,
+    // a closed epoch's now and the open epoch's weight when that epoch is settled.
     d->set_inactive(true);
+    settle(id, *d);
   }
   store_device(id, *d);
   return {};

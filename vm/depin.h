@@ -42,9 +42,17 @@ enum class ProofReject : uint32_t {
   kSignalTooStrong = 20,    // RSSI impossibly strong for the asserted distance
   kSignalImplausible = 21,  // RSSI below witness_min_rssi_dbm, or SNR outside the witness SNR range
   kBeaconerRevoked = 22,    // the beaconer's anchor or a key is revoked, or its statement expired
+  kTooFrequent = 23,        // uptime: reference height less than uptime_interval_blocks after the last
+  kWitnessSameOwner = 24,   // the witness and the beaconer have the same owner
+  kDuplicateWitnessPair = 25,  // this witness was already rewarded for this beaconer in this epoch
+  kTooManyWitnesses = 26,      // the beacon already has max_witnesses_per_beacon rewarded witnesses
 };
-inline constexpr uint32_t kProofRejectCount = 23;
+inline constexpr uint32_t kProofRejectCount = 27;
 std::string_view proof_reject_name(ProofReject reason);
+
+// Name of a RewardRecord.forfeit value ("none", "deactivated", "anchor_revoked", "key_revoked").
+std::string_view forfeit_name(pb::Forfeit forfeit);
+inline constexpr uint32_t kForfeitCount = 4;
 
 struct TxOutcome {
   TxFailReason fail = TxFailReason::kNone;
@@ -113,6 +121,17 @@ class DepinExecutor {
 
  private:
   ProofReject check_proof(const pb::Proof& proof, pb::Device& device, const Address& id, uint64_t& weight);
+  // Uptime is time served (doc/depin.md "Proofs"): kTooFrequent unless the proof's time point is at
+  // least uptime_next_ref_height; on kAccepted, advances the device's uptime_next_ref_height.
+  ProofReject check_uptime(const pb::Proof& proof, pb::Device& device);
+  // The witness rules after the physical ones (doc/depin.md "Proofs"): one rewarded witness per
+  // (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon, in inclusion
+  // order. On kAccepted the witness is recorded in the beacon's BeaconWitnesses record. The beacon
+  // is keyed by its beaconer (one per epoch) today; challenged beacons will key it by the challenge.
+  ProofReject admit_witness(const Address& beaconer, const Address& witness);
+  // Why the device's unsettled reward is forfeited at this height (doc/depin.md "Rewards"):
+  // FORFEIT_DEACTIVATED, FORFEIT_ANCHOR_REVOKED, FORFEIT_KEY_REVOKED, or FORFEIT_NONE.
+  pb::Forfeit forfeit_of(const pb::Device& device);
   // kAccepted if the device's anchor and keys are not revoked and its statement has not expired at this
   // height; otherwise kAnchorRevoked, kKeyRevoked or kStatementExpired.
   ProofReject trust_standing(const pb::Device& device);

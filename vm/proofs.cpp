@@ -38,6 +38,22 @@ std::string_view proof_reject_name(ProofReject reason) {
     case ProofReject::kSignalTooStrong: return "signal_too_strong";
     case ProofReject::kSignalImplausible: return "signal_implausible";
     case ProofReject::kBeaconerRevoked: return "beaconer_revoked";
+    case ProofReject::kTooFrequent: return "too_frequent";
+    case ProofReject::kWitnessSameOwner: return "witness_same_owner";
+    case ProofReject::kDuplicateWitnessPair: return "duplicate_witness_pair";
+    case ProofReject::kTooManyWitnesses: return "too_many_witnesses";
+  }
+  return "unknown";
+}
+
+std::string_view forfeit_name(pb::Forfeit forfeit) {
+  switch (forfeit) {
+    case pb::FORFEIT_NONE: return "none";
+    case pb::FORFEIT_DEACTIVATED: return "deactivated";
+    case pb::FORFEIT_ANCHOR_REVOKED: return "anchor_revoked";
+    case pb::FORFEIT_KEY_REVOKED: return "key_revoked";
+    case pb::Forfeit_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case pb::Forfeit_INT_MAX_SENTINEL_DO_NOT_USE_: break;
   }
   return "unknown";
 }
@@ -94,7 +110,11 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
     return ProofReject::kBadSignature;
   // Kind-specific rules and weight.
   switch (pl.kind()) {
-    case pb::UPTIME: weight = params_.weight_uptime; return ProofReject::kAccepted;
+    case pb::UPTIME: {
+      if (ProofReject r = check_uptime(proof, device); r != ProofReject::kAccepted) return r;
+      weight = params_.weight_uptime;
+      return ProofReject::kAccepted;
+    }
     case pb::DATA_CONTRIBUTION:
       weight = static_cast<uint64_t>(
           std::min<Amount>(static_cast<Amount>(params_.weight_data_per_mib) * (pl.data_bytes() >> 20),
@@ -107,6 +127,8 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       if (!b || b->inactive()) return ProofReject::kUnknownBeaconer;
       // A beacon is only evidence if its device is still trusted at this height.
       if (trust_standing(*b) != ProofReject::kAccepted) return ProofReject::kBeaconerRevoked;
+      // An owner's devices vouching for each other is not service anyone else could check.
+      if (b->owner() == device.owner()) return ProofReject::kWitnessSameOwner;
       if (!device.location().has_latlon() || !b->location().has_latlon())
         return ProofReject::kLocationUnknown;
       uint64_t d = distance_m(device.location().latlon().lat_e7(), device.location().latlon().lon_e7(),
@@ -122,12 +144,46 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       if (pl.rssi_dbm() < params_.witness_min_rssi_dbm || pl.snr_db_x10() < params_.witness_min_snr_db_x10 ||
           pl.snr_db_x10() > params_.witness_max_snr_db_x10)
         return ProofReject::kSignalImplausible;
+      // Last, so that only receipts that passed every other rule take one of the beacon's slots.
+      if (ProofReject r = admit_witness(beaconer, id); r != ProofReject::kAccepted) return r;
       weight = params_.weight_witness;
       return ProofReject::kAccepted;
     }
     case pb::PROOF_NONE:
     default: return ProofReject::kMalformed;
   }
+}
+
+ProofReject DepinExecutor::check_uptime(const pb::Proof& proof, pb::Device& device) {
+  // The proof counts at its reference height, or at the last height of the previous epoch if its
+  // reference is older: weight accrues in the including block's epoch, so time from before that
+  // epoch must not be carried into it. The time points of one epoch's credits then lie in
+  // [epoch start − 1, epoch end − 1], B values, spaced at least I apart: at most ⌊(B − 1)/I⌋ + 1 ≤
+  // B/I + 1 credits per epoch however many proofs the device signs. An honest proof included in the
+  // block after its reference is never moved.
+  const uint64_t epoch_start = current_epoch() * params_.epoch_blocks;
+  const uint64_t at = std::max(proof.ref_height(), epoch_start == 0 ? 0 : epoch_start - 1);
+  if (at < device.uptime_next_ref_height()) return ProofReject::kTooFrequent;
+  // at < height_ and uptime_interval_blocks ≤ 2^32 (genesis check): no overflow for any real height.
+  device.set_uptime_next_ref_height(at + params_.uptime_interval_blocks);
+  return ProofReject::kAccepted;
+}
+
+ProofReject DepinExecutor::admit_witness(const Address& beaconer, const Address& witness) {
+  const Bytes key = beacon_witnesses_key(beaconer);
+  pb::BeaconWitnesses rec = load_record<pb::BeaconWitnesses>(state_, key).value_or(pb::BeaconWitnesses());
+  if (rec.epoch() != current_epoch()) {  // a record of an earlier epoch counts as empty
+    rec.Clear();
+    rec.set_epoch(current_epoch());
+  }
+  const std::string id = to_string(witness);
+  for (const auto& w : rec.witnesses())
+    if (w == id) return ProofReject::kDuplicateWitnessPair;
+  if (rec.witnesses_size() >= static_cast<int>(params_.max_witnesses_per_beacon))
+    return ProofReject::kTooManyWitnesses;
+  rec.add_witnesses(id);
+  state_.put(key, encode_canonical(rec));
+  return ProofReject::kAccepted;
 }
 
 bool DepinExecutor::anchor_revoked(const std::string& anchor_id) {

@@ -163,6 +163,16 @@ void DepinExecutor::close_epoch(uint64_t epoch) {
   state_.put(Bytes{kSupplyKey}, encode_canonical(supply));
 }
 
+pb::Forfeit DepinExecutor::forfeit_of(const pb::Device& device) {
+  // Deactivation is permanent and stops the device's proofs; a revocation is checked at this height,
+  // so what a revoked device had not been paid when the revocation took effect is never paid.
+  if (device.inactive()) return pb::FORFEIT_DEACTIVATED;
+  if (anchor_revoked(device.anchor_id())) return pb::FORFEIT_ANCHOR_REVOKED;
+  for (const auto& k : device.key_ids())
+    if (key_revoked(k)) return pb::FORFEIT_KEY_REVOKED;
+  return pb::FORFEIT_NONE;
+}
+
 void DepinExecutor::settle(const Address& id, pb::Device& device) {
   if (device.accrued_weight() == 0 || device.accrued_epoch() >= current_epoch()) return;
   const uint64_t epoch = device.accrued_epoch();
@@ -177,36 +187,54 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
         "corrupt_state", "device " + to_hex0x(id) + " records more earlier-owner weight than it accrued"));
     return;
   }
+  // A deactivated or revoked device's reward goes to the treasury, owners before it included: it
+  // leaves the pool like a payment (settled_amount), so the supply invariant is unchanged.
+  const pb::Forfeit forfeit = forfeit_of(device);
   pb::RewardRecord rr;
   rr.set_device_id(to_string(id));
   rr.set_epoch(epoch);
   rr.set_weight(device.accrued_weight());
-  rr.set_amount(amount_bytes(amount));
   rr.set_owner(device.owner());
   rr.set_settled_at(height_);
-  Amount to_earlier = 0;  // ≤ amount: Σ floor(w_i × R / W) ≤ R as Σ w_i ≤ W
-  for (int i = 0; i < device.earlier_owners_size(); ++i) {
-    const pb::OwnerShare& share = device.earlier_owners(i);
-    credit(bytes_to_address(share.owner()), (*parts)[i]);
-    to_earlier += (*parts)[i];
-    pb::OwnerShare* paid = rr.add_earlier_owners();
-    paid->set_owner(share.owner());
-    paid->set_weight(share.weight());
-    paid->set_amount(amount_bytes((*parts)[i]));
+  Amount paid_out = 0;  // to owners; ≤ amount: Σ floor(w_i × R / W) ≤ R as Σ w_i ≤ W
+  if (forfeit == pb::FORFEIT_NONE) {
+    for (int i = 0; i < device.earlier_owners_size(); ++i) {
+      const pb::OwnerShare& share = device.earlier_owners(i);
+      credit(bytes_to_address(share.owner()), (*parts)[i]);
+      paid_out += (*parts)[i];
+      pb::OwnerShare* paid = rr.add_earlier_owners();
+      paid->set_owner(share.owner());
+      paid->set_weight(share.weight());
+      paid->set_amount(amount_bytes((*parts)[i]));
+    }
+    credit(bytes_to_address(device.owner()), amount - paid_out);
+    paid_out = amount;
+    rr.set_amount(amount_bytes(amount));
+  } else {
+    for (const pb::OwnerShare& share : device.earlier_owners()) {
+      pb::OwnerShare* lost = rr.add_earlier_owners();
+      lost->set_owner(share.owner());
+      lost->set_weight(share.weight());
+    }
+    credit(params_.treasury, amount);
+    rr.set_forfeit(forfeit);
+    rr.set_forfeited(amount_bytes(amount));
   }
-  credit(bytes_to_address(device.owner()), amount - to_earlier);
   state_.put(reward_key(id, epoch), encode_canonical(rr));
   rec.set_settled_weight(rec.settled_weight() + device.accrued_weight());
   const std::optional<Amount> settled =
       checked_add(stored_amount(state_, rec.settled_amount(), "epoch settled amount"), amount);
   const std::optional<Amount> rewards_total =
-      checked_add(stored_amount(state_, device.rewards_total(), "device rewards total"), amount);
-  if (!settled || *settled > pool || !rewards_total) {
+      checked_add(stored_amount(state_, device.rewards_total(), "device rewards total"), paid_out);
+  const std::optional<Amount> forfeited =
+      checked_add(stored_amount(state_, rec.forfeited(), "epoch forfeited amount"), amount - paid_out);
+  if (!settled || *settled > pool || !rewards_total || !forfeited) {
     state_.set_fault(make_error("supply_overflow", "settling device " + to_hex0x(id) + " in epoch " +
                                                        std::to_string(epoch) + " pays more than its pool"));
     return;
   }
   rec.set_settled_amount(amount_bytes(*settled));
+  rec.set_forfeited(amount_bytes(*forfeited));
   if (rec.settled_weight() >= rec.total_weight() && !rec.remainder_paid()) {
     credit(params_.treasury, pool - *settled);  // the rounding remainder of the device pool
     rec.set_remainder_paid(true);

@@ -357,8 +357,15 @@ int main(int argc, char** argv) {
         p.set_ref_height(pref.height);
         p.set_ref_block_hash(to_string(pref.hash));
         p.set_epoch(pref.height / g.depin.epoch_blocks);
-        p.mutable_payload()->set_kind(pb::UPTIME);
-        p.mutable_payload()->set_uptime_seconds(60);
+        // One uptime proof per device (a second one with the same reference would be too_frequent),
+        // then data contributions: the verification cost is the same.
+        if (round == 1) {
+          p.mutable_payload()->set_kind(pb::UPTIME);
+          p.mutable_payload()->set_uptime_seconds(60);
+        } else {
+          p.mutable_payload()->set_kind(pb::DATA_CONTRIBUTION);
+          p.mutable_payload()->set_data_bytes(uint64_t{1} << 20);
+        }
         p.set_signature(to_string(*crypto::p256_sign(fleet.keys[i], vm::proof_digest(g.chain_id, p))));
         *body.mutable_submit_proofs()->add_proofs() = std::move(p);
         if (static_cast<uint64_t>(body.submit_proofs().proofs_size()) == batch) flush();

@@ -1,14 +1,19 @@
 // physis-devsim: a fleet of simulated devices for a devnet. With the devnet's test manufacturer key it
 // makes N P-256 device keys and certificates, registers the devices (SE_P256 evidence), then submits
 // device-signed proofs at a given rate through a relayer account, printing progress, until the given
-// number of epochs has closed (or Ctrl-C). Test tool: it holds device keys in memory, which real
-// devices never reveal.
+// number of epochs has closed (or Ctrl-C). It follows the service rules of doc/depin.md "Proofs": an
+// uptime proof only once per uptime_interval_blocks, witnesses only of devices with another owner, once
+// per (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon; its other
+// proofs are data contributions. Test tool: it holds device keys in memory, which real devices never
+// reveal.
 #include <signal.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "cli/cli_common.h"
@@ -38,12 +43,14 @@ Usage: physis-devsim [options]
   --devices N               fleet size (default 10)
   --rate R                  proofs per second to submit (default 20)
   --epochs E                stop after E full epochs have closed after registration (default 3; 0 = run until Ctrl-C)
-  --owner-key FILE          secp256k1 key file of the devices' owner (default genesis/devnet-keys/dev0.key)
+  --owner-key FILE[,FILE]   secp256k1 key files of the devices' owners, device i owned by the (i mod k)-th
+                            (default genesis/devnet-keys/dev0.key; witnesses need two owners)
   --relayer-key FILE        secp256k1 key file that pays for proofs (default genesis/devnet-keys/dev1.key)
   --manufacturer-key FILE   P-256 PEM of the manufacturer root anchor (default genesis/devnet-keys/manufacturer-root.key.pem)
   --class N                 device class (default 1)
   --seed S                  device keys are derived from S, so a rerun finds the same devices (default 1)
-  --witness-every K         every K-th proof is a coverage witness of a neighbour (default 4; 0 = none)
+  --witness-every K         every K-th proof is a coverage witness of a neighbour with another owner,
+                            where the witness rules allow one (default 4; 0 = none)
 Prints progress lines on stderr and a JSON summary on stdout.
 )";
 
@@ -56,6 +63,21 @@ struct Device {
   Address id{};
   uint64_t seq = 0;
   int64_t lat_e7 = 0, lon_e7 = 0;
+  size_t owner = 0;               // index into the owners
+  uint64_t next_uptime_ref = 0;  // the chain's uptime_next_ref_height, as far as devsim knows it
+};
+
+// The witness rules of one epoch as devsim tracks them, so that it only sends witnesses that can earn.
+struct WitnessBook {
+  uint64_t epoch = UINT64_MAX;
+  std::set<std::pair<size_t, size_t>> pairs;  // (witness, beaconer) rewarded this epoch
+  std::map<size_t, uint32_t> per_beacon;       // beaconer → rewarded witnesses this epoch
+  void start(uint64_t e) {
+    if (e == epoch) return;
+    epoch = e;
+    pairs.clear();
+    per_beacon.clear();
+  }
 };
 
 json rpc(const std::string& url, const std::string& method, const json& params) {
@@ -131,22 +153,31 @@ int run(const cli::Args& a) {
       a.has("witness-every") ? cli::parse_u64(a.get("witness-every"), "--witness-every") : 4;
   const uint32_t device_class =
       static_cast<uint32_t>(a.has("class") ? cli::parse_u64(a.get("class"), "--class") : 1);
-  auto owner_key =
-      node::read_key_file(a.has("owner-key") ? a.get("owner-key") : "genesis/devnet-keys/dev0.key");
+  std::vector<crypto::PrivateKey> owner_keys;
+  std::vector<Address> owners;
+  const std::string owner_files = a.has("owner-key") ? a.get("owner-key") : "genesis/devnet-keys/dev0.key";
+  for (size_t start = 0; start <= owner_files.size();) {
+    const size_t comma = std::min(owner_files.find(',', start), owner_files.size());
+    auto key = node::read_key_file(owner_files.substr(start, comma - start));
+    if (!key) throw std::runtime_error(key.error().message);
+    owner_keys.push_back(*key);
+    owners.push_back(crypto::address_of(*crypto::public_key_of(*key)));
+    start = comma + 1;
+  }
   auto relayer_key =
       node::read_key_file(a.has("relayer-key") ? a.get("relayer-key") : "genesis/devnet-keys/dev1.key");
   auto maker_key = crypto::p256_private_key_from_pem_file(
       a.has("manufacturer-key") ? a.get("manufacturer-key")
                                 : "genesis/devnet-keys/manufacturer-root.key.pem");
-  if (!owner_key || !relayer_key)
-    throw std::runtime_error(!owner_key ? owner_key.error().message : relayer_key.error().message);
+  if (!relayer_key) throw std::runtime_error(relayer_key.error().message);
   if (!maker_key) throw std::runtime_error(maker_key.error().message);
-  const Address owner = crypto::address_of(*crypto::public_key_of(*owner_key));
 
   json status = rpc(url, "chain_status", json::object());
   json params = rpc(url, "depin_getParams", json::object());
   const std::string chain_id = status["chain_id"].get<std::string>();
   const uint64_t epoch_blocks = params["epoch_blocks"].get<uint64_t>();
+  const uint64_t uptime_interval = params.value("uptime_interval_blocks", uint64_t{1});
+  const uint32_t max_witnesses = params.value("max_witnesses_per_beacon", uint32_t{1});
   const Bytes anchor_spki = crypto::p256_spki_der(*crypto::p256_public_key(*maker_key));
   const Hash32 anchor_id = crypto::spki_id(anchor_spki);
   std::fprintf(stderr, "devsim: chain %s, anchor %s, %llu devices\n", chain_id.c_str(),
@@ -154,10 +185,12 @@ int run(const cli::Args& a) {
 
   // 1. Devices: keys, certificates, registration.
   std::vector<Device> fleet(n);
-  Sender owner_tx(url, *owner_key, chain_id);
+  std::vector<Sender> owner_tx;
+  for (const auto& k : owner_keys) owner_tx.emplace_back(url, k, chain_id);
   std::vector<std::string> pending;
   for (uint64_t i = 0; i < n; ++i) {
     Device& d = fleet[i];
+    d.owner = i % owners.size();
     d.key = derive_key(seed, i);
     d.pub = *crypto::p256_public_key(d.key);
     d.id = vm::device_id_of(pb::SE_P256, d.pub);
@@ -187,11 +220,11 @@ int run(const cli::Args& a) {
     ev->add_cert_chain(to_string(*cert));
     ev->set_ref_height(tip["height"].get<uint64_t>());
     ev->set_ref_block_hash(to_string(*from_hex(tip["latest_hash"].get<std::string>())));
-    auto pop = crypto::p256_sign(d.key, crypto::sha256(vm::registration_message(chain_id, *ev, owner)));
+    auto pop = crypto::p256_sign(d.key, crypto::sha256(vm::registration_message(chain_id, *ev, owners[d.owner])));
     ev->set_pop_signature(to_string(*pop));
     reg->mutable_location()->mutable_latlon()->set_lat_e7(static_cast<int32_t>(d.lat_e7));
     reg->mutable_location()->mutable_latlon()->set_lon_e7(static_cast<int32_t>(d.lon_e7));
-    pending.push_back(owner_tx.send(body));
+    pending.push_back(owner_tx[d.owner].send(body));
   }
   uint64_t registered = 0;
   for (size_t i = 0; i < pending.size(); ++i) {
@@ -209,6 +242,20 @@ int run(const cli::Args& a) {
   const uint64_t stop_epoch =
       start_epoch + epochs + 1;  // epochs start..start+epochs-1 closed when stop_epoch begins
   uint64_t sent = 0, accepted = 0, rejected = 0, next_device = 0;
+  std::map<std::string, uint64_t> rejected_by_reason;
+  WitnessBook book;
+  // A neighbour of device i with another owner that i may still witness this epoch, if any. Only near
+  // indices are tried: the grid puts them within a few km, inside the witness distance bounds.
+  auto beaconer_for = [&](size_t i) -> std::optional<size_t> {
+    for (uint64_t o = 1; o < std::min<uint64_t>(n, 24); ++o) {
+      const size_t j = (i + o) % n;
+      if (fleet[j].owner == fleet[i].owner || book.pairs.count({i, j}) ||
+          book.per_beacon[j] >= max_witnesses)
+        continue;
+      return j;
+    }
+    return std::nullopt;
+  };
   auto last_report = Clock::now();
   while (!g_stop) {
     auto round_start = Clock::now();
@@ -219,6 +266,7 @@ int run(const cli::Args& a) {
     pb::TxBody body;
     const uint64_t batch = std::min<uint64_t>(rate, params["max_proofs_per_tx"].get<uint64_t>());
     std::vector<size_t> in_batch;
+    book.start((height + 1) / epoch_blocks);  // the batch is expected in the next block
     for (uint64_t k = 0; k < batch && k < n; ++k) {
       size_t i = next_device++ % n;
       Device& d = fleet[i];
@@ -229,18 +277,22 @@ int run(const cli::Args& a) {
       p.set_ref_block_hash(ref_hash);
       p.set_epoch(height / epoch_blocks);
       auto* pl = p.mutable_payload();
-      if (witness_every > 0 && n > 1 && (sent + k) % witness_every == witness_every - 1) {
-        const Device& b = fleet[(i + 1) % n];
-        pl->set_kind(pb::COVERAGE_WITNESS);
-        pl->set_beaconer(to_string(b.id));
-        pl->set_rssi_dbm(-110);
-        pl->set_snr_db_x10(55);
-      } else if ((sent + k) % 7 == 3) {
-        pl->set_kind(pb::DATA_CONTRIBUTION);
-        pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
-      } else {
+      const bool witness_slot = witness_every > 0 && n > 1 && (sent + k) % witness_every == witness_every - 1;
+      std::optional<size_t> beaconer = witness_slot ? beaconer_for(i) : std::nullopt;
+      if (height >= d.next_uptime_ref) {  // uptime is time served: one per uptime_interval_blocks
         pl->set_kind(pb::UPTIME);
         pl->set_uptime_seconds(60);
+        d.next_uptime_ref = height + uptime_interval;
+      } else if (beaconer) {
+        pl->set_kind(pb::COVERAGE_WITNESS);
+        pl->set_beaconer(to_string(fleet[*beaconer].id));
+        pl->set_rssi_dbm(-110);
+        pl->set_snr_db_x10(55);
+        book.pairs.insert({i, *beaconer});
+        ++book.per_beacon[*beaconer];
+      } else {
+        pl->set_kind(pb::DATA_CONTRIBUTION);
+        pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
       }
       p.set_signature(to_string(*crypto::p256_sign(d.key, vm::proof_digest(chain_id, p))));
       *body.mutable_submit_proofs()->add_proofs() = std::move(p);
@@ -259,6 +311,9 @@ int run(const cli::Args& a) {
         d.seq = pr["seq"].get<uint64_t>();
       } else {
         ++rejected;
+        ++rejected_by_reason[pr.value("reason", std::string("?"))];
+        // An uptime proof included later than expected may count at the epoch start: try again soon.
+        if (pr.value("reason", std::string()) == "too_frequent") d.next_uptime_ref = height + 1;
         d.seq = rpc(url, "depin_getDevice", {{"id", to_hex0x(d.id)}})["seq"].get<uint64_t>();
       }
     }
@@ -280,13 +335,17 @@ int run(const cli::Args& a) {
   }
   json ids = json::array();
   for (const auto& d : fleet) ids.push_back(to_hex0x(d.id));
+  json owner_list = json::array();
+  for (const auto& o : owners) owner_list.push_back(crypto::address_to_string(o));
   json summary = {{"devices", n},
                   {"registered", registered},
                   {"proofs_sent", sent},
                   {"proofs_accepted", accepted},
                   {"proofs_rejected", rejected},
+                  {"rejected_by_reason", rejected_by_reason},
                   {"start_epoch", start_epoch},
-                  {"owner", crypto::address_to_string(owner)},
+                  {"owner", owner_list[0]},
+                  {"owners", owner_list},
                   {"device_ids", ids}};
   std::cout << summary.dump(2) << std::endl;
   return 0;

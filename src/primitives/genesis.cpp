@@ -63,7 +63,8 @@ Status parse_depin(const json& d, DepinParams& p) {
        {U64{"epoch_blocks", &p.epoch_blocks}, U64{"halving_interval_epochs", &p.halving_interval_epochs},
         U64{"weight_uptime", &p.weight_uptime}, U64{"weight_witness", &p.weight_witness},
         U64{"weight_data_per_mib", &p.weight_data_per_mib}, U64{"device_epoch_cap", &p.device_epoch_cap},
-        U64{"ref_window", &p.ref_window}, U64{"witness_min_distance_m", &p.witness_min_distance_m},
+        U64{"ref_window", &p.ref_window}, U64{"uptime_interval_blocks", &p.uptime_interval_blocks},
+        U64{"witness_min_distance_m", &p.witness_min_distance_m},
         U64{"witness_max_distance_m", &p.witness_max_distance_m}}) {
     auto v = read_u64(d, f.key, *f.out);
     if (!v) return bad(std::string("depin.") + f.key + " must be an unsigned integer");
@@ -78,7 +79,8 @@ Status parse_depin(const json& d, DepinParams& p) {
   }
   for (auto [key, out] : {std::pair{"device_share_bps", &p.device_share_bps},
                           std::pair{"validator_share_bps", &p.validator_share_bps},
-                          std::pair{"max_proofs_per_tx", &p.max_proofs_per_tx}}) {
+                          std::pair{"max_proofs_per_tx", &p.max_proofs_per_tx},
+                          std::pair{"max_witnesses_per_beacon", &p.max_witnesses_per_beacon}}) {
     auto v = read_u64(d, key, *out);
     if (!v || *v > UINT32_MAX)
       return bad(std::string("depin.") + key + " must be an unsigned 32-bit integer");
@@ -103,6 +105,13 @@ Status parse_depin(const json& d, DepinParams& p) {
   for (uint64_t w : {p.weight_uptime, p.weight_witness, p.weight_data_per_mib, p.device_epoch_cap})
     if (w > kMaxWeight) return bad("depin weights and device_epoch_cap must be at most 2^32");
   if (p.ref_window == 0) return bad("depin.ref_window must be positive");
+  // At least 1: two uptime proofs never earn for the same block. At most 2^32, so that a height plus
+  // the interval cannot overflow.
+  if (p.uptime_interval_blocks == 0 || p.uptime_interval_blocks > kMaxWeight)
+    return bad("depin.uptime_interval_blocks must be in 1..2^32");
+  // Bounds the BeaconWitnesses record of a beaconer (one id per rewarded witness).
+  if (p.max_witnesses_per_beacon == 0 || p.max_witnesses_per_beacon > 256)
+    return bad("depin.max_witnesses_per_beacon must be in 1..256");
   if (p.device_share_bps + static_cast<uint64_t>(p.validator_share_bps) > 10000)
     return bad("depin.device_share_bps + validator_share_bps must not exceed 10000");
   if (p.witness_min_distance_m > p.witness_max_distance_m)

@@ -58,6 +58,9 @@ struct DepinParams {
   uint64_t weight_data_per_mib = 5;
   uint64_t device_epoch_cap = 1000;  // most weight one device earns in one epoch
   uint64_t ref_window = 64;          // a reference block must be among the last ref_window blocks
+  // Uptime is time served (doc/depin.md "Proofs"): an uptime proof earns only if its reference height
+  // is at least this many blocks after the device's last accepted one. 1..2^32.
+  uint64_t uptime_interval_blocks = 10;
   uint64_t witness_min_distance_m = 30;
   uint64_t witness_max_distance_m = 100'000;
   int32_t witness_rssi_at_1m_dbm = -10;  // strongest plausible signal at 1 m; it falls 6 dB per doubling
@@ -67,6 +70,9 @@ struct DepinParams {
   int32_t witness_min_snr_db_x10 = -300;  // −30.0 dB
   int32_t witness_max_snr_db_x10 = 500;   // +50.0 dB
   uint32_t max_proofs_per_tx = 500;
+  // Most coverage witnesses rewarded per beacon (today: per beaconer per epoch), in inclusion order;
+  // bounds the BeaconWitnesses record (doc/depin.md "Proofs"). 1..256.
+  uint32_t max_witnesses_per_beacon = 10;
   std::vector<GenesisAnchor> anchors;
 };
 

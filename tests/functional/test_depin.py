@@ -1,6 +1,8 @@
-"""DePIN end to end on a real devnet node: physis-devsim registers 50 attested devices and submits
-proofs over 3 epochs; rewards match an independent integer computation; the supply invariant holds;
-rejected proofs show their reasons over RPC; governance, CLI registration and offline verification."""
+"""DePIN end to end on a real devnet node: physis-devsim registers 50 attested devices of two owners and
+submits proofs over 3 epochs under the service rules (uptime once per interval, witnesses of the other
+owner's devices); rewards match an independent integer computation; the supply invariant holds;
+rejected proofs show their reasons over RPC; governance, CLI registration and offline verification; an
+anchor revocation forfeits the unsettled reward of its devices to the treasury."""
 import json
 import os
 import subprocess
@@ -143,11 +145,12 @@ def test_depin(env):
     node.wait_height(2)
     params = node.rpc("depin_getParams")
     keys = os.path.join(env.srcdir, "genesis", "devnet-keys")
-    owner = env.address("dev0")
+    owner, other_owner = env.address("dev0"), env.address("dev4")
 
-    # 1. The device simulator: 50 devices, certificates from the test manufacturer, 3 epochs.
+    # 1. The device simulator: 50 devices of two owners, certificates from the test manufacturer, 3 epochs.
     sim = subprocess.run([env.bin("physis-devsim"), "--rpc", node.url, "--devices", "50", "--rate", "50",
-                          "--epochs", "3", "--owner-key", os.path.join(keys, "dev0.key"),
+                          "--epochs", "3",
+                          "--owner-key", os.path.join(keys, "dev0.key") + "," + os.path.join(keys, "dev4.key"),
                           "--relayer-key", os.path.join(keys, "dev1.key"),
                           "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem")],
                          capture_output=True, text=True, timeout=300)
@@ -155,9 +158,15 @@ def test_depin(env):
     assert "registered" in sim.stderr and "proofs sent" in sim.stderr, "devsim prints progress"
     summary = json.loads(sim.stdout)
     assert summary["registered"] == 50 and summary["proofs_accepted"] > 100, summary
+    assert summary["owners"] == [owner, other_owner], summary
+    # devsim follows the rules; a proof included a block late may still be too early or a duplicate.
+    assert set(summary["rejected_by_reason"]) <= {"too_frequent", "duplicate_witness_pair"}, summary
+    assert summary["proofs_rejected"] <= summary["proofs_sent"] // 20, summary
     devices = paged(node, "depin_listDevices", {"owner": owner}, limit=20)
-    assert len(devices) == 50 and all(d["active"] and d["kind"] == "SE_P256" for d in devices)
-    assert {d["id"] for d in devices} == set(summary["device_ids"])
+    others = paged(node, "depin_listDevices", {"owner": other_owner}, limit=20)
+    assert len(devices) == len(others) == 25
+    assert all(d["active"] and d["kind"] == "SE_P256" for d in devices + others)
+    assert {d["id"] for d in devices + others} == set(summary["device_ids"])
     anchor_devices = paged(node, "depin_listDevices", {"anchor": devices[0]["anchor_id"]}, limit=50)
     assert len(anchor_devices) >= 50
 
@@ -165,6 +174,17 @@ def test_depin(env):
     first = summary["start_epoch"]
     earning = [check_rewards(env, node, e, params) for e in range(first, first + 3)]
     assert all(n > 0 for n in earning), earning
+    # Service rules over RPC: witnesses were accepted, and no device got more uptime credits in an epoch
+    # than the interval allows (⌊(B − 1) / I⌋ + 1).
+    B, I = params["epoch_blocks"], params["uptime_interval_blocks"]
+    uptime, witnessed = {}, 0
+    for e in range(first, first + 3):
+        for p in paged(node, "depin_getProofs", {"epoch": e}, limit=500):
+            if p["accepted"] and p["kind"] == "uptime":
+                uptime[(p["device_id"], e)] = uptime.get((p["device_id"], e), 0) + 1
+            witnessed += p["accepted"] and p["kind"] == "coverage_witness"
+    assert witnessed > 0
+    assert uptime and max(uptime.values()) <= (B - 1) // I + 1, uptime
 
     # 3. Supply: balances + unsettled rewards = genesis + minted.
     s = node.rpc("state_getSupply")
@@ -200,11 +220,13 @@ def test_depin(env):
         return out["proofs"][0]["reason"]
 
     assert prove() == "accepted"
+    assert prove() == "too_frequent"  # uptime is time served: the next one earns uptime_interval_blocks later
     assert prove("--seq", 1) == "replayed_seq"
     assert prove("--seq", 5) == "seq_gap"
     assert prove(key="other.pem") == "bad_signature"
     reasons = [p["reason"] for p in node.rpc("depin_getProofs", {"device": dev})["items"]]
-    assert reasons == ["accepted", "replayed_seq", "seq_gap", "bad_signature"], reasons
+    assert reasons == ["accepted", "too_frequent", "replayed_seq", "seq_gap", "bad_signature"], reasons
+    earned_epoch = node.rpc("depin_getDevice", {"id": dev})["accrued_epoch"]
 
     # 5. Governance: only the governance key may revoke; revoking the anchor stops the device's proofs.
     anchor = node.rpc("depin_getDevice", {"id": dev})["anchor_id"]
@@ -216,6 +238,20 @@ def test_depin(env):
     assert prove() == "anchor_revoked"
     _, offline = env.cli(node, "attest", "verify", "--evidence", f"{work}/ev.json", "--anchors", env.genesis)
     assert offline["valid"], "the genesis file does not know the revocation"
+
+    # 6. The revocation forfeits the device's unsettled reward: once its epoch has closed, a claim sends
+    # it to the treasury and the reward record says why.
+    node.wait_height((earned_epoch + 1) * B)
+    treasury = params["treasury"]
+    before = node.balance(treasury)
+    _, claim = env.cli(node, "rewards", "claim", "--key", env.key("dev1"), "--devices", dev, "--wait")
+    assert claim["status"] == "success", claim
+    rec = [r for r in node.rpc("depin_getRewards", {"device": dev})["items"] if r["epoch"] == earned_epoch]
+    assert len(rec) == 1 and rec[0]["settled"], rec
+    assert rec[0]["forfeit"] == "anchor_revoked" and rec[0]["amount"] == "0", rec
+    assert int(rec[0]["forfeited"]) > 0, rec
+    # The treasury got the forfeit (and maybe an epoch's treasury share, if an epoch closed meanwhile).
+    assert node.balance(treasury) - before >= int(rec[0]["forfeited"])
     s = node.rpc("state_getSupply")
     assert s["balanced"], s
     assert node.stop() == 0

@@ -80,10 +80,11 @@ def check_mid_epoch_transfer(env, node, work, B):
         assert reg["status"] == "success", reg
         dev = reg["device_id"]
 
-        def prove():
-            """Including height and credited weight of one uptime proof (it accrues in that height's epoch)."""
+        def prove(mib):
+            """Including height and credited weight of one data proof (it accrues in that height's epoch).
+            Data, not uptime: uptime proofs earn once per uptime_interval_blocks (doc/depin.md "Proofs")."""
             _, out = env.cli(node, "proof", "submit", "--key", env.key("dev3"), "--device", dev, "--device-key",
-                             f"{work}/{name}.pem", "--kind", "uptime", "--wait")
+                             f"{work}/{name}.pem", "--kind", "data_contribution", "--bytes", mib << 20, "--wait")
             assert out["status"] == "success" and out["proofs"][0]["reason"] == "accepted", out
             return out["height"], out["proofs"][0]["weight"]
 
@@ -92,14 +93,14 @@ def check_mid_epoch_transfer(env, node, work, B):
             node.wait_height((node.height() // B + 1) * B)
         heights, w_old, w_new = [], 0, 0
         for _ in range(2):
-            h, w = prove()
+            h, w = prove(2)
             heights.append(h)
             w_old += w
         _, upd = env.cli(node, "device", "update", "--key", env.key("dev0"), "--id", dev, "--new-owner", new_owner,
                          "--wait")
         assert upd["status"] == "success", upd
         heights.append(upd["height"])
-        h, w_new = prove()
+        h, w_new = prove(1)
         heights.append(h)
         epoch = heights[0] // B
         if any(x // B != epoch for x in heights):
@@ -198,7 +199,7 @@ def test_depin_rpc(env):
     # 2. The pending reward of an open epoch while the tip is its last block: null, not "0".
     for attempt in range(5):
         _, out = env.cli(node, "proof", "submit", "--key", env.key("dev3"), "--device", ids["in"], "--device-key",
-                         f"{work}/in.pem", "--kind", "uptime", "--wait")
+                         f"{work}/in.pem", "--kind", "data_contribution", "--bytes", 1 << 20, "--wait")
         assert out["proofs"][0]["reason"] == "accepted", out
         epoch = out["height"] // B
         last = epoch * B + B - 1
@@ -280,6 +281,7 @@ def test_depin_rpc(env):
     expect_error(node, "depin_listDevices", {"owner": sim_owner, "limit": 0}, -32602, "limit")
     expect_error(node, "depin_getRewards", {"device": "0x" + "ab" * 20}, -32001, "no device")
     expect_error(node, "depin_getDevice", {"id": "0x" + "ab" * 20}, -32001, "no device")
+    assert all(r["forfeit"] == "none" for r in whole["items"] if r["settled"]), whole
 
     # 6. A transfer in the middle of an epoch splits that epoch's reward between the two owners.
     check_mid_epoch_transfer(env, node, work, B)

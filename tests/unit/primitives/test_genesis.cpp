@@ -355,6 +355,41 @@ TEST(Genesis, ParsesDepinAnchorsAndWitnessPlausibilityParams) {
   EXPECT_EQ(d->depin.witness_max_snr_db_x10, 500);
 }
 
+// The service rules' parameters (doc/depin.md "Proofs"): devnet values, defaults, and their ranges.
+TEST(Genesis, ParsesUptimeIntervalAndMaxWitnessesPerBeacon) {
+  auto g = parse_genesis(devnet_json());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->depin.uptime_interval_blocks, 5u);
+  EXPECT_EQ(g->depin.max_witnesses_per_beacon, 10u);
+  auto d = parse_genesis(depin_doc().dump());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->depin.uptime_interval_blocks, 10u);
+  EXPECT_EQ(d->depin.max_witnesses_per_beacon, 10u);
+  json doc = depin_doc();
+  doc["depin"]["uptime_interval_blocks"] = 4294967296ULL;  // 2^32: the largest allowed
+  doc["depin"]["max_witnesses_per_beacon"] = 256;
+  ASSERT_TRUE(parse_genesis(doc.dump()).ok());
+}
+
+TEST(Genesis, RejectsUptimeIntervalOutOfRange) {
+  for (uint64_t v : {uint64_t{0}, (uint64_t{1} << 32) + 1}) {
+    json doc = depin_doc();
+    doc["depin"]["uptime_interval_blocks"] = v;
+    expect_bad(doc, "uptime_interval_blocks must be in 1..2^32");
+  }
+}
+
+TEST(Genesis, RejectsMaxWitnessesPerBeaconOutOfRange) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{257}}) {
+    json doc = depin_doc();
+    doc["depin"]["max_witnesses_per_beacon"] = v;
+    expect_bad(doc, "max_witnesses_per_beacon must be in 1..256");
+  }
+  json doc = depin_doc();
+  doc["depin"]["max_witnesses_per_beacon"] = 4294967297ULL;
+  expect_bad(doc, "max_witnesses_per_beacon must be an unsigned 32-bit integer");
+}
+
 TEST(Genesis, RejectsWitnessSnrRangeInverted) {
   json doc = depin_doc();
   doc["depin"]["witness_min_snr_db_x10"] = 10;

@@ -21,12 +21,16 @@ using namespace physis::vm::depin_test;
 
 inline constexpr uint64_t kEpochBlocks = 10;
 inline constexpr uint64_t kRefWindow = 8;
+inline constexpr uint64_t kUptimeInterval = 3;
+inline constexpr uint32_t kMaxWitnesses = 2;
 
 inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000) {
   Genesis g = depin_base_genesis();
   g.depin.epoch_blocks = kEpochBlocks;
   g.depin.emission_per_epoch = 1'000'000;
   g.depin.ref_window = kRefWindow;
+  g.depin.uptime_interval_blocks = kUptimeInterval;
+  g.depin.max_witnesses_per_beacon = kMaxWitnesses;
   g.depin.max_proofs_per_tx = 50;
   g.depin.weight_uptime = 10;
   g.depin.weight_witness = 20;
@@ -114,27 +118,33 @@ class DepinProofs : public ::testing::Test {
  public:
   explicit DepinProofs(uint64_t cap = 1000) : chain_(proofs_genesis(cap)) {
     chain_.block();                     // height 1
+    // Alice owns the witness w_; Bob owns the devices it hears, so that the witness rules about
+    // owners (witness_same_owner) only apply where a test asks for them.
     w_ = make_device(maker_a(), 0x50);  // the witness, in Berlin
     n_ = make_device(maker_a(), 0x51);  // ~1.1 km north of w
     c_ = make_device(maker_a(), 0x52);  // ~11 m north of w
     f_ = make_device(maker_a(), 0x53);  // Munich, ~504 km
     h_ = make_device(maker_a(), 0x54);  // H3 location only
     x_ = make_device(maker_a(), 0x55);  // no location
-    b_ = make_device(maker_b(), 0x56);  // under maker B
+    b_ = make_device(maker_b(), 0x56);  // under maker B, ~680 m east of w
+    v_ = make_device(maker_a(), 0x5a);  // Alice's second witness, ~1.1 km south of w
+    u_ = make_device(maker_a(), 0x5b);  // the governance key's, ~680 m west of w: a third owner
     s_.key_type = pb::KEY_P256;
     s_.p256 = p256_key_of(0x57);  // registrar statement, P-256, expires at kStatementExpiry
     k_.key_type = pb::KEY_SECP256K1;
     k_.k1.fill(0x58);  // registrar statement, secp256k1
     std::vector<VerifiedTx> txs{
         chain_.register_tx(kAlice, w_, maker_a(), latlon(kBerlinLat, kBerlinLon)),
-        chain_.register_tx(kAlice, n_, maker_a(), latlon(kBerlinLat + 100000, kBerlinLon)),
-        chain_.register_tx(kAlice, c_, maker_a(), latlon(kBerlinLat + 100, kBerlinLon)),
-        chain_.register_tx(kAlice, f_, maker_a(), latlon(481351000, 115820000)),
-        chain_.register_tx(kAlice, h_, maker_a(), h3(0x891f1d48177ffffULL)),
-        chain_.register_tx(kAlice, x_, maker_a()),
+        chain_.register_tx(kBob, n_, maker_a(), latlon(kBerlinLat + 100000, kBerlinLon)),
+        chain_.register_tx(kBob, c_, maker_a(), latlon(kBerlinLat + 100, kBerlinLon)),
+        chain_.register_tx(kBob, f_, maker_a(), latlon(481351000, 115820000)),
+        chain_.register_tx(kBob, h_, maker_a(), h3(0x891f1d48177ffffULL)),
+        chain_.register_tx(kBob, x_, maker_a()),
         chain_.register_tx(kBob, b_, maker_b(), latlon(kBerlinLat, kBerlinLon + 100000)),
         chain_.register_tx(kBob, registrar_evidence(s_, kStatementExpiry, address_of_key(kBob))),
         chain_.register_tx(kBob, registrar_evidence(k_, 100000, address_of_key(kBob))),
+        chain_.register_tx(kAlice, v_, maker_a(), latlon(kBerlinLat - 100000, kBerlinLon)),
+        chain_.register_tx(kGovernance, u_, maker_a(), latlon(kBerlinLat, kBerlinLon - 100000)),
     };
     BlockResult r = chain_.block(txs);  // height 2
     for (const auto& rc : r.receipts) EXPECT_EQ(rc.status(), 0u) << rc.message();
@@ -225,7 +235,7 @@ class DepinProofs : public ::testing::Test {
 
   static constexpr uint64_t kStatementExpiry = 12;
   DepinChain chain_;
-  Dev w_, n_, c_, f_, h_, x_, b_;
+  Dev w_, n_, c_, f_, h_, x_, b_, v_, u_;
   Signer s_, k_;
   Address s_id_{}, k_id_{};
 };

@@ -62,6 +62,7 @@ inline Genesis rewards_genesis(const RewardParams& rp, const Validators& validat
   g.depin.weight_data_per_mib = 5;
   g.depin.device_epoch_cap = 1000;
   g.depin.ref_window = 16;
+  g.depin.uptime_interval_blocks = 1;  // an uptime proof in every block earns (settlement tests)
   g.depin.max_proofs_per_tx = 50;
   g.depin.anchors.push_back(genesis_anchor(maker_a(), pb::MANUFACTURER_ROOT, pb::SE_P256, "maker A"));
   return g;

@@ -60,7 +60,10 @@ TEST_F(DepinProofs, AcceptedUptime) {
   EXPECT_EQ(e.proofs_accepted(), 1u);
   EXPECT_EQ(e.proofs_rejected(), 0u);
   EXPECT_EQ(chain_.get(u64_key(kEpochDevicePrefix, chain_.height() / kEpochBlocks, w_.id)), kIndexMarker);
-  // The next seq is accepted too.
+  // Uptime is time served: the next uptime proof earns from a reference uptime_interval_blocks later.
+  const uint64_t first_ref = chain_.height() - 1;
+  EXPECT_EQ(d->uptime_next_ref_height(), first_ref + kUptimeInterval);
+  advance_to(first_ref + kUptimeInterval);
   EXPECT_PROOF(submit_one(proof(w, 2, uptime())), R::kAccepted);
   EXPECT_EQ(chain_.device(w_.id)->accrued_weight(), 20u);
 }
@@ -117,7 +120,7 @@ TEST_F(DepinProofs, AcceptedWithReferenceInThePreviousEpochCountsInTheIncludingE
 }
 
 TEST_F(DepinProofs, PerDeviceEpochCapClipsWeight) {
-  // A chain whose cap is 25: uptime proofs of 10 earn 10, 10, then 5, then nothing.
+  // A chain whose cap is 25: data proofs of 10 earn 10, 10, then 5, then nothing.
   DepinChain capped(proofs_genesis(25));
   std::swap(chain_, capped);
   chain_.block();
@@ -125,8 +128,8 @@ TEST_F(DepinProofs, PerDeviceEpochCapClipsWeight) {
   Dev e = make_device(maker_a(), 0x61);
   chain_.block({chain_.register_tx(kAlice, d, maker_a()), chain_.register_tx(kAlice, e, maker_a())});
   const Prover p = prover_of(d);
-  pb::Receipt r =
-      submit({proof(p, 1, uptime()), proof(p, 2, uptime()), proof(p, 3, uptime()), proof(p, 4, uptime())});
+  const pb::ProofPayload ten = data(2 << 20);
+  pb::Receipt r = submit({proof(p, 1, ten), proof(p, 2, ten), proof(p, 3, ten), proof(p, 4, ten)});
   EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, 0, 0, 0}));
   EXPECT_EQ(chain_.device(d.id)->accrued_weight(), 25u);
   EXPECT_EQ(chain_.device(d.id)->seq(), 4u);  // capped proofs are still accepted: the seq advances
@@ -153,8 +156,8 @@ TEST_F(DepinProofs, ReceiptWeightIsTheWeightEarnedUnderTheCap) {
   Dev d = make_device(maker_a(), 0x62);
   chain_.block({chain_.register_tx(kAlice, d, maker_a())});
   const Prover p = prover_of(d);
-  pb::Receipt r =
-      submit({proof(p, 1, uptime()), proof(p, 2, uptime()), proof(p, 3, uptime()), proof(p, 4, uptime())});
+  const pb::ProofPayload ten = data(2 << 20);
+  pb::Receipt r = submit({proof(p, 1, ten), proof(p, 2, ten), proof(p, 3, ten), proof(p, 4, ten)});
   EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, 0, 0, 0}));
   uint64_t sum = 0;
   for (const auto& pr : r.proofs()) sum += pr.weight();
@@ -266,7 +269,7 @@ TEST_F(DepinProofs, AnchorRevokedAfterRegistration) {
   // Revoked with an effective height two blocks ahead: still accepted until then.
   const uint64_t at = chain_.height() + 3;
   chain_.run(chain_.revoke_anchor_tx(kGovernance, maker_b().id, at));
-  EXPECT_PROOF(submit_one(proof(b, 2, uptime())), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(b, 2, data(1 << 20))), R::kAccepted);
   EXPECT_EQ(chain_.height(), at - 1);
   EXPECT_PROOF(submit_one(proof(b, 3, uptime())), R::kAnchorRevoked);
   // Devices of other anchors are unaffected.
@@ -395,7 +398,7 @@ TEST_F(DepinProofs, SeqGap) {
   EXPECT_PROOF(submit_one(proof(w, 2, uptime())), R::kSeqGap);
   EXPECT_PROOF(submit_one(proof(w, 1, uptime())), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 3, uptime())), R::kSeqGap);
-  EXPECT_PROOF(submit_one(proof(w, 2, uptime())), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(w, 2, data(1 << 20))), R::kAccepted);
 }
 
 TEST_F(DepinProofs, HighS) {

@@ -316,14 +316,25 @@ TEST_F(DepinRewardsSettlement, OwnershipTransferPaysTheOwnerWhoEarned) {
   expect_supply_invariant(chain_);
 }
 
-TEST_F(DepinRewardsSettlement, DeactivationSettlesAClosedEpoch) {
+// doc/depin.md "Rewards": deactivation settles the closed epoch to the treasury, not to the owner.
+TEST_F(DepinRewardsSettlement, DeactivationForfeitsAClosedEpochToTheTreasury) {
   chain_.advance_to(5);
   const Address bob = address_of_key(kBob);
+  const Amount treasury = chain_.balance(kTreasury);
   BlockResult r = chain_.block({chain_.update_tx(kBob, b_.id, std::nullopt, true)});
   EXPECT_EQ(r.receipts.at(0).status(), 0u) << r.receipts.at(0).message();
-  EXPECT_AMOUNT(chain_.balance(bob), bob0_ - gas::kUpdateDevice + share0(10));
-  EXPECT_TRUE(chain_.reward(b_.id, 0).has_value());
+  EXPECT_AMOUNT(chain_.balance(bob), bob0_ - gas::kUpdateDevice);
+  EXPECT_AMOUNT(chain_.balance(kTreasury), treasury + share0(10));
+  const pb::RewardRecord rr = chain_.reward(b_.id, 0).value();
+  EXPECT_EQ(rr.forfeit(), pb::FORFEIT_DEACTIVATED);
+  EXPECT_AMOUNT(amount_of(rr.forfeited()), share0(10));
+  EXPECT_AMOUNT(amount_of(rr.amount()), 0);
+  EXPECT_EQ(rr.owner(), str(bob));
+  EXPECT_EQ(rr.weight(), 10u);
   EXPECT_TRUE(chain_.device(b_.id)->inactive());
+  EXPECT_AMOUNT(amount_of(chain_.device(b_.id)->rewards_total()), 0);
+  EXPECT_AMOUNT(amount_of(chain_.epoch(0).forfeited()), share0(10));
+  EXPECT_AMOUNT(amount_of(chain_.epoch(0).settled_amount()), share0(10));
   expect_supply_invariant(chain_);
 }
 

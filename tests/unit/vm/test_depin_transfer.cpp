@@ -209,7 +209,9 @@ TEST_F(DepinTransfer, TransferWithNoOpenEpochWeightRecordsNoEarlierOwner) {
   expect_supply_invariant(chain_);
 }
 
-TEST_F(DepinTransfer, SettlementAfterDeactivationStillPaysTheEarlierOwner) {
+// doc/depin.md "Rewards": deactivation forfeits the device's whole unsettled reward, the parts of owners
+// before the current one included; the record still lists them with their weights.
+TEST_F(DepinTransfer, DeactivationForfeitsTheEarlierOwnersPartToo) {
   transfer(kAlice, bob_);                                                        // 3
   a_earns(2);                                                                    // 4: +10 under Bob
   expect_ok(chain_.block({chain_.update_tx(kBob, a_.id, std::nullopt, true)}));  // 5
@@ -218,9 +220,19 @@ TEST_F(DepinTransfer, SettlementAfterDeactivationStillPaysTheEarlierOwner) {
   chain_.advance_to(20);
   const Amount reward = device_reward(35, pool0(), 40);
   const Amount alice1 = chain_.balance(alice_), bob1 = chain_.balance(bob_);
+  const Amount treasury1 = chain_.balance(kTreasury);
   expect_ok(chain_.block({chain_.claim_tx(kRelayer, {a_.id})}));  // 21
-  EXPECT_AMOUNT(chain_.balance(alice_), alice1 + part_of(25, reward, 35));
-  EXPECT_AMOUNT(chain_.balance(bob_), bob1 + reward - part_of(25, reward, 35));
+  EXPECT_AMOUNT(chain_.balance(alice_), alice1);
+  EXPECT_AMOUNT(chain_.balance(bob_), bob1);
+  EXPECT_AMOUNT(chain_.balance(kTreasury), treasury1 + reward);
+  const pb::RewardRecord rr = chain_.reward(a_.id, 0).value();
+  EXPECT_EQ(rr.forfeit(), pb::FORFEIT_DEACTIVATED);
+  EXPECT_AMOUNT(amount_of(rr.forfeited()), reward);
+  EXPECT_AMOUNT(amount_of(rr.amount()), 0);
+  ASSERT_EQ(rr.earlier_owners_size(), 1);
+  EXPECT_EQ(rr.earlier_owners(0).owner(), str(alice_));
+  EXPECT_EQ(rr.earlier_owners(0).weight(), 25u);
+  EXPECT_AMOUNT(amount_of(rr.earlier_owners(0).amount()), 0);
   expect_supply_invariant(chain_);
 }
 

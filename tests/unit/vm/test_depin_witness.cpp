@@ -1,7 +1,8 @@
 // Coverage witness proofs (doc/depin.md "Proofs"): the beaconer must exist, be active and still trusted;
 // both need lat/lon; the distance is bounded; the RSSI is at most the free-space bound for the distance and
-// the report is receiver-plausible (RSSI floor, SNR range). Then a table with one scenario per ProofReject
-// value, which checks that every value is produced by the VM.
+// the report is receiver-plausible (RSSI floor, SNR range); the owner and per-beacon rules are in
+// test_depin_service.cpp. Then a table with one scenario per ProofReject value, which checks that every
+// value is produced by the VM.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -32,7 +33,7 @@ TEST_F(DepinProofs, UnknownBeaconer) {
   nobody.fill(0x77);
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(nobody, -80))), R::kUnknownBeaconer);
   // An inactive beaconer counts as unknown.
-  chain_.run(chain_.update_tx(kAlice, n_.id, std::nullopt, std::nullopt, true));
+  chain_.run(chain_.update_tx(kBob, n_.id, std::nullopt, std::nullopt, true));
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, -80))), R::kUnknownBeaconer);
 }
 
@@ -44,7 +45,7 @@ TEST_F(DepinProofs, LocationUnknown) {
   EXPECT_PROOF(submit_one(proof(prover_of(x_), 1, witness(w_.id, -80))),
                R::kLocationUnknown);  // witness: none
   // Once the beaconer asserts a lat/lon, the same witness proof is accepted.
-  chain_.run(chain_.update_tx(kAlice, h_.id, latlon(kBerlinLat - 50000, kBerlinLon)));
+  chain_.run(chain_.update_tx(kBob, h_.id, latlon(kBerlinLat - 50000, kBerlinLon)));
   EXPECT_PROOF(submit_one(proof(w, 1, witness(h_.id, -80))), R::kAccepted);
 }
 
@@ -75,7 +76,7 @@ TEST_F(DepinProofs, SignalImplausible) {
   EXPECT_EQ(chain_.device(w_.id)->seq(), 0u);
   // The bounds themselves are plausible.
   EXPECT_PROOF(submit_one(proof(w, 1, witness(n_.id, -150, 500))), R::kAccepted);
-  EXPECT_PROOF(submit_one(proof(w, 2, witness(n_.id, -80, -300))), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(w, 2, witness(b_.id, -80, -300))), R::kAccepted);  // another beaconer
 }
 
 TEST_F(DepinProofs, BeaconerRevoked) {
@@ -198,6 +199,24 @@ std::vector<Scenario> scenarios() {
        [](T& t) {
          t.chain_.run(t.chain_.revoke_anchor_tx(kGovernance, maker_b().id));
          return t.submit_one(t.proof(prover_of(t.w_), 1, witness(t.b_.id, -80)));
+       }},
+      {R::kTooFrequent,
+       [](T& t) {
+         t.submit_one(t.proof(prover_of(t.w_), 1, uptime()));
+         return t.submit_one(t.proof(prover_of(t.w_), 2, uptime()));  // one block later
+       }},
+      {R::kWitnessSameOwner,  // b_ and n_ are both Bob's
+       [](T& t) { return t.submit_one(t.proof(prover_of(t.b_), 1, witness(t.n_.id, -90))); }},
+      {R::kDuplicateWitnessPair,
+       [](T& t) {
+         t.submit_one(t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)));
+         return t.submit_one(t.proof(prover_of(t.w_), 2, witness(t.n_.id, -90)));
+       }},
+      {R::kTooManyWitnesses,  // kMaxWitnesses = 2: w_ and v_ fill n_'s beacon
+       [](T& t) {
+         t.submit({t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)),
+                   t.proof(prover_of(t.v_), 1, witness(t.n_.id, -90))});
+         return t.submit_one(t.proof(prover_of(t.u_), 1, witness(t.n_.id, -90)));
        }},
   };
 }
