@@ -320,14 +320,19 @@ TEST_F(DepinApply, AnchorExists) {
 TEST_F(DepinApply, UnknownAnchorOnRevoke) {
   expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, maker_b().id),
                          TxFailReason::kUnknownAnchor);
-  Bytes short_id(maker_a().id.begin(), maker_a().id.end() - 1);
-  expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, short_id),
+  // A 31-byte id is malformed at decode (primitives/tx_fields.h); the VM still refuses it without decoding.
+  pb::TxBody short_id;
+  short_id.mutable_revoke_anchor()->set_anchor_id(std::string(31, '\x01'));
+  expect_failed_only_fee(kGovernance, chain_.tx_without_decode(kGovernance, short_id),
                          TxFailReason::kUnknownAnchor);
 }
 
 TEST_F(DepinApply, BadKeyId) {
-  Bytes short_id(31, 1);
-  expect_failed_only_fee(kGovernance, chain_.revoke_key_tx(kGovernance, short_id), TxFailReason::kBadKeyId);
+  // decode_tx refuses a 31-byte key id (primitives/tx_fields.h); the VM keeps its reason for callers that
+  // skip decoding.
+  pb::TxBody short_id;
+  short_id.mutable_revoke_key()->set_key_id(std::string(31, '\x01'));
+  expect_failed_only_fee(kGovernance, chain_.tx_without_decode(kGovernance, short_id), TxFailReason::kBadKeyId);
 }
 
 // ---------------------------------------------------------------- devices
@@ -573,7 +578,8 @@ TEST_F(DepinApply, UpdateDeviceUnknownDevice) {
   pb::TxBody body;
   body.mutable_update_device()->set_device_id(std::string(19, '\x01'));
   body.mutable_update_device()->set_deactivate(true);
-  expect_failed_only_fee(kAlice, chain_.tx(kAlice, body), TxFailReason::kUnknownDevice);
+  // Malformed at decode (primitives/tx_fields.h); the VM's own check, without decoding.
+  expect_failed_only_fee(kAlice, chain_.tx_without_decode(kAlice, body), TxFailReason::kUnknownDevice);
 }
 
 TEST_F(DepinApply, UpdateDeviceBadLocation) {
@@ -597,7 +603,7 @@ TEST_F(DepinApply, UpdateDeviceMalformedNewOwnerFailsWithoutPartialWrites) {
   body.mutable_update_device()->set_device_id(str(d.id));
   *body.mutable_update_device()->mutable_location() = latlon(7, 7);
   body.mutable_update_device()->set_new_owner(std::string(19, '\x01'));
-  VerifiedTx tx = chain_.tx(kAlice, body);
+  VerifiedTx tx = chain_.tx_without_decode(kAlice, body);  // decode_tx refuses it (tx_fields.h)
   WriteSet writes;
   pb::Receipt r = chain_.run(tx, &writes);
   EXPECT_EQ(r.status(), 1u);
