@@ -220,7 +220,9 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   {
     // The longest prefix whose transactions fit the block byte limit (doc/protocol.md "Blocks"); a prefix
     // keeps each sender's nonces gap-free, and the rest stays in the mempool for later blocks.
-    const uint64_t budget = params.max_block_bytes - kBlockOverheadBytes;  // ≥ kMaxTxBytes (parse_genesis)
+    // ≥ kMaxTxBytes for a parsed genesis (parse_genesis checks max_block_bytes ≥ kMinBlockBytes).
+    const uint64_t budget =
+        params.max_block_bytes > kBlockOverheadBytes ? params.max_block_bytes - kBlockOverheadBytes : 0;
     uint64_t used = 0;
     size_t keep = 0;
     for (; keep < selection.size(); ++keep) {
