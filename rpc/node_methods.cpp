@@ -102,6 +102,7 @@ json chain_params_json(const node::Node& node) {
           {"transfer_gas", p.transfer_gas},
           {"block_gas_limit", p.block_gas_limit},
           {"max_block_txs", p.max_block_txs},
+          {"max_block_bytes", p.max_block_bytes},
           {"max_tx_bytes", kMaxTxBytes}};
 }
 
@@ -193,7 +194,7 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
          }});
   d.add({"chain_getParams",
          "chain_getParams() -> {chain_id, block_time_ms, min_gas_price, transfer_gas, block_gas_limit, "
-         "max_block_txs, max_tx_bytes}: the genesis chain parameters (gas and fees)",
+         "max_block_txs, max_block_bytes, max_tx_bytes}: the genesis chain parameters (gas and fees)",
          [&node](const json& params) {
            reject_extra_params(params, {});
            return chain_params_json(node);

@@ -89,7 +89,8 @@ Hash32 next_state_root(const Hash32& prev_root, const WriteSet& writes) {
   return crypto::Keccak256().update(as_span(kStateDomain)).update(prev_root).update(writes_root).finish();
 }
 
-uint64_t intrinsic_gas(const ChainParams& params, const pb::TxBody& body) {
+namespace {
+uint64_t payload_gas(const ChainParams& params, const pb::TxBody& body) {
   switch (body.payload_case()) {
     case pb::TxBody::kTransfer: return params.transfer_gas;
     case pb::TxBody::kRegisterAnchor: return gas::kRegisterAnchor;
@@ -105,6 +106,15 @@ uint64_t intrinsic_gas(const ChainParams& params, const pb::TxBody& body) {
     case pb::TxBody::PAYLOAD_NOT_SET: return params.transfer_gas;
   }
   return params.transfer_gas;
+}
+}  // namespace
+
+uint64_t intrinsic_gas(const ChainParams& params, const pb::TxBody& body) {
+  // Both terms are bounded far below 2^63 for a decoded body (counts ≤ kMaxBatchEntries, 128 KiB); the
+  // sum saturates for any body a caller builds.
+  const uint64_t base = payload_gas(params, body);
+  const uint64_t bytes = gas::payload_byte_gas(payload_bytes(body));
+  return bytes > UINT64_MAX - base ? UINT64_MAX : base + bytes;
 }
 
 namespace {
@@ -303,6 +313,7 @@ BlockResult genesis_state(const Genesis& genesis) {
   params.set_max_block_txs(genesis.params.max_block_txs);
   params.set_chain_id(genesis.chain_id);
   params.set_genesis_time_ms(genesis.genesis_time_ms);
+  params.set_max_block_bytes(genesis.params.max_block_bytes);
   result.writes[Bytes{kParamsKey}] = encode_canonical(params);
   for (const auto& v : genesis.validators) {
     pb::ValidatorRecord rec;

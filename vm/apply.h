@@ -24,7 +24,10 @@ struct BlockContext {
   std::vector<std::pair<Address, uint64_t>> validators;  // (address, power), for the validators' reward share
 };
 
-// Intrinsic gas of a transaction: a constexpr table per payload (gas.h), known before execution.
+// Intrinsic gas of a transaction (doc/protocol.md "Gas"): the payload's gas from the constexpr table in
+// gas.h plus gas::payload_byte_gas of the payload's encoded size (primitives/transaction.h
+// payload_bytes). It does not depend on the gas limit, price, nonce or chain id, so a signer can compute
+// it before setting them.
 uint64_t intrinsic_gas(const ChainParams& params, const pb::TxBody& body);
 
 struct BlockResult {

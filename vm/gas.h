@@ -1,5 +1,6 @@
 // Gas costs of native payloads (STYLE: gas in constexpr tables). Gas is known from the payload before
-// execution, so a transaction's gas used is its intrinsic gas.
+// execution, so a transaction's gas used is its intrinsic gas: the payload's gas below plus
+// payload_byte_gas of its encoded size.
 #pragma once
 
 #include <cstdint>
@@ -14,5 +15,31 @@ inline constexpr uint64_t kSubmitProofsBase = 21'000;
 inline constexpr uint64_t kPerProof = 6'000;  // one P-256 verification plus a device read and write
 inline constexpr uint64_t kClaimBase = 21'000;
 inline constexpr uint64_t kPerClaim = 5'000;
+
+// Gas per payload byte (doc/protocol.md "Gas"), added to every payload's gas above: bytes a transaction
+// carries cost what they cost a transfer, whatever field they sit in.
+//
+// Why 180: a devnet transfer is at least 119 bytes on the wire (chain id "physis-devnet-1", nonce 0,
+// gas limit 21,000, gas price 1, a 1-unit amount) and pays transfer_gas = 21,000: 21,000 / 119 = 176.5
+// gas per byte, the most any devnet transfer pays per byte. 180 >= 176.5, so no byte in a payload costs
+// less than a transfer's bytes. Before, a 128 KiB ref_block_hash rode in a one-proof batch for 27,000
+// gas: 0.2 gas per byte, about 1,000 times cheaper than a transfer. A payload of the whole 128 KiB now
+// pays about (131,072 - 64) x 180 = 23.6 M gas (0.11 of the devnet block gas limit).
+//
+// The first kFreePayloadBytes are covered by the payload's own gas: every transfer payload (a 20-byte
+// address and an amount of at most 16 bytes, at most 40 bytes encoded), every revocation (at most 45) and
+// every UpdateDevice (at most 60) fits, so they cost what they did. The envelope around the payload (a chain
+// id of at most 64 bytes, four varints, a 65-byte signature: at most about 180 bytes) is also covered by the
+// base: it cannot grow, and a wrong chain id never enters a block.
+inline constexpr uint64_t kFreePayloadBytes = 64;
+inline constexpr uint64_t kPerPayloadByte = 180;
+
+// kPerPayloadByte for each payload byte beyond kFreePayloadBytes. Saturates instead of wrapping (a
+// decoded payload is at most 128 KiB, far below the saturation point).
+constexpr uint64_t payload_byte_gas(uint64_t payload_bytes) {
+  if (payload_bytes <= kFreePayloadBytes) return 0;
+  const uint64_t charged = payload_bytes - kFreePayloadBytes;
+  return charged > UINT64_MAX / kPerPayloadByte ? UINT64_MAX : charged * kPerPayloadByte;
+}
 
 }  // namespace physis::vm::gas

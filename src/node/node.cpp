@@ -209,9 +209,24 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   const storage::ChainTip parent = *parent_read;
   const uint64_t height = parent.height + 1;
   const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
-  std::vector<VerifiedTx> selection = mempool_.select(
-      params.max_block_txs, params.block_gas_limit,
-      std::numeric_limits<size_t>::max());  // max_block_bytes (genesis) is wired by the bloat branch
+  // The block byte limit (doc/protocol.md "Blocks"): the mempool selects by raw transaction bytes; the
+  // exact cut below also counts each transaction's framing in the block, keeping the longest prefix that
+  // fits (a prefix keeps each sender's nonces gap-free; the rest stays in the mempool for later blocks).
+  // budget ≥ kMaxTxBytes for a parsed genesis (parse_genesis checks max_block_bytes ≥ kMinBlockBytes).
+  const uint64_t budget =
+      params.max_block_bytes > kBlockOverheadBytes ? params.max_block_bytes - kBlockOverheadBytes : 0;
+  std::vector<VerifiedTx> selection =
+      mempool_.select(params.max_block_txs, params.block_gas_limit, static_cast<size_t>(budget));
+  {
+    uint64_t used = 0;
+    size_t keep = 0;
+    for (; keep < selection.size(); ++keep) {
+      const uint64_t bytes = block_tx_bytes(selection[keep].tx.raw.size());
+      if (used + bytes > budget) break;
+      used += bytes;
+    }
+    selection.erase(selection.begin() + static_cast<std::ptrdiff_t>(keep), selection.end());
+  }
 
   const auto started = std::chrono::steady_clock::now();
   StoreState state(*store_);
@@ -259,6 +274,9 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
     last_commit_hash = commit_hash(block.last_commit());
   }
   h.set_last_commit_hash(to_string(last_commit_hash));
+  // The consensus limits every block must meet, the one made here included: a block above them would be
+  // rejected by every other node.
+  if (auto st = check_block_limits(block, params); !st) return st.error();
   const Hash32 hash = block_hash(h);
   // Single validator: the proposer's own precommit is the whole commit (> 2/3 of the power).
   pb::Commit commit = consensus::make_commit(chain_id, height, 0, hash, {*options_.validator_key});

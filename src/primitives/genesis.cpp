@@ -6,6 +6,8 @@
 #include "crypto/secp256k1.h"
 #include "crypto/x509.h"
 #include "crypto/x509_chain.h"
+#include "primitives/block.h"
+#include "primitives/tx_fields.h"
 #include "util/bytes.h"
 
 namespace physis {
@@ -112,6 +114,9 @@ Status parse_depin(const json& d, DepinParams& p) {
   // Bounds the BeaconWitnesses record of a beaconer (one id per rewarded witness).
   if (p.max_witnesses_per_beacon == 0 || p.max_witnesses_per_beacon > 256)
     return bad("depin.max_witnesses_per_beacon must be in 1..256");
+  // decode_tx refuses longer batches (primitives/tx_fields.h), so a larger limit could never be used.
+  if (p.max_proofs_per_tx == 0 || p.max_proofs_per_tx > static_cast<uint32_t>(kMaxBatchEntries))
+    return bad("depin.max_proofs_per_tx must be in 1.." + std::to_string(kMaxBatchEntries));
   if (p.device_share_bps + static_cast<uint64_t>(p.validator_share_bps) > 10000)
     return bad("depin.device_share_bps + validator_share_bps must not exceed 10000");
   if (p.witness_min_distance_m > p.witness_max_distance_m)
@@ -196,7 +201,8 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
   if (!doc.contains("chain_id") || !doc["chain_id"].is_string() || doc["chain_id"].get<std::string>().empty())
     return bad("chain_id must be a non-empty string");
   g.chain_id = doc["chain_id"].get<std::string>();
-  if (g.chain_id.size() > 64) return bad("chain_id is longer than 64 characters");
+  if (g.chain_id.size() > kMaxChainIdBytes)
+    return bad("chain_id is longer than " + std::to_string(kMaxChainIdBytes) + " characters");
   auto t = read_u64(doc, "genesis_time_ms", 0);
   if (!t || *t == 0) return bad("genesis_time_ms must be a positive integer");
   g.genesis_time_ms = *t;
@@ -211,7 +217,7 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
   for (Field f :
        {Field{"block_time_ms", &g.params.block_time_ms}, Field{"min_gas_price", &g.params.min_gas_price},
         Field{"transfer_gas", &g.params.transfer_gas}, Field{"block_gas_limit", &g.params.block_gas_limit},
-        Field{"max_block_txs", &max_txs}}) {
+        Field{"max_block_txs", &max_txs}, Field{"max_block_bytes", &g.params.max_block_bytes}}) {
     auto v = read_u64(params, f.key, *f.out);
     if (!v) return bad(std::string("params.") + f.key + " must be an unsigned integer");
     *f.out = *v;
@@ -220,6 +226,10 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
   g.params.max_block_txs = static_cast<uint32_t>(max_txs);
   if (g.params.block_time_ms < 10) return bad("params.block_time_ms must be at least 10");
   if (g.params.transfer_gas == 0) return bad("params.transfer_gas must be positive");
+  // A block must hold the largest transaction and stay below what decode_block accepts.
+  if (g.params.max_block_bytes < kMinBlockBytes || g.params.max_block_bytes > kMaxBlockBytes)
+    return bad("params.max_block_bytes must be in " + std::to_string(kMinBlockBytes) + ".." +
+               std::to_string(kMaxBlockBytes));
 
   if (!doc.contains("validators") || !doc["validators"].is_array() || doc["validators"].empty())
     return bad("validators must be a non-empty array");

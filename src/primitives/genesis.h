@@ -19,6 +19,9 @@ struct ChainParams {
   uint64_t transfer_gas = 21000;
   uint64_t block_gas_limit = 100'000'000;
   uint32_t max_block_txs = 10'000;
+  // Consensus limit on a block's encoded size (doc/protocol.md "Blocks"): kMinBlockBytes ≤ it ≤
+  // kMaxBlockBytes (primitives/block.h), checked by parse_genesis.
+  uint64_t max_block_bytes = 4 * 1024 * 1024;
 };
 
 struct GenesisValidator {

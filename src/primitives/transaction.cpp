@@ -4,6 +4,7 @@
 
 #include "crypto/keccak.h"
 #include "primitives/codec.h"
+#include "primitives/tx_fields.h"
 
 namespace physis {
 
@@ -15,6 +16,21 @@ Address bytes_to_address(const std::string& b) {
   Address a{};
   std::memcpy(a.data(), b.data(), std::min(b.size(), a.size()));
   return a;
+}
+
+size_t payload_bytes(const pb::TxBody& body) {
+  switch (body.payload_case()) {
+    case pb::TxBody::kTransfer: return body.transfer().ByteSizeLong();
+    case pb::TxBody::kRegisterAnchor: return body.register_anchor().ByteSizeLong();
+    case pb::TxBody::kRevokeAnchor: return body.revoke_anchor().ByteSizeLong();
+    case pb::TxBody::kRevokeKey: return body.revoke_key().ByteSizeLong();
+    case pb::TxBody::kRegisterDevice: return body.register_device().ByteSizeLong();
+    case pb::TxBody::kUpdateDevice: return body.update_device().ByteSizeLong();
+    case pb::TxBody::kSubmitProofs: return body.submit_proofs().ByteSizeLong();
+    case pb::TxBody::kClaimRewards: return body.claim_rewards().ByteSizeLong();
+    case pb::TxBody::PAYLOAD_NOT_SET: return 0;
+  }
+  return 0;
 }
 
 Amount transfer_amount(const pb::Transfer& t) { return decode_amount(as_span(t.amount())).value_or(0); }
@@ -31,25 +47,10 @@ Result<DecodedTx> decode_tx(ByteSpan raw) {
   DecodedTx out;
   if (auto st = decode_canonical(as_span(envelope.body()), out.body, "transaction body"); !st)
     return st.error();
-  switch (out.body.payload_case()) {
-    case pb::TxBody::kTransfer: {
-      const auto& t = out.body.transfer();
-      if (t.to().size() != 20) return make_error("malformed", "transfer recipient must be a 20-byte address");
-      if (!decode_amount(as_span(t.amount())))
-        return make_error("malformed", "transfer amount is not a canonical amount of at most 16 bytes");
-      break;
-    }
-    // DePIN payloads are checked field by field by the VM, which records a reason code for each
-    // rejection in the receipt (DESIGN §5).
-    case pb::TxBody::kRegisterAnchor:
-    case pb::TxBody::kRevokeAnchor:
-    case pb::TxBody::kRevokeKey:
-    case pb::TxBody::kRegisterDevice:
-    case pb::TxBody::kUpdateDevice:
-    case pb::TxBody::kSubmitProofs:
-    case pb::TxBody::kClaimRewards: break;
-    case pb::TxBody::PAYLOAD_NOT_SET: return make_error("malformed", "transaction has no payload");
-  }
+  if (out.body.payload_case() == pb::TxBody::PAYLOAD_NOT_SET)
+    return make_error("malformed", "transaction has no payload");
+  // Every field's size, before anything reads a value (primitives/tx_fields.h).
+  if (auto st = check_tx_fields(out.body); !st) return st.error();
   out.raw.assign(raw.begin(), raw.end());
   out.hash = crypto::keccak256(raw);
   out.sighash = tx_sighash(as_span(envelope.body()));

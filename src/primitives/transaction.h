@@ -29,7 +29,8 @@ struct VerifiedTx {
 };
 
 // Decodes raw bytes. Errors (code "malformed" or "oversize") say what is wrong: size limit, non-canonical
-// encoding of the envelope or body, missing payload, wrong-length signature or address, bad amount.
+// encoding of the envelope or body, wrong-length signature, missing payload, or a payload field of the
+// wrong size or count (primitives/tx_fields.h check_tx_fields; the message names the field).
 Result<DecodedTx> decode_tx(ByteSpan raw);
 // Recovers the sender from the signature. Error code "bad_signature".
 Result<VerifiedTx> verify_tx(DecodedTx tx);
@@ -41,6 +42,10 @@ Hash32 tx_sighash(ByteSpan body_bytes);
 Bytes sign_tx(const pb::TxBody& body, const crypto::PrivateKey& key);
 pb::TxBody make_transfer_body(std::string chain_id, uint64_t nonce, uint64_t gas_limit, uint64_t gas_price,
                               const Address& to, Amount amount);
+
+// The encoded size of the body's payload message (without its field tag and length): the bytes that pay
+// gas per byte (vm/gas.h). 0 without a payload. Exact for a decoded body, whose encoding is canonical.
+size_t payload_bytes(const pb::TxBody& body);
 
 // Amount of a transfer payload (validated by decode_tx, so this cannot fail on a decoded tx).
 Amount transfer_amount(const pb::Transfer& t);

@@ -127,7 +127,7 @@ def check_cli(env, node, genesis_doc):
     assert params == {"chain_id": genesis_doc["chain_id"], "block_time_ms": p["block_time_ms"],
                       "min_gas_price": str(MIN_GAS_PRICE), "transfer_gas": TRANSFER_GAS,
                       "block_gas_limit": p["block_gas_limit"], "max_block_txs": p["max_block_txs"],
-                      "max_tx_bytes": 128 * 1024}, params
+                      "max_block_bytes": p["max_block_bytes"], "max_tx_bytes": 128 * 1024}, params
     _, via_cli = env.cli(node, "rpc", "chain_getParams")
     assert via_cli == params
 

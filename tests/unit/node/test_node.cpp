@@ -12,10 +12,10 @@ using namespace physis::node_test;
 // Golden vector: the devnet's identity. The genesis hash covers genesis/devnet.json (via the state root
 // and the validator-set hash) and the header format. Changing either must fail this loudly: every
 // existing devnet datadir would then refuse to open with "genesis_mismatch". Update the constant only on
-// purpose.
+// purpose. (Changed on purpose for issue 6: genesis params gained max_block_bytes, held in the state.)
 TEST_F(NodeTest, DevnetGenesisHashIsPinned) {
   GenesisBlock g = make_genesis_block(genesis_);
-  EXPECT_EQ(hash_to_string(g.hash), "0x348c612c4ae02618f8397f8bd30b08403c6078622b1998c65f6bddec4434f1ee");
+  EXPECT_EQ(hash_to_string(g.hash), "0xacbf8ce6129165414548791816f61b4a7ed51f2eca89933e7f0f630072555e46");
 }
 
 TEST_F(NodeTest, GenesisHeaderFields) {

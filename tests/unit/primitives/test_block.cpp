@@ -209,3 +209,58 @@ TEST(Block, DecodeRejectsShortLastCommitHash) {
   b.mutable_header()->mutable_last_commit_hash()->pop_back();
   expect_rejected(b, "32 bytes");
 }
+
+TEST(Block, DecodeRejectsMalformedCommitSignatures) {
+  pb::Block b = fixed_block();
+  b.mutable_last_commit()->mutable_signatures(0)->mutable_validator()->push_back('x');
+  expect_rejected(b, "20-byte validator");
+  b = fixed_block();
+  b.mutable_last_commit()->mutable_signatures(0)->set_signature(filled(64 * 1024, '\x01'));
+  expect_rejected(b, "65-byte signature");
+}
+
+TEST(Block, DecodeRejectsEmptyOrOversizeTransactions) {
+  pb::Block b = fixed_block();
+  b.add_txs("");
+  expect_rejected(b, "empty or larger");
+  b = fixed_block();
+  b.add_txs(filled(kMaxTxBytes + 1, '\x01'));
+  expect_rejected(b, "empty or larger");
+}
+
+// The block byte limit (doc/protocol.md "Blocks"): a genesis parameter, checked on every block.
+TEST(BlockLimits, EncodedSizeAtMostMaxBlockBytes) {
+  ChainParams params;
+  pb::Block b = fixed_block();
+  params.max_block_bytes = b.ByteSizeLong();
+  EXPECT_TRUE(check_block_limits(b, params).ok());
+  b.add_txs("x");
+  Status st = check_block_limits(b, params);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "block_too_large");
+  EXPECT_NE(st.error().message.find(std::to_string(params.max_block_bytes)), std::string::npos)
+      << st.error().message;
+  EXPECT_NE(st.error().message.find(std::to_string(b.ByteSizeLong())), std::string::npos) << st.error().message;
+}
+
+TEST(BlockLimits, AtMostMaxBlockTxs) {
+  ChainParams params;
+  pb::Block b = fixed_block();
+  params.max_block_txs = 2;
+  EXPECT_TRUE(check_block_limits(b, params).ok());
+  b.add_txs("three");
+  Status st = check_block_limits(b, params);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "too_many_txs");
+}
+
+TEST(BlockLimits, BlockTxBytesIsWhatATransactionAddsToTheEncodedBlock) {
+  for (size_t n : {1u, 127u, 128u, 16383u, 16384u, 131072u}) {
+    pb::Block b = fixed_block();
+    const size_t before = b.ByteSizeLong();
+    b.add_txs(filled(n, '\x01'));
+    EXPECT_EQ(b.ByteSizeLong() - before, block_tx_bytes(n)) << n;
+  }
+  // The smallest legal limit holds the largest transaction beside a header and a commit.
+  EXPECT_GE(kMinBlockBytes, block_tx_bytes(kMaxTxBytes) + fixed_block().ByteSizeLong());
+}

@@ -11,7 +11,9 @@
 #include "crypto/secp256k1.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
+#include "primitives/block.h"
 #include "primitives/genesis.h"
+#include "primitives/tx_fields.h"
 
 using namespace physis;
 using nlohmann::json;
@@ -92,6 +94,7 @@ TEST(Genesis, ParsesDevnetJson) {
   EXPECT_EQ(g->params.transfer_gas, 21000u);
   EXPECT_EQ(g->params.block_gas_limit, 210000000u);
   EXPECT_EQ(g->params.max_block_txs, 10000u);
+  EXPECT_EQ(g->params.max_block_bytes, 4u * 1024 * 1024);
   ASSERT_EQ(g->validators.size(), 1u);
   EXPECT_EQ(g->validators[0].name, "validator0");
   EXPECT_EQ(g->validators[0].address, addr("0x368Ee712e3D0D7517cCE4909124Aa8d2A766e078"));
@@ -195,6 +198,36 @@ TEST(Genesis, RejectsTooShortBlockTime) {
   json doc = base_doc();
   doc["params"]["block_time_ms"] = 9;
   expect_bad(doc, "block_time_ms");
+}
+
+TEST(Genesis, MaxBlockBytesDefaultsTo4MiBAndMustHoldTheLargestTransaction) {
+  auto g = parse_genesis(base_doc().dump());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->params.max_block_bytes, 4u * 1024 * 1024);
+  json doc = base_doc();
+  doc["params"]["max_block_bytes"] = kMinBlockBytes;
+  g = parse_genesis(doc.dump());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->params.max_block_bytes, kMinBlockBytes);
+  doc["params"]["max_block_bytes"] = kMaxBlockBytes;
+  EXPECT_TRUE(parse_genesis(doc.dump()).ok());
+  // Below one maximal transaction plus the header and commit, or above what decode_block accepts.
+  doc["params"]["max_block_bytes"] = kMinBlockBytes - 1;
+  expect_bad(doc, "max_block_bytes");
+  doc["params"]["max_block_bytes"] = kMaxBlockBytes + 1;
+  expect_bad(doc, "max_block_bytes");
+  doc["params"]["max_block_bytes"] = 0;
+  expect_bad(doc, "max_block_bytes");
+}
+
+TEST(Genesis, RejectsMaxProofsPerTxAboveTheDecodeLimit) {
+  json doc = depin_doc();
+  doc["depin"]["max_proofs_per_tx"] = kMaxBatchEntries;
+  EXPECT_TRUE(parse_genesis(doc.dump()).ok());
+  doc["depin"]["max_proofs_per_tx"] = kMaxBatchEntries + 1;
+  expect_bad(doc, "max_proofs_per_tx");
+  doc["depin"]["max_proofs_per_tx"] = 0;
+  expect_bad(doc, "max_proofs_per_tx");
 }
 
 TEST(Genesis, RejectsZeroTransferGas) {

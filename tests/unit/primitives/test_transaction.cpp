@@ -119,19 +119,32 @@ TEST(Transaction, RejectsOversize) {
 }
 
 TEST(Transaction, AcceptsExactlyTheSizeLimitBoundaryFromBelow) {
-  // Grow the chain id until the raw transaction is exactly kMaxTxBytes: still accepted.
+  // A batch of well-formed proofs (every field at its fixed size) grown to exactly kMaxTxBytes: still
+  // accepted. Whole proofs get within one proof of the limit, wider sequence numbers within 10 bytes, and a
+  // wider gas price varint (1 to 10 bytes) the rest.
   pb::TxBody body = sample_body();
-  size_t base = sign_tx(body, key_of_byte(0x01)).size();
-  size_t pad = kMaxTxBytes - base;
-  body.set_chain_id(body.chain_id() + std::string(pad, 'x'));
-  Bytes raw = sign_tx(body, key_of_byte(0x01));
-  // Length prefixes grow by a byte or two with the string; trim until it fits exactly.
-  while (raw.size() > kMaxTxBytes) {
-    body.mutable_chain_id()->pop_back();
-    raw = sign_tx(body, key_of_byte(0x01));
+  pb::Proof proof;
+  proof.set_device_id(std::string(20, '\x01'));
+  proof.set_ref_block_hash(std::string(32, '\x02'));
+  proof.mutable_payload()->set_kind(pb::UPTIME);
+  proof.set_signature(std::string(64, '\x03'));
+  auto* proofs = body.mutable_submit_proofs()->mutable_proofs();
+  while (body.ByteSizeLong() + 2 * proof.ByteSizeLong() + 80 < kMaxTxBytes) *proofs->Add() = proof;
+  auto size = [&] { return sign_tx(body, key_of_byte(0x01)).size(); };
+  for (int i = 0; i < proofs->size() && size() + 10 <= kMaxTxBytes; ++i) {
+    for (int width = 10; width >= 1; --width) {
+      proofs->Mutable(i)->set_seq(uint64_t{1} << (7 * (width - 1)));
+      if (size() <= kMaxTxBytes) break;
+      proofs->Mutable(i)->clear_seq();
+    }
   }
+  const size_t missing = kMaxTxBytes - size();
+  ASSERT_LT(missing, 10u);
+  if (missing > 0) body.set_gas_price(uint64_t{1} << (7 * missing));  // a varint of missing + 1 bytes
+  Bytes raw = sign_tx(body, key_of_byte(0x01));
   ASSERT_EQ(raw.size(), kMaxTxBytes);
-  EXPECT_TRUE(decode_tx(raw).ok());
+  auto decoded = decode_tx(raw);
+  EXPECT_TRUE(decoded.ok()) << decoded.error().message;
 }
 
 TEST(Transaction, RejectsMissingPayload) {

@@ -207,6 +207,21 @@ class DepinChain {
     return signed_test_tx(genesis_.params, load_account(state_, from).nonce + pending_nonce_[from]++, key,
                           std::move(body));
   }
+  // The same transaction built without decode_tx, for the VM's own checks of fields that decode_tx
+  // already refuses (primitives/tx_fields.h): the VM must not rely on every caller having decoded.
+  VerifiedTx tx_without_decode(const crypto::PrivateKey& key, pb::TxBody body) {
+    const Address from = address_of_key(key);
+    body.set_chain_id(kChain);
+    body.set_nonce(load_account(state_, from).nonce + pending_nonce_[from]++);
+    body.set_gas_limit(intrinsic_gas(genesis_.params, body));
+    body.set_gas_price(1);
+    VerifiedTx v;
+    v.tx.raw = sign_tx(body, key);
+    v.tx.hash = crypto::keccak256(v.tx.raw);
+    v.tx.body = std::move(body);
+    v.sender = from;
+    return v;
+  }
 
   // RegisterDevice evidence for `dev` under `maker`, bound to the last block, PoP for `owner`.
   pb::AttestationEvidence evidence(const Dev& dev, const Maker& maker, const Address& owner) const {

@@ -514,6 +514,7 @@ TEST(GenesisState, WritesParamsValidatorsAndAccounts) {
   EXPECT_EQ(p.chain_id(), kChain);
   EXPECT_EQ(p.transfer_gas(), kTransferGas);
   EXPECT_EQ(p.max_block_txs(), 100u);
+  EXPECT_EQ(p.max_block_bytes(), g.params.max_block_bytes);
   Bytes vkey{kValidatorPrefix};
   append(vkey, address_of_key(kProposer));
   ASSERT_TRUE(r.writes.count(vkey));
@@ -526,12 +527,13 @@ TEST(GenesisState, WritesParamsValidatorsAndAccounts) {
 
 // Golden vector: the devnet's genesis state root. It covers the params, validators and balances of
 // genesis/devnet.json and the state-root construction. Changing either must fail this loudly; update the
-// constant only on purpose, together with the node's pinned genesis hash.
+// constant only on purpose, together with the node's pinned genesis hash. (Changed on purpose for
+// issue 6: the params record now holds max_block_bytes.)
 TEST(GenesisState, DevnetRootIsPinned) {
   auto g = parse_genesis(read_file(std::string(PHYSIS_SOURCE_DIR) + "/genesis/devnet.json"));
   ASSERT_TRUE(g.ok()) << g.error().message;
   EXPECT_EQ(to_hex0x(genesis_state(*g).state_root),
-            "0x41505caddc7ad38eb69f6894e79de68c0711e47a99f3f4460e98cffccd669a13");
+            "0x33d9eda9cbd047689f8443bf7c323b9d2da97c861d3f039a54c67a9e4a87ff3c");
 }
 
 TEST(Accounts, MissingAccountReadsAsZero) {

@@ -127,8 +127,10 @@ TEST_F(DepinApply, IntrinsicGasFollowsTheTable) {
   EXPECT_EQ(intrinsic_gas(p, b), 30'000u);
   for (int i = 0; i < 3; ++i) b.mutable_submit_proofs()->add_proofs();
   EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 3 * 6'000u);
-  for (int i = 0; i < 4; ++i) b.mutable_claim_rewards()->add_device_ids(std::string(20, 'x'));
-  EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 4 * 5'000u);
+  for (int i = 0; i < 2; ++i) b.mutable_claim_rewards()->add_device_ids(std::string(20, 'x'));
+  EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 2 * 5'000u);  // 44 payload bytes: all within the free 64
+  for (int i = 0; i < 2; ++i) b.mutable_claim_rewards()->add_device_ids(std::string(20, 'x'));
+  EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 4 * 5'000u + (88 - 64) * 180u);  // vm/gas.h, per payload byte
 }
 
 TEST_F(DepinApply, BlockRecordsItsParentHash) {
@@ -146,8 +148,10 @@ TEST_F(DepinApply, BlockRecordsItsParentHash) {
 // ---------------------------------------------------------------- anchors
 
 TEST_F(DepinApply, RegisterAnchorByGovernance) {
-  pb::Receipt r = expect_ok(chain_.register_anchor_tx(kGovernance, anchor_of(maker_b())));
-  EXPECT_EQ(r.gas_used(), gas::kRegisterAnchor);
+  const VerifiedTx tx = chain_.register_anchor_tx(kGovernance, anchor_of(maker_b()));
+  pb::Receipt r = expect_ok(tx);
+  EXPECT_EQ(r.gas_used(), gas::kRegisterAnchor + gas::payload_byte_gas(payload_bytes(tx.tx.body)));
+  EXPECT_GT(r.gas_used(), gas::kRegisterAnchor);  // an SPKI is more than the free payload bytes
   auto a = chain_.anchor(maker_b().id);
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->spki(), str(maker_b().spki));
@@ -320,14 +324,19 @@ TEST_F(DepinApply, AnchorExists) {
 TEST_F(DepinApply, UnknownAnchorOnRevoke) {
   expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, maker_b().id),
                          TxFailReason::kUnknownAnchor);
-  Bytes short_id(maker_a().id.begin(), maker_a().id.end() - 1);
-  expect_failed_only_fee(kGovernance, chain_.revoke_anchor_tx(kGovernance, short_id),
+  // A 31-byte id is malformed at decode (primitives/tx_fields.h); the VM still refuses it without decoding.
+  pb::TxBody short_id;
+  short_id.mutable_revoke_anchor()->set_anchor_id(std::string(31, '\x01'));
+  expect_failed_only_fee(kGovernance, chain_.tx_without_decode(kGovernance, short_id),
                          TxFailReason::kUnknownAnchor);
 }
 
 TEST_F(DepinApply, BadKeyId) {
-  Bytes short_id(31, 1);
-  expect_failed_only_fee(kGovernance, chain_.revoke_key_tx(kGovernance, short_id), TxFailReason::kBadKeyId);
+  // decode_tx refuses a 31-byte key id (primitives/tx_fields.h); the VM keeps its reason for callers that
+  // skip decoding.
+  pb::TxBody short_id;
+  short_id.mutable_revoke_key()->set_key_id(std::string(31, '\x01'));
+  expect_failed_only_fee(kGovernance, chain_.tx_without_decode(kGovernance, short_id), TxFailReason::kBadKeyId);
 }
 
 // ---------------------------------------------------------------- devices
@@ -336,9 +345,13 @@ TEST_F(DepinApply, RegisterDeviceSuccess) {
   Dev d = make_device(maker_a(), 0x20);
   const Address alice = address_of_key(kAlice);
   const Amount before = chain_.balance(alice);
-  pb::Receipt r = register_ok(kAlice, d, latlon(525200000, 134050000));
-  EXPECT_EQ(r.gas_used(), gas::kRegisterDevice);
-  EXPECT_TRUE(chain_.balance(alice) == before - gas::kRegisterDevice);
+  const VerifiedTx tx = chain_.register_tx(kAlice, d, maker_a(), latlon(525200000, 134050000));
+  pb::Receipt r = expect_ok(tx);
+  // The table gas and the evidence's bytes (a certificate, a key, signatures), vm/gas.h.
+  const uint64_t gas = gas::kRegisterDevice + gas::payload_byte_gas(payload_bytes(tx.tx.body));
+  EXPECT_GT(gas, gas::kRegisterDevice);
+  EXPECT_EQ(r.gas_used(), gas);
+  EXPECT_TRUE(chain_.balance(alice) == before - gas);
   EXPECT_EQ(r.device_id(), str(d.id));
   auto dev = chain_.device(d.id);
   ASSERT_TRUE(dev.has_value());
@@ -573,7 +586,8 @@ TEST_F(DepinApply, UpdateDeviceUnknownDevice) {
   pb::TxBody body;
   body.mutable_update_device()->set_device_id(std::string(19, '\x01'));
   body.mutable_update_device()->set_deactivate(true);
-  expect_failed_only_fee(kAlice, chain_.tx(kAlice, body), TxFailReason::kUnknownDevice);
+  // Malformed at decode (primitives/tx_fields.h); the VM's own check, without decoding.
+  expect_failed_only_fee(kAlice, chain_.tx_without_decode(kAlice, body), TxFailReason::kUnknownDevice);
 }
 
 TEST_F(DepinApply, UpdateDeviceBadLocation) {
@@ -597,7 +611,7 @@ TEST_F(DepinApply, UpdateDeviceMalformedNewOwnerFailsWithoutPartialWrites) {
   body.mutable_update_device()->set_device_id(str(d.id));
   *body.mutable_update_device()->mutable_location() = latlon(7, 7);
   body.mutable_update_device()->set_new_owner(std::string(19, '\x01'));
-  VerifiedTx tx = chain_.tx(kAlice, body);
+  VerifiedTx tx = chain_.tx_without_decode(kAlice, body);  // decode_tx refuses it (tx_fields.h)
   WriteSet writes;
   pb::Receipt r = chain_.run(tx, &writes);
   EXPECT_EQ(r.status(), 1u);
@@ -613,8 +627,13 @@ TEST_F(DepinApply, BadBatchSize) {
   empty_proofs.mutable_submit_proofs();
   expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, empty_proofs), TxFailReason::kBadBatchSize);
   pb::TxBody too_many;
-  for (int i = 0; i < 5; ++i)
-    too_many.mutable_submit_proofs()->add_proofs()->set_seq(1);  // max_proofs_per_tx 4
+  for (int i = 0; i < 5; ++i) {  // max_proofs_per_tx 4; the proofs' fields have their sizes (tx_fields.h)
+    pb::Proof* p = too_many.mutable_submit_proofs()->add_proofs();
+    p->set_device_id(std::string(20, '\x01'));
+    p->set_seq(1);
+    p->set_ref_block_hash(std::string(32, '\x02'));
+    p->set_signature(std::string(64, '\x03'));
+  }
   expect_failed_only_fee(kRelayer, chain_.tx(kRelayer, too_many), TxFailReason::kBadBatchSize);
   pb::TxBody empty_claim;
   empty_claim.mutable_claim_rewards();

@@ -109,9 +109,10 @@ std::vector<Scenario> scenarios() {
       {R::kAccepted, [](T& t) { return t.submit_one(t.proof(prover_of(t.w_), 1, uptime())); }},
       {R::kMalformed,
        [](T& t) {
-         pb::Proof p = t.proof(prover_of(t.w_), 1, uptime());
-         p.set_signature(std::string(63, '\1'));
-         return t.submit_one(p);
+         // A proof without a kind (a wrong field size fails the whole transaction at decode instead).
+         pb::ProofPayload none = uptime();
+         none.set_kind(pb::PROOF_NONE);
+         return t.submit_one(t.proof(prover_of(t.w_), 1, none));
        }},
       {R::kUnknownDevice,
        [](T& t) {
