@@ -91,7 +91,8 @@ void walk(DerReader level, ByteSpan whole, int depth) {
     check(element->value.data() + element->value.size() == element->tlv.data() + element->tlv.size());
     check(physis::crypto::der_parse_single(element->tlv, element->tag).ok());
     read_typed(before, element->tlv.size());
-    (void)physis::crypto::oid_to_string(element->value);
+    // Any content as an OID (valid or rendered as hex); short ones only, the hex of a long one is slow.
+    if (element->value.size() <= 64) (void)physis::crypto::oid_to_string(element->value);
     if (element->constructed() && depth < 32) {
       DerReader inner = before;
       auto sub = inner.read_constructed(element->tag);
