@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Physis needs to build, test and run.
+# Usage: contrib/install-deps.sh [--fuzz]
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
 set -euo pipefail
 
@@ -14,6 +15,11 @@ PACKAGES=(
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+# contrib/test.sh --sanitize needs nothing more: libasan and libubsan come with g++.
+# --fuzz (contrib/fuzz.sh): clang with libFuzzer and its sanitizer runtimes; CI does not need them.
+if [ "${1:-}" = "--fuzz" ]; then
+  PACKAGES+=(clang clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

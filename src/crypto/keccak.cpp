@@ -61,6 +61,8 @@ void absorb_block(uint64_t state[25], const uint8_t* block) {
 }  // namespace
 
 Keccak256& Keccak256::update(ByteSpan data) {
+  // An empty span may have a null data(), which memcpy must never see, even with a zero length.
+  if (data.empty()) return *this;
   size_t pos = 0;
   if (buffered_ > 0) {
     size_t take = std::min(kRate - buffered_, data.size());

@@ -3,7 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
-#include <cstring>
+#include <algorithm>
 
 namespace physis {
 
@@ -27,7 +27,8 @@ Status decode_canonical(ByteSpan bytes, google::protobuf::Message& out, std::str
   // unknown field show up as a mismatch below.
   out.DiscardUnknownFields();
   Bytes again = encode_canonical(out);
-  if (again.size() != bytes.size() || std::memcmp(again.data(), bytes.data(), bytes.size()) != 0)
+  // std::equal, not memcmp: an empty input has a null data() and memcmp(nullptr, …, 0) is undefined.
+  if (!std::equal(again.begin(), again.end(), bytes.begin(), bytes.end()))
     return make_error("malformed", std::string(what) +
                                        " is not in canonical encoding (unknown, duplicate, out-of-order or "
                                        "default-valued fields)");

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
@@ -49,9 +50,16 @@ struct Mutator {
 };
 }  // namespace
 
+// Usage: fuzz_NAME [--mutations=N] CORPUS_DIR...   (N per seed, default 10000)
 int main(int argc, char** argv) {
   std::vector<std::vector<uint8_t>> seeds;
+  long mutations_per_seed = 10000;
   for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.starts_with("--mutations=")) {
+      mutations_per_seed = std::strtol(argv[i] + 12, nullptr, 10);
+      continue;
+    }
     for (const auto& entry : std::filesystem::recursive_directory_iterator(argv[i])) {
       if (!entry.is_regular_file()) continue;
       std::ifstream in(entry.path(), std::ios::binary);
@@ -62,13 +70,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "no corpus files found\n");
     return 1;
   }
-  const int kMutationsPerSeed = 10000;
   Mutator m;
   size_t runs = 0;
   for (const auto& s : seeds) {
     LLVMFuzzerTestOneInput(s.data(), s.size());
     ++runs;
-    for (int k = 0; k < kMutationsPerSeed; ++k) {
+    for (long k = 0; k < mutations_per_seed; ++k) {
       auto input = m.mutate(s, seeds[m.next() % seeds.size()]);
       LLVMFuzzerTestOneInput(input.data(), input.size());
       ++runs;
