@@ -82,7 +82,8 @@ Result<Hash32> Mempool::add(VerifiedTx vtx, const vm::StateReader& state) {
   by_sender_[vtx.sender][vtx.tx.body.nonce()] = hash;
   by_arrival_[seq] = hash;
   bytes_ += vtx.tx.raw.size();
-  by_hash_.emplace(hash, Entry{std::move(vtx), seq, *cost});
+  const uint64_t gas_used = vm::intrinsic_gas(params_, vtx.tx.body);
+  by_hash_.emplace(hash, Entry{std::move(vtx), seq, *cost, gas_used});
   return hash;
 }
 
@@ -95,9 +96,9 @@ std::vector<VerifiedTx> Mempool::select(size_t max_txs, uint64_t max_gas, size_t
     if (out.size() >= max_txs) break;
     const Entry& e = by_hash_.at(hash);
     // Subtractions keep the comparisons from wrapping (max_bytes may be SIZE_MAX).
-    if (e.tx.tx.body.gas_limit() > max_gas - gas) break;
+    if (e.gas_used > max_gas - gas) break;
     if (e.tx.tx.raw.size() > max_bytes - bytes) break;
-    gas += e.tx.tx.body.gas_limit();
+    gas += e.gas_used;
     bytes += e.tx.tx.raw.size();
     out.push_back(e.tx);
   }

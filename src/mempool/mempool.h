@@ -49,7 +49,8 @@ class Mempool {
   Status check(const VerifiedTx& tx, const vm::StateReader& state) const;
 
   // Transactions in arrival order (which is nonce order per sender): at most `max_txs`, stopping before
-  // the first one that would take the total gas limit past `max_gas` or the total raw bytes past
+  // the first one that would take the total gas used (vm::intrinsic_gas, what the block gas limit counts,
+  // not the gas limits) past `max_gas` or the total raw bytes past
   // `max_bytes` (stopping, not skipping, so that no sender's selected nonces have a gap).
   std::vector<VerifiedTx> select(size_t max_txs, uint64_t max_gas, size_t max_bytes) const;
 
@@ -73,6 +74,10 @@ class Mempool {
     VerifiedTx tx;
     uint64_t seq = 0;
     Amount max_cost = 0;  // gas_limit × gas_price + amount
+    // The gas the transaction uses when applied (vm::intrinsic_gas), which is what the block gas limit
+    // counts; selecting by gas_limit would let a transaction that reserves a whole block's gas and uses
+    // 21,000 take a block to itself.
+    uint64_t gas_used = 0;
   };
   struct HashHasher {
     size_t operator()(const Hash32& h) const {

@@ -126,6 +126,8 @@ def check_blocks_keep_max_block_bytes(env):
     # A chain with the smallest legal block byte limit; eight 22 KiB transactions do not fit one block.
     doc = dict(env.genesis_doc)
     doc["params"] = dict(doc["params"], max_block_bytes=MIN_BLOCK_BYTES)
+    # Claims of 1,000 ids (22 KiB each) need a batch limit above the devnet's 500 (admission checks it).
+    doc["depin"] = dict(doc["depin"], max_proofs_per_tx=1000)
     path = os.path.join(env.tmp, "genesis-small-blocks.json")
     with open(path, "w") as f:
         json.dump(doc, f)

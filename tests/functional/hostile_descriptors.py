@@ -66,8 +66,10 @@ def transfers(env, node, count):
 
 def raise_own_limit(need):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < need and os.geteuid() == 0:
+        hard = need  # root (as in CI) may raise its own hard limit
     if soft < need:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need if hard == resource.RLIM_INFINITY else min(need, hard), hard))
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= need, "the test needs more descriptors"
 
 
@@ -103,8 +105,12 @@ def flood_and_probe(env, sources, name):
     print(f"  {name}: {len(held)} idle connection attempts; fresh-client latency max "
           f"{max(latencies) * 1000:.0f} ms over {len(latencies)} probes; height {start_height} -> {end_height} "
           f"in {elapsed:.1f} s", flush=True)
-    assert max(latencies) < 1.0, latencies
-    assert end_height - start_height >= elapsed - 3, (start_height, end_height, elapsed)
+    # The bound is 1 s. An ASan + UBSan physisd (contrib/test.sh --sanitize sets PHYSIS_SANITIZED)
+    # runs several times slower on the same 2 cores, so that run checks memory errors under the same flood
+    # with a looser clock.
+    slack = 3.0 if os.environ.get("PHYSIS_SANITIZED") else 1.0
+    assert max(latencies) < slack, latencies
+    assert end_height - start_height >= elapsed - 3 * slack, (start_height, end_height, elapsed)
     # Every transfer sent during the flood lands.
     deadline = time.time() + 15
     while node.nonce(env.address("dev0")) < sent and time.time() < deadline:

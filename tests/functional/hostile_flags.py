@@ -4,6 +4,7 @@ is quoted truncated and escaped, and a --validator-key that is not a validator i
 Run by test_hostile.py (--only flags)."""
 import os
 import socket
+import time
 import subprocess
 
 from framework import free_port
@@ -100,16 +101,21 @@ def check_non_validator_key_refused_before_rpc_listens(env):
     # Hold a listening check open while physisd starts: nobody must ever be able to connect.
     args = [env.bin("physisd"), "--datadir", datadir, "--genesis", env.genesis, "--rpc-port", str(port),
             "--validator-key", env.key("dev0"), "--log-level", "debug"]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log_path = os.path.join(env.tmp, "notval.log")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     env.procs.append(proc)
     connected = False
+    deadline = time.time() + 30
     while proc.poll() is None:
+        assert time.time() < deadline, "physisd with a non-validator key did not exit within 30 s"
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.05):
                 connected = True
         except OSError:
-            pass
-    out = proc.stdout.read().decode(errors="replace")
+            time.sleep(0.005)
+    with open(log_path, "rb") as f:
+        out = f.read().decode(errors="replace")
     assert proc.returncode == 1, (proc.returncode, out)
     assert "is not a validator in the genesis" in out, out
     assert "listening" not in out, out

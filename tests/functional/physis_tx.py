@@ -158,9 +158,11 @@ def transfer_payload(to_hex, amount):
     return f_bytes(1, bytes.fromhex(to_hex[2:])) + f_bytes(2, amount_bytes(amount))
 
 
-def proof(device_id_hex, seq, epoch, signature):
+def proof(device_id_hex, seq, epoch, signature, ref_height=0, ref_block_hash=bytes(32)):
+    """A proof with an empty payload. ref_block_hash must be 32 bytes (checked at decode)."""
     return (f_bytes(1, bytes.fromhex(device_id_hex[2:] if device_id_hex.startswith("0x") else device_id_hex)) +
-            f_uint(2, seq) + f_uint(3, epoch) + f_bytes(7, signature))
+            f_uint(2, seq) + f_uint(3, epoch) + f_uint(4, ref_height) + f_bytes(5, ref_block_hash) +
+            f_bytes(7, signature))
 
 
 def submit_proofs_payload(proofs):

@@ -283,22 +283,36 @@ TEST_F(MempoolTest, SelectStopsAtMaxTxs) {
 }
 
 TEST_F(MempoolTest, SelectStopsBeforeTheGasCap) {
+  // The cap counts the gas each transaction uses (21,000 for a transfer), not the 30,000 it reserves.
   for (uint64_t n = 0; n < 4; ++n) admit(transfer(kAlice, n, 1, 30'000));
-  EXPECT_EQ(pool_.select(100, 120'000, SIZE_MAX).size(), 4u);
-  EXPECT_EQ(pool_.select(100, 119'999, SIZE_MAX).size(), 3u);
-  EXPECT_EQ(pool_.select(100, 60'000, SIZE_MAX).size(), 2u);
-  EXPECT_EQ(pool_.select(100, 29'999, SIZE_MAX).size(), 0u);
+  EXPECT_EQ(pool_.select(100, 84'000, SIZE_MAX).size(), 4u);
+  EXPECT_EQ(pool_.select(100, 83'999, SIZE_MAX).size(), 3u);
+  EXPECT_EQ(pool_.select(100, 42'000, SIZE_MAX).size(), 2u);
+  EXPECT_EQ(pool_.select(100, 20'999, SIZE_MAX).size(), 0u);
 }
 
 TEST_F(MempoolTest, SelectGasCapNeverSkipsANonce) {
-  // A big transaction that does not fit stops the selection: taking a later one from the same sender
-  // would leave a nonce gap in the block.
+  // A transaction that does not fit stops the selection: taking a later one would risk a nonce gap.
   admit(transfer(kAlice, 0, 1, 21'000));
-  admit(transfer(kAlice, 1, 1, 90'000));
-  admit(transfer(kAlice, 2, 1, 21'000));
-  auto picked = pool_.select(100, 100'000, SIZE_MAX);
+  admit(transfer(kAlice, 1, 1, 21'000));
+  admit(transfer(kCarol, 0, 1, 21'000));
+  auto picked = pool_.select(100, 41'999, SIZE_MAX);
   ASSERT_EQ(picked.size(), 1u);
   EXPECT_EQ(picked[0].tx.body.nonce(), 0u);
+}
+
+TEST_F(MempoolTest, AGasLimitReservingTheWholeBlockDoesNotCrowdOutOthers) {
+  // Censorship by reservation: a transfer whose gas limit is the whole block gas limit uses (and pays for)
+  // 21,000 gas only; the block's gas budget counts that, so every honest transfer behind it is selected.
+  const uint64_t block_gas = test_params().block_gas_limit;
+  admit(transfer(kCarol, 0, 1, block_gas));
+  for (uint64_t n = 0; n < 5; ++n) admit(transfer(kAlice, n));
+  auto picked = pool_.select(100, block_gas, SIZE_MAX);
+  ASSERT_EQ(picked.size(), 6u);
+  vm::BlockContext ctx = block_context();
+  auto applied = vm::apply_block(state_, Hash32{}, test_params(), ctx, picked);
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  EXPECT_EQ(applied->gas_used, 6u * kTransferGas);
 }
 
 // ---- after a block ----

@@ -98,6 +98,7 @@ class AdmissionTest : public NodeTest {
       p->set_device_id(to_string(device_id_));
       p->set_seq(static_cast<uint64_t>(i) + 1);
       p->set_epoch(0);
+      p->set_ref_block_hash(std::string(32, '\x01'));  // fixed-size at decode (primitives/tx_fields.h)
       crypto::P256Signature sig = *crypto::p256_sign(device_priv_, vm::proof_digest(genesis_.chain_id, *p));
       if (i < bad) sig[20] ^= 0x40;
       p->set_signature(std::string(sig.begin(), sig.end()));
