@@ -173,8 +173,9 @@ json settled_json(const Address& id, uint64_t epoch, const pb::RewardRecord& rr)
   for (const auto& s : rr.earlier_owners()) {
     earlier.push_back(
         {{"owner", addr_str(s.owner())}, {"weight", s.weight()}, {"amount", amount_str(s.amount())}});
-    to_earlier += decode_amount(as_span(s.amount())).value_or(0);  // Σ ≤ amount (vm/rewards.cpp settle)
-    earlier_weight += s.weight();
+    // Σ ≤ amount (vm/rewards.cpp settle); a stored record that breaks it saturates instead of wrapping.
+    to_earlier = checked_add(to_earlier, decode_amount(as_span(s.amount())).value_or(0)).value_or(~Amount{0});
+    earlier_weight = s.weight() > UINT64_MAX - earlier_weight ? UINT64_MAX : earlier_weight + s.weight();
   }
   const Amount amount = decode_amount(as_span(rr.amount())).value_or(0);
   return json{{"device_id", to_hex0x(id)},

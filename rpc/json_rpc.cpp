@@ -213,6 +213,7 @@ std::string RpcDispatcher::handle_batch(const json& batch) const {
   std::string out = "[";
   std::size_t count = 0;
   bool budget_spent = false;
+  std::size_t notification_work = 0;
   const auto append = [&](const std::string& text) {
     if (count++ != 0) out += ',';
     out += text;
@@ -226,10 +227,16 @@ std::string RpcDispatcher::handle_batch(const json& batch) const {
                                           " bytes; send fewer requests per batch or use pagination")));
       continue;
     }
-    auto response = handle_one(element);
+    std::size_t discarded = 0;
+    auto response = handle_one(element, &discarded);
+    // A notification's result is thrown away, but producing it was work all the same: it counts against
+    // the budget, so a batch of notifications for huge results stops like one of requests.
+    notification_work += discarded;
+    if (notification_work + out.size() > limits_.max_response_bytes) budget_spent = true;
     if (!response) continue;
     std::string text = serialize(*response);
-    const std::size_t total = out.size() + 1 + text.size() + 1;  // with the comma and the closing bracket
+    // With the comma and the closing bracket, and the notifications' work.
+    const std::size_t total = notification_work + out.size() + 1 + text.size() + 1;
     if (total > limits_.max_response_bytes) {
       budget_spent = true;
       text = serialize(error_response((*response)["id"], kInternalError,
@@ -244,7 +251,7 @@ std::string RpcDispatcher::handle_batch(const json& batch) const {
   return out;
 }
 
-std::optional<json> RpcDispatcher::handle_one(const json& request) const {
+std::optional<json> RpcDispatcher::handle_one(const json& request, std::size_t* notification_bytes) const {
   if (!request.is_object()) {
     return invalid_request(nullptr, std::string("expected a JSON object, got ") + request.type_name());
   }
@@ -286,6 +293,7 @@ std::optional<json> RpcDispatcher::handle_one(const json& request) const {
   try {
     json result = call(method, params);
     if (!is_notification) response = success_response(id, std::move(result));
+    else if (notification_bytes) *notification_bytes = result.dump().size();
   } catch (const RpcError& e) {
     if (!is_notification) response = error_response(id, e.code(), e.message(), e.data());
   } catch (const std::exception& e) {

@@ -104,7 +104,10 @@ class RpcDispatcher {
 
  private:
   // Handles one element: returns the response object, or nullopt for a notification.
-  std::optional<nlohmann::json> handle_one(const nlohmann::json& request) const;
+  // `notification_bytes`, when given, receives the serialized size of a notification's discarded result,
+  // so a batch can count the work of notifications against its response budget too.
+  std::optional<nlohmann::json> handle_one(const nlohmann::json& request,
+                                           std::size_t* notification_bytes = nullptr) const;
   nlohmann::json call(const std::string& method, const nlohmann::json& params) const;
   std::string handle_batch(const nlohmann::json& batch) const;
 

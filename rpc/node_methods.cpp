@@ -319,13 +319,16 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            auto audit = node.supply_audit();
            if (!audit) throw RpcError(kInternalError, audit.error().message);
            const auto& a = *audit;
+           // Sums past 2^128-1 cannot balance (the VM never mints past it): say so, never wrap.
+           const auto total = checked_add(a.genesis, a.minted);
+           const auto held = checked_add(a.circulating, a.owed);
            return json{{"height", a.height},
                        {"genesis", format_amount(a.genesis)},
                        {"minted", format_amount(a.minted)},
-                       {"total", format_amount(a.genesis + a.minted)},
+                       {"total", total ? json(format_amount(*total)) : json(nullptr)},
                        {"circulating", format_amount(a.circulating)},
                        {"owed", format_amount(a.owed)},
-                       {"balanced", a.circulating + a.owed == a.genesis + a.minted}};
+                       {"balanced", total && held && *total == *held}};
          }});
   d.add({"mempool_status", "mempool_status() -> {txs, bytes, senders}: transactions waiting for a block",
          [&node](const json& params) {

@@ -4,9 +4,10 @@
 // The order, cheapest first; the first failure is the answer:
 //   1. size and canonical decoding (decode_tx)                       "oversize", "malformed"
 //   2. the tx hash: already pending, or rejected before              "already_known", the cached error
-//   3. chain id and batch limits (check_batch_limits)                "wrong_chain", "bad_batch_size"
-//   4. the sender's secp256k1 signature (recovery)                   "bad_signature"
-//   5. account and mempool: nonce, gas, fee, balance (Mempool::check) codes of Mempool::add
+//   3. batch limits (check_batch_limits)                             "bad_batch_size"
+//   4. the sender's secp256k1 signature (recovery: one cheap secp256k1 operation)  "bad_signature"
+//   5. chain id, then account and mempool: nonce, gas, fee, balance (Mempool::check, the one place
+//      these rules are written)                                      "wrong_chain", codes of Mempool::add
 //   6. device and certificate signatures, only for a payable tx      (their failures are receipt outcomes)
 //   7. Mempool::add, which checks 5 again against the state of then
 #pragma once

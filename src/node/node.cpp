@@ -393,7 +393,9 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
       const std::string what = "account record " + to_hex0x(k);
       pb::Account acc;
       if (auto st = decode_canonical(v, acc, "account"); !st) return corrupt(what, st.error().message);
-      a.circulating += amount(acc.balance(), what);
+      auto sum = checked_add(a.circulating, amount(acc.balance(), what));
+      if (!sum) return corrupt(what, "balances sum past 2^128-1");
+      a.circulating = *sum;
     }
     if (rows.size() < 10000) break;
     after = rows.back().first;
@@ -407,7 +409,13 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
       const std::string what = "epoch record " + to_hex0x(k);
       pb::EpochRecord rec;
       if (auto st = decode_canonical(v, rec, "epoch record"); !st) return corrupt(what, st.error().message);
-      if (rec.closed()) a.owed += amount(rec.device_pool(), what) - amount(rec.settled_amount(), what);
+      if (rec.closed()) {
+        auto unsettled = checked_sub(amount(rec.device_pool(), what), amount(rec.settled_amount(), what));
+        if (!unsettled) return corrupt(what, "settled more than its device pool");
+        auto sum = checked_add(a.owed, *unsettled);
+        if (!sum) return corrupt(what, "owed rewards sum past 2^128-1");
+        a.owed = *sum;
+      }
     }
     if (rows.size() < 10000) break;
     after = rows.back().first;

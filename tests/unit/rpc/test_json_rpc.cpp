@@ -235,6 +235,20 @@ TEST_F(ResponseBudgetTest, BatchStopsWorkingWhenTheBudgetIsSpent) {
   }
 }
 
+// Notifications get no answer, but their results were produced all the same: they count against the
+// budget, so a batch of notifications asking for huge results stops working like one of requests.
+TEST_F(ResponseBudgetTest, NotificationsCountAgainstTheBudget) {
+  json batch = json::array();
+  for (int i = 0; i < 40; ++i) batch.push_back({{"jsonrpc", "2.0"}, {"method", "big"}, {"params", {3000}}});
+  batch.push_back(request(99, 10));
+  const std::string text = dispatcher_.handle(batch.dump());
+  EXPECT_EQ(calls_, 4);  // three results fit the budget, the fourth spends it, the rest never run
+  const json replies = json::parse(text);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].at("id"), 99);
+  EXPECT_EQ(replies[0].at("error").at("message").get<std::string>().rfind("not run: ", 0), 0u);
+}
+
 TEST_F(ResponseBudgetTest, BatchUnderTheBudgetIsWhole) {
   json batch = json::array();
   for (int i = 0; i < 3; ++i) batch.push_back(request(i, 3000));
