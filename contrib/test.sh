@@ -4,9 +4,10 @@
 #
 # --sanitize: the same tests on a separate AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/
 # (PHYSIS_SANITIZE=ON, -O1 -g1 to keep CI time down, no benchmarks). Functional tests start build-asan/bin's
-# physisd, so the node itself runs sanitized too. Every sanitizer report, from a test binary or from a node a
-# test started, is written under build-asan/sanitizer-logs/; any report there fails the run, even one from a
-# process whose exit status nobody checks.
+# physisd, so the node itself runs sanitized too. Every error stops the process that hits it. ASan and leak
+# reports, from a test binary or from a node a test started, are also written under build-asan/sanitizer-logs/;
+# any report there fails the run, even one from a process whose exit status nobody checks (a leak at a node's
+# exit). g++'s UBSan ignores log_path and writes to stderr: a node that hits UB dies, so its test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
