@@ -2,6 +2,7 @@
 bounded reply (the budget, then errors), a batch over the size limit runs nothing, a single response over the
 budget becomes an error, and the node's memory stays bounded. Run by test_hostile.py (--only responses)."""
 import json
+import os
 import time
 
 BUDGET = 256 * 1024
@@ -63,7 +64,11 @@ def check_big_block_batch_is_bounded(env):
         assert r["error"]["code"] == -32603 and r["error"]["message"].startswith("not run: "), r
     print(f"  {one} bytes per block; 20 batches of 100 in {seconds:.2f} s, {len(data)} bytes each; "
           f"VmRSS {rss_before} -> {rss_after} KiB", flush=True)
-    assert rss_after - rss_before < 64 * 1024, (rss_before, rss_after)
+    # 64 MiB of growth at most. Under AddressSanitizer (contrib/test.sh --sanitize sets PHYSIS_SANITIZED)
+    # freed memory is held in ASan's quarantine (256 MiB by default) instead of being reused, so growth up
+    # to that is ASan's, not ours; unbounded responses (the bug: 734 MB for one batch) still fail it.
+    limit_kib = (64 + 256) * 1024 if os.environ.get("PHYSIS_SANITIZED") else 64 * 1024
+    assert rss_after - rss_before < limit_kib, (rss_before, rss_after)
     # Other clients are still served at once.
     assert node.rpc("chain_status")["height"] >= height
 
