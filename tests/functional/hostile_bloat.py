@@ -8,6 +8,7 @@ instead, which is how these checks failed before the fix."""
 import json
 import os
 
+import physis_tx as ptx
 from framework import RpcError
 
 # vm/gas.h and tests/unit/vm/test_gas_per_byte.cpp: gas per payload byte beyond the free ones.
@@ -16,26 +17,10 @@ FREE_PAYLOAD_BYTES, PER_PAYLOAD_BYTE = 64, 180
 MIN_BLOCK_BYTES = 128 * 1024 + 64 * 1024  # primitives/block.h kMinBlockBytes
 
 
-# ---- a minimal protobuf writer (canonical: fields in number order, defaults left out)
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def field_bytes(number, data):
-    return varint(number << 3 | 2) + varint(len(data)) + data
-
-
-def field_varint(number, value):
-    return varint(number << 3) + varint(value) if value else b""
+# The shared canonical protobuf writer (physis_tx.py); f_msg writes a field even when empty, as these
+# hand-built malformed payloads need.
+field_bytes = ptx.f_msg
+field_varint = ptx.f_uint
 
 
 def body(env, payload_number, payload, nonce=0):
