@@ -600,6 +600,24 @@ Result<pb::Commit> Node::commit_at(uint64_t height) const {
   return commit;
 }
 
+ConsensusStatus Node::consensus_status() const {
+  ConsensusStatus s;
+  const bool producing = producer_.joinable();
+  s.running = producing;
+  s.validator = producing;
+  s.height = tip().height + 1;
+  s.total_power = validators_.total_power();
+  if (producing) {
+    s.step = "propose";
+    s.proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
+  }
+  return s;
+}
+
+NetStatus Node::net_status() const { return {}; }
+
+SyncStatus Node::sync_status() const { return {}; }
+
 Result<uint64_t> Node::pending_nonce(const Address& address) const {
   auto acc = account(address);
   if (!acc) return acc.error();

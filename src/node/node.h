@@ -15,6 +15,8 @@
 #include "mempool/mempool.h"
 #include "node/admission.h"
 #include "node/sig_cache.h"
+#include "p2p/host.h"
+#include "p2p/node_key.h"
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
 #include "storage/block_store.h"
@@ -30,6 +32,47 @@ struct NodeOptions {
   std::optional<crypto::PrivateKey> validator_key;  // without it the node only serves queries
   mempool::MempoolOptions mempool;
   storage::StoreOptions store;  // how the chain database is opened (physisd budgets its descriptors)
+  // P2P (doc/p2p.md). Without a node key the node has no network: a lone validator produces blocks
+  // by itself (the single-validator devnet) and a node without a validator key only serves queries.
+  std::optional<p2p::NodeKey> node_key;
+  p2p::HostOptions p2p;  // chain_id is filled in by the node
+};
+
+// What consensus_state reports (doc/rpc.md).
+struct ConsensusStatus {
+  bool running = false;    // a block producer or consensus driver runs
+  bool validator = false;  // this node signs (its validator key is in the height's set)
+  uint64_t height = 0;     // the height being decided (tip + 1)
+  uint32_t round = 0;
+  std::string step;  // "propose", "prevote", "precommit", "commit", or "" when not running
+  std::optional<Address> proposer;  // of the current round
+  std::optional<Hash32> locked_block;
+  int64_t locked_round = -1;
+  std::optional<Hash32> valid_block;
+  int64_t valid_round = -1;
+  uint64_t total_power = 0;
+  // Votes seen at this height, per round and type.
+  struct VoteTally {
+    uint32_t round = 0;
+    std::string type;  // "prevote" or "precommit"
+    uint32_t votes = 0;
+    uint64_t power = 0;
+  };
+  std::vector<VoteTally> votes;
+};
+
+// What net_info and net_peers report.
+struct NetStatus {
+  bool enabled = false;  // the node runs P2P
+  std::string node_id;
+  std::string listen_address;
+  std::vector<p2p::PeerInfo> peers;
+};
+
+// Block sync progress, for chain_status.
+struct SyncStatus {
+  bool syncing = false;
+  uint64_t sync_target = 0;  // the best height peers report (0 when unknown)
 };
 
 struct TxLookup {
@@ -104,6 +147,10 @@ class Node {
   // transactions in the mempool. Errors as account().
   Result<uint64_t> pending_nonce(const Address& address) const;
   mempool::MempoolStatus mempool_status() const { return mempool_.status(); }
+  // Consensus, network and sync state for RPC. Thread-safe snapshots.
+  ConsensusStatus consensus_status() const;
+  NetStatus net_status() const;
+  SyncStatus sync_status() const;
   bool in_mempool(const Hash32& hash) const { return mempool_.contains(hash); }
 
   // Read access for the DePIN queries (thread-safe, always whole blocks).
