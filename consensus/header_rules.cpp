@@ -69,9 +69,14 @@ HeaderCheck check_header_rules(const pb::Block& block, const HeaderContext& ctx)
                       " ms is allowed");
 
   // 6–8: who may propose, and which sets sign this block and the next.
-  if (h.proposer() != to_string(ctx.expected_proposer))
+  if (ctx.any_member_proposer) {
+    if (h.proposer().size() != std::tuple_size_v<Address> || ctx.validators == nullptr ||
+        ctx.validators->find(bytes_to_address(h.proposer())) == nullptr)
+      return reject(HeaderReject::kWrongProposer, "proposer is not a validator of this height");
+  } else if (h.proposer() != to_string(ctx.expected_proposer)) {
     return reject(HeaderReject::kWrongProposer,
                   "proposer is not the expected " + crypto::address_to_string(ctx.expected_proposer));
+  }
   if (auto c = check_set_hash(h.validators_hash(), ctx.validators, HeaderReject::kWrongValidatorsHash,
                               "validators");
       !c.ok())

@@ -11,7 +11,8 @@
 //    4. kTimeNotAfterParent       header.time_ms > parent.time_ms
 //    5. kTimeTooFarAhead          header.time_ms <= local_now_ms + max_clock_drift_ms (a validator
 //                                 prevotes nil otherwise; the bound is a genesis parameter)
-//    6. kWrongProposer            header.proposer == the expected proposer for (height, round)
+//    6. kWrongProposer            header.proposer == the expected proposer for (height, round); with
+//                                 any_member_proposer, a member of the height's set
 //    7. kWrongValidatorsHash      header.validators_hash == validators.hash()
 //    8. kWrongNextValidatorsHash  header.next_validators_hash == next_validators.hash()
 //    9. kTooManyTxs               txs.size() <= max_block_txs
@@ -74,6 +75,10 @@ struct HeaderContext {
   uint64_t max_clock_drift_ms = 0;
   // The proposer the engine expects for (height, round) at this height's validator set.
   Address expected_proposer{};
+  // Rule 6 for a block that was not made in the round it is judged in (a re-proposed valid value, or a
+  // block fetched with its commit by block sync): the proposer only has to be in `validators`, since
+  // the block keeps the header of the round that built it.
+  bool any_member_proposer = false;
   const ValidatorSet* validators = nullptr;         // the set at this height
   const ValidatorSet* next_validators = nullptr;    // the set at height + 1
   const ValidatorSet* parent_validators = nullptr;  // the set that signed the parent (verifies last_commit)

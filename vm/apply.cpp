@@ -314,6 +314,7 @@ BlockResult genesis_state(const Genesis& genesis) {
   params.set_chain_id(genesis.chain_id);
   params.set_genesis_time_ms(genesis.genesis_time_ms);
   params.set_max_block_bytes(genesis.params.max_block_bytes);
+  params.set_max_clock_drift_ms(genesis.params.max_clock_drift_ms);
   result.writes[Bytes{kParamsKey}] = encode_canonical(params);
   for (const auto& v : genesis.validators) {
     pb::ValidatorRecord rec;

@@ -152,6 +152,13 @@ bool Mempool::contains(const Hash32& hash) const {
   return by_hash_.count(hash) > 0;
 }
 
+std::optional<VerifiedTx> Mempool::find(const Hash32& hash) const {
+  std::lock_guard lock(mutex_);
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return std::nullopt;
+  return it->second.tx;
+}
+
 uint64_t Mempool::next_nonce(const Address& sender, uint64_t committed_nonce) const {
   std::lock_guard lock(mutex_);
   uint64_t next = committed_nonce;

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -63,6 +64,9 @@ class Mempool {
   size_t drop_with_successors(const Hash32& hash);
 
   bool contains(const Hash32& hash) const;
+  // The pending transaction `hash`, already decoded and its sender recovered (block validation reuses
+  // it instead of recovering the sender again), or nullopt.
+  std::optional<VerifiedTx> find(const Hash32& hash) const;
   MempoolStatus status() const;
 
   // The nonce `sender`'s next transaction should carry: `committed_nonce` (the account's nonce in the

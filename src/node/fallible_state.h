@@ -1,6 +1,10 @@
 // A StateReader over storage that can fail (I/O error, corruption).
 #pragma once
 
+#include <mutex>
+#include <optional>
+
+#include "storage/block_store.h"
 #include "util/result.h"
 #include "vm/state.h"
 
@@ -14,6 +18,20 @@ class FallibleStateReader : public vm::StateReader {
  public:
   // Ok, or the first read failure since construction.
   virtual Status status() const = 0;
+};
+
+// The BlockStore's committed state as a FallibleStateReader (a failed read is logged, returned as
+// absent and recorded). Thread-safe; valid while the store lives.
+class StoreState final : public FallibleStateReader {
+ public:
+  explicit StoreState(const storage::BlockStore& store) : store_(store) {}
+  std::optional<Bytes> get(const Bytes& key) const override;
+  Status status() const override;
+
+ private:
+  const storage::BlockStore& store_;
+  mutable std::mutex mutex_;
+  mutable std::optional<Error> failure_;
 };
 
 }  // namespace physis::node

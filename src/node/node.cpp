@@ -7,6 +7,7 @@
 
 #include "crypto/merkle.h"
 #include "node/block_assembly.h"
+#include "node/consensus_driver.h"
 #include "node/fallible_state.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
@@ -18,40 +19,9 @@
 namespace physis::node {
 
 namespace {
-// Adapts the BlockStore to the VM's state interface. The VM's interface cannot return errors, so a
-// failed read (I/O error, corruption) is returned to the VM as absent AND recorded: callers check
-// status() and throw away whatever was computed from this reader. Thread-safe.
-class StoreState final : public FallibleStateReader {
- public:
-  explicit StoreState(const storage::BlockStore& store) : store_(store) {}
-  std::optional<Bytes> get(const Bytes& key) const override {
-    auto v = store_.get_state(key);
-    if (v) return std::move(*v);
-    LOG_ERROR("node", "state read failed: " << v.error().message);
-    std::lock_guard lock(mutex_);
-    if (!failure_) failure_ = v.error();
-    return std::nullopt;
-  }
-  Status status() const override {
-    std::lock_guard lock(mutex_);
-    if (failure_) return *failure_;
-    return ok_status();
-  }
-
- private:
-  const storage::BlockStore& store_;
-  mutable std::mutex mutex_;
-  mutable std::optional<Error> failure_;
-};
-
 // Batches at least this large are verified on two threads at admission.
 constexpr int kParallelProofThreshold = 64;
 
-uint64_t wall_clock_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 // A stored record that cannot be read or decoded: the datadir is damaged, and only the operator can fix it.
 Error corrupt(const std::string& what, const std::string& why) {
@@ -67,12 +37,22 @@ Result<vm::AccountState> checked_account(const vm::StateReader& state, const Add
   return account;
 }
 
-Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
-  pb::BlockReceipts all;
-  for (const auto& r : receipts) *all.add_receipts() = r;
-  return encode_canonical(all);
-}
 }  // namespace
+
+std::optional<Bytes> StoreState::get(const Bytes& key) const {
+  auto v = store_.get_state(key);
+  if (v) return std::move(*v);
+  LOG_ERROR("node", "state read failed: " << v.error().message);
+  std::lock_guard lock(mutex_);
+  if (!failure_) failure_ = v.error();
+  return std::nullopt;
+}
+
+Status StoreState::status() const {
+  std::lock_guard lock(mutex_);
+  if (failure_) return *failure_;
+  return ok_status();
+}
 
 storage::BlockWrite genesis_block_write(const GenesisBlock& genesis, uint64_t genesis_time_ms) {
   pb::Block block0;
@@ -106,13 +86,16 @@ GenesisBlock make_genesis_block(const Genesis& genesis) {
   return g;
 }
 
-Node::Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash32 genesis_hash)
+Node::Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash32 genesis_hash,
+           std::unique_ptr<consensus::ValidatorSetProvider> provider)
     : options_(std::move(options)),
       store_(std::move(store)),
       genesis_hash_(genesis_hash),
       validators_(consensus::ValidatorSet::from_genesis(options_.genesis)),
       mempool_(options_.mempool, options_.genesis.params, options_.genesis.chain_id),
-      state_reader_(std::make_unique<StoreState>(*store_)) {}
+      state_reader_(std::make_unique<StoreState>(*store_)),
+      executor_(std::make_unique<BlockExecutor>(options_.genesis, *store_, mempool_, sig_cache_, commit_mutex_)),
+      validator_provider_(std::move(provider)) {}
 
 Node::~Node() { stop(); }
 
@@ -136,7 +119,11 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
                                               hash_to_string(genesis.hash) +
                                               "; use the matching --genesis or another --datadir");
   }
-  return std::unique_ptr<Node>(new Node(std::move(options), std::move(*store), genesis.hash));
+  auto provider = consensus::FixedValidatorSetProvider::make(consensus::ValidatorSet::from_genesis(options.genesis));
+  if (!provider) return provider.error();
+  return std::unique_ptr<Node>(
+      new Node(std::move(options), std::move(*store), genesis.hash,
+               std::make_unique<consensus::FixedValidatorSetProvider>(std::move(*provider))));
 }
 
 storage::ChainTip Node::tip() const {
@@ -156,179 +143,65 @@ Result<storage::ChainTip> Node::read_tip() const {
 }
 
 Status Node::start() {
-  if (!options_.validator_key) return ok_status();
-  Address me = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
-  if (!validators_.find(me))
-    return make_error("not_validator", "validator key " + crypto::address_to_string(me) +
-                                           " is not a validator in the genesis");
-  producer_ = std::thread([this] { producer_loop(); });
+  // A node with neither a validator key nor a network only serves queries.
+  if (!options_.validator_key && !options_.node_key) return ok_status();
+  DriverOptions d;
+  d.datadir = options_.datadir;
+  d.validator_key = options_.validator_key;
+  d.node_key = options_.node_key;
+  d.host = options_.p2p;
+  d.engine = options_.engine;
+  auto driver = ConsensusDriver::start(*this, std::move(d));
+  if (!driver) return driver.error();
+  std::lock_guard lock(driver_mutex_);
+  driver_ = std::move(*driver);
   return ok_status();
 }
 
 void Node::stop() {
+  std::unique_ptr<ConsensusDriver> driver;
   {
-    std::lock_guard lock(stop_mutex_);
-    stopping_ = true;
+    std::lock_guard lock(driver_mutex_);
+    driver = std::move(driver_);
   }
-  stop_cv_.notify_all();
-  if (producer_.joinable()) producer_.join();
+  if (driver) driver->stop();
 }
 
-void Node::producer_loop() {
-  const uint64_t block_time = options_.genesis.params.block_time_ms;
-  LOG_INFO("node", "producing a block every " << block_time << " ms");
-  while (true) {
-    const storage::ChainTip parent = tip();
-    uint64_t now = wall_clock_ms();
-    // The first block is due at once; later ones one block time after their parent. A parent time
-    // ahead of our clock (clock skew) never makes us wait more than one block time.
-    uint64_t due = parent.height == 0 ? now : std::min(parent.time_ms + block_time, now + block_time);
-    {
-      std::unique_lock lock(stop_mutex_);
-      if (now < due)
-        stop_cv_.wait_for(lock, std::chrono::milliseconds(due - now), [this] { return stopping_; });
-      if (stopping_) break;
-    }
-    auto produced = produce_block(std::max(wall_clock_ms(), due));
-    if (!produced) {
-      LOG_ERROR("node", "block production failed: " << produced.error().message);
-      std::unique_lock lock(stop_mutex_);
-      stop_cv_.wait_for(lock, std::chrono::milliseconds(block_time), [this] { return stopping_; });
-      if (stopping_) break;
-    }
-  }
-  LOG_INFO("node", "block producer stopped at height " << tip().height);
+Result<consensus::HeightValidators> Node::height_validators(uint64_t height) {
+  std::lock_guard lock(provider_mutex_);
+  return validator_provider_->validators_at(height);
+}
+
+Result<pb::Commit> Node::last_commit_for(const storage::ChainTip& parent) const {
+  if (parent.height == 0) return pb::Commit();
+  return commit_at(parent.height);
 }
 
 Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
   if (!options_.validator_key) return make_error("not_validator", "this node has no validator key");
-  const ChainParams& params = options_.genesis.params;
   const std::string& chain_id = options_.genesis.chain_id;
-  auto parent_read = read_tip();
-  if (!parent_read) return parent_read.error();
-  const storage::ChainTip parent = *parent_read;
-  const uint64_t height = parent.height + 1;
+  auto parent = read_tip();
+  if (!parent) return parent.error();
+  const uint64_t height = parent->height + 1;
+  auto validators = height_validators(height);
+  if (!validators) return validators.error();
+  auto last_commit = last_commit_for(*parent);
+  if (!last_commit) return last_commit.error();
   const Address proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
-  // The block byte limit (doc/protocol.md "Blocks"): the mempool selects by raw transaction bytes; the
-  // exact cut below also counts each transaction's framing in the block, keeping the longest prefix that
-  // fits (a prefix keeps each sender's nonces gap-free; the rest stays in the mempool for later blocks).
-  // budget ≥ kMaxTxBytes for a parsed genesis (parse_genesis checks max_block_bytes ≥ kMinBlockBytes).
-  const uint64_t budget =
-      params.max_block_bytes > kBlockOverheadBytes ? params.max_block_bytes - kBlockOverheadBytes : 0;
-  std::vector<VerifiedTx> selection =
-      mempool_.select(params.max_block_txs, params.block_gas_limit, static_cast<size_t>(budget));
-  {
-    uint64_t used = 0;
-    size_t keep = 0;
-    for (; keep < selection.size(); ++keep) {
-      const uint64_t bytes = block_tx_bytes(selection[keep].tx.raw.size());
-      if (used + bytes > budget) break;
-      used += bytes;
-    }
-    selection.erase(selection.begin() + static_cast<std::ptrdiff_t>(keep), selection.end());
-  }
-
   const auto started = std::chrono::steady_clock::now();
-  StoreState state(*store_);
-  vm::BlockContext ctx{chain_id, height, proposer, parent.hash, {}};
-  for (const auto& v : validators_.validators()) ctx.validators.emplace_back(v.address, v.power);
-  const DepinParams& depin = options_.genesis.depin;
-  // A tx the mempool admitted may no longer fit the state (should not happen: only a sender's own txs
-  // lower its balance). It is left out with its sender's later nonces and dropped from the mempool, so it
-  // cannot stall the chain, while other senders' txs go in, in one pass however many there are; a state
-  // read failure commits nothing.
-  auto assembled =
-      assemble_block(state, parent.state_root, params, depin, ctx, std::move(selection), sig_cache_);
-  if (!assembled) return assembled.error();
-  for (size_t i = 0; i < assembled->rejected.size(); ++i) {
-    const size_t dropped = mempool_.drop_with_successors(assembled->rejected[i]);
-    LOG_WARN("node", "dropping transaction " << hash_to_string(assembled->rejected[i]) << " and "
-                                             << (dropped > 0 ? dropped - 1 : 0)
-                                             << " later ones of its sender: " << assembled->reasons[i]);
-  }
-  const std::vector<VerifiedTx>& txs = assembled->txs;
-  vm::BlockResult* applied = &assembled->result;
-
-  const auto applied_at = std::chrono::steady_clock::now();
-  pb::Block block;
-  pb::Header& h = *block.mutable_header();
-  h.set_chain_id(chain_id);
-  h.set_height(height);
-  h.set_time_ms(std::max(now_ms, parent.time_ms + 1));
-  h.set_prev_hash(to_string(parent.hash));
-  for (const auto& t : txs) block.add_txs(to_string(t.tx.raw));
-  h.set_tx_root(to_string(compute_tx_root(block.txs())));
-  h.set_state_root(to_string(applied->state_root));
-  h.set_receipts_root(to_string(compute_receipts_root(applied->receipts)));
-  h.set_proposer(to_string(proposer));
-  h.set_validators_hash(to_string(validators_.hash()));
-  h.set_next_validators_hash(to_string(validators_.hash()));
-  Hash32 last_commit_hash{};
-  if (parent.height > 0) {
-    const std::string what = "commit of block " + std::to_string(parent.height);
-    auto raw_commit = store_->commit_at(parent.height);
-    if (!raw_commit) return raw_commit.error();
-    if (!*raw_commit) return corrupt(what, "missing");
-    if (auto st = decode_canonical(**raw_commit, *block.mutable_last_commit(), "commit"); !st)
-      return corrupt(what, st.error().message);
-    last_commit_hash = commit_hash(block.last_commit());
-  }
-  h.set_last_commit_hash(to_string(last_commit_hash));
-  // The consensus limits every block must meet, the one made here included: a block above them would be
-  // rejected by every other node.
-  if (auto st = check_block_limits(block, params); !st) return st.error();
-  const Hash32 hash = block_hash(h);
-  // Single validator: the proposer's own precommit is the whole commit (> 2/3 of the power).
-  pb::Commit commit = consensus::make_commit(chain_id, height, 0, hash, {*options_.validator_key});
-  if (auto st = consensus::verify_commit(commit, validators_, chain_id, height, hash); !st) return st.error();
-
-  storage::BlockWrite w;
-  w.tip = {height, hash, applied->state_root, h.time_ms()};
-  w.block = encode_canonical(block);
-  w.commit = encode_canonical(commit);
-  w.receipts = encode_receipts(applied->receipts);
-  w.txs.reserve(txs.size());
-  for (const auto& t : txs) w.txs.push_back(t.tx.hash);
-  w.state_writes = std::move(applied->writes);
-  // Explorer indexes of proof results: by device and by epoch (doc/depin.md "Indexes"). The epoch is the
-  // including block's, where weight accrues, not the one a proof claims; a malformed proof's device id
-  // (not 20 bytes) is not indexed by device, so it cannot land under another device's prefix.
-  const uint64_t block_epoch = height / depin.epoch_blocks;
-  for (size_t i = 0; i < applied->receipts.size(); ++i) {
-    for (const auto& pr : applied->receipts[i].proofs()) {
-      Bytes where;
-      append_u64_be(where, height);
-      append_u32_be(where, static_cast<uint32_t>(i));
-      append_u32_be(where, pr.index());
-      Bytes value = encode_canonical(pr);
-      if (pr.device_id().size() == std::tuple_size_v<Address>) {
-        Bytes by_device{'P'};
-        append(by_device, pr.device_id());
-        append(by_device, where);
-        w.index_writes.emplace_back(std::move(by_device), value);
-      }
-      Bytes by_epoch{'Q'};
-      append_u64_be(by_epoch, block_epoch);
-      append(by_epoch, where);
-      w.index_writes.emplace_back(std::move(by_epoch), std::move(value));
-    }
-  }
+  auto block = executor_->propose(*parent, *validators, proposer, now_ms, *last_commit);
+  if (!block) return block.error();
   const auto built_at = std::chrono::steady_clock::now();
-  {
-    std::unique_lock lock(commit_mutex_);
-    if (auto st = store_->commit_block(w); !st) return st.error();
-    mempool_.remove_committed(w.txs, state);
-  }
+  // Single validator: the proposer's own precommit is the whole commit (> 2/3 of the power); with more
+  // validators verify_commit refuses it, and blocks come from the consensus driver instead.
+  pb::Commit commit = consensus::make_commit(chain_id, height, 0, block->hash, {*options_.validator_key});
+  if (auto st = consensus::verify_commit(commit, validators->set, chain_id, height, block->hash); !st)
+    return st.error();
+  auto tip = executor_->commit(*block, commit);
   auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-  LOG_DEBUG("node", "block " << height << ": apply " << ms(started, applied_at) << " ms, build "
-                             << ms(applied_at, built_at) << " ms, commit "
-                             << ms(built_at, std::chrono::steady_clock::now()) << " ms, "
-                             << w.state_writes.size() << " state writes");
-  if (!txs.empty() || height % 60 == 0)
-    LOG_INFO("node", "committed block " << height << " " << hash_to_string(hash) << " txs=" << txs.size());
-  else
-    LOG_DEBUG("node", "committed block " << height << " " << hash_to_string(hash));
-  return w.tip;
+  LOG_DEBUG("node", "block " << height << ": build " << ms(started, built_at) << " ms, commit "
+                             << ms(built_at, std::chrono::steady_clock::now()) << " ms");
+  return tip;
 }
 
 size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
@@ -472,8 +345,14 @@ Result<Hash32> Node::submit_tx(ByteSpan raw) {
     return *cached;
   }
   uint64_t judged_at = height->height;
+  Bytes raw_copy(raw.begin(), raw.end());
   auto admitted = admit(std::move(*decoded), &judged_at);
-  if (!admitted) rejected_.insert(hash, admitted.error(), judged_at);
+  if (!admitted) {
+    rejected_.insert(hash, admitted.error(), judged_at);
+    return admitted;
+  }
+  std::lock_guard lock(driver_mutex_);
+  if (driver_) driver_->gossip_tx(raw_copy);
   return admitted;
 }
 
@@ -601,22 +480,25 @@ Result<pb::Commit> Node::commit_at(uint64_t height) const {
 }
 
 ConsensusStatus Node::consensus_status() const {
+  {
+    std::lock_guard lock(driver_mutex_);
+    if (driver_) return driver_->consensus_status();
+  }
   ConsensusStatus s;
-  const bool producing = producer_.joinable();
-  s.running = producing;
-  s.validator = producing;
   s.height = tip().height + 1;
   s.total_power = validators_.total_power();
-  if (producing) {
-    s.step = "propose";
-    s.proposer = crypto::address_of(*crypto::public_key_of(*options_.validator_key));
-  }
   return s;
 }
 
-NetStatus Node::net_status() const { return {}; }
+NetStatus Node::net_status() const {
+  std::lock_guard lock(driver_mutex_);
+  return driver_ ? driver_->net_status() : NetStatus{};
+}
 
-SyncStatus Node::sync_status() const { return {}; }
+SyncStatus Node::sync_status() const {
+  std::lock_guard lock(driver_mutex_);
+  return driver_ ? driver_->sync_status() : SyncStatus{};
+}
 
 Result<uint64_t> Node::pending_nonce(const Address& address) const {
   auto acc = account(address);

@@ -1,6 +1,6 @@
-// Node: wires storage, the VM, the mempool and (for now single-validator) block production.
-// Owns: the BlockStore, the Mempool, the producer thread.
-// Thread-safety: every public method may be called from any thread (RPC workers) while the producer
+// Node: wires storage, the VM, the mempool, block execution, consensus and P2P.
+// Owns: the BlockStore, the Mempool, the BlockExecutor and the consensus driver.
+// Thread-safety: every public method may be called from any thread (RPC workers) while the driver
 // runs; a shared mutex keeps admission from interleaving with a block commit.
 #pragma once
 
@@ -11,9 +11,12 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "consensus/proposer.h"
+#include "consensus/types.h"
 #include "consensus/validator_set.h"
 #include "mempool/mempool.h"
 #include "node/admission.h"
+#include "node/block_executor.h"
 #include "node/sig_cache.h"
 #include "p2p/host.h"
 #include "p2p/node_key.h"
@@ -24,6 +27,8 @@
 #include "vm/attestation.h"
 
 namespace physis::node {
+
+class ConsensusDriver;
 
 // Options struct in the core; argument parsing stays in physisd (STYLE).
 struct NodeOptions {
@@ -36,6 +41,7 @@ struct NodeOptions {
   // by itself (the single-validator devnet) and a node without a validator key only serves queries.
   std::optional<p2p::NodeKey> node_key;
   p2p::HostOptions p2p;  // chain_id is filled in by the node
+  consensus::EngineConfig engine;  // consensus timeouts (consensus/types.h)
 };
 
 // What consensus_state reports (doc/rpc.md).
@@ -108,10 +114,12 @@ class Node {
   static Result<std::unique_ptr<Node>> open(NodeOptions options);
   ~Node();
 
-  // Starts producing a block every block_time_ms if a validator key was given. The key must belong to
-  // a genesis validator (error "not_validator").
+  // Starts the consensus driver (node/consensus_driver.h) when a validator key or a node key was given:
+  // a validator decides blocks with the others (alone when it is the only one), a node with only a node
+  // key follows the chain over P2P. The validator key must belong to a genesis validator
+  // ("not_validator"); errors of ConsensusDriver::start otherwise.
   Status start();
-  // Stops the producer after the block in progress (if any) is committed. Idempotent.
+  // Stops the driver after the input in progress. Idempotent.
   void stop();
 
   const Genesis& genesis() const { return options_.genesis; }
@@ -183,14 +191,22 @@ class Node {
   // Error "corrupt_datadir" when an account or epoch record does not decode.
   Result<SupplyAudit> supply_audit() const;
 
-  // Builds, applies, signs and commits one block at time `now_ms` (raised to parent time + 1 if the
-  // clock is behind). Used by the producer thread and by benchmarks. Not to be called concurrently
-  // with itself.
+  // Single-validator block production through the BlockExecutor: builds, applies, signs and commits one
+  // block at time `now_ms` (raised to parent time + 1 if the clock is behind). For benchmarks and tests
+  // of a one-validator chain; a running node makes blocks in its consensus driver. Not to be called
+  // concurrently with itself or with a running node.
   Result<storage::ChainTip> produce_block(uint64_t now_ms);
 
+  // The validators (set and proposer priorities) that decide `height` ≥ 1. Thread-safe.
+  Result<consensus::HeightValidators> height_validators(uint64_t height);
+  // The commit a block on `parent` carries: the stored commit of parent (empty for the genesis parent).
+  Result<pb::Commit> last_commit_for(const storage::ChainTip& parent) const;
+  BlockExecutor& executor() { return *executor_; }
+  mempool::Mempool& mempool() { return mempool_; }
+
  private:
-  Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash32 genesis_hash);
-  void producer_loop();
+  Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash32 genesis_hash,
+       std::unique_ptr<consensus::ValidatorSetProvider> provider);
   // Verifies the device and certificate signatures of a payable transaction into sig_cache_, so that
   // the block producer finds them there. Returns how many device signatures it looked up.
   size_t warm_signature_cache(const VerifiedTx& tx) const;
@@ -206,13 +222,14 @@ class Node {
   std::unique_ptr<vm::StateReader> state_reader_;
   SignatureCache sig_cache_;
   RejectedTxCache rejected_;
+  std::unique_ptr<BlockExecutor> executor_;
+  std::mutex provider_mutex_;
+  std::unique_ptr<consensus::ValidatorSetProvider> validator_provider_;  // guarded by provider_mutex_
   std::atomic<int> admissions_in_flight_{0};
   mutable std::shared_mutex commit_mutex_;
 
-  std::thread producer_;
-  std::mutex stop_mutex_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
+  mutable std::mutex driver_mutex_;
+  std::unique_ptr<ConsensusDriver> driver_;  // guarded by driver_mutex_
 };
 
 }  // namespace physis::node

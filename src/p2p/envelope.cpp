@@ -12,6 +12,7 @@ const char* reject_reason_name(RejectReason reason) {
     case RejectReason::kWrongChain: return "wrong_chain";
     case RejectReason::kEmptyBody: return "empty_body";
     case RejectReason::kRateLimited: return "rate_limited";
+    case RejectReason::kInvalid: return "invalid";
   }
   return "unknown";
 }

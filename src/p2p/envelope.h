@@ -17,6 +17,8 @@ enum class RejectReason {
   kWrongChain,    // chain_id differs from ours
   kEmptyBody,     // no oneof body set
   kRateLimited,   // over the per-peer message or byte budget
+  kInvalid,       // decodes, but its content is refused above the transport (a bad signature, a vote
+                  // from a non-validator, a block that fails validation): reported via Host::penalize
 };
 
 // Short stable name for logs and net_peers ("oversize", "malformed", ...).

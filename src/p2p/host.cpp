@@ -151,6 +151,15 @@ class Host::Impl {
     return ok_status();
   }
 
+  void penalize(std::string peer, RejectReason reason, std::string detail) {
+    {
+      std::lock_guard lock(out_mu_);
+      if (penalties_.size() >= kMaxPendingPenalties) return;  // the peer is being dropped already
+      penalties_.push_back(Penalty{std::move(peer), reason, std::move(detail)});
+    }
+    wake();
+  }
+
   std::vector<PeerInfo> peers() const {
     std::lock_guard lock(mu_);
     std::vector<PeerInfo> out;
@@ -178,6 +187,12 @@ class Host::Impl {
     std::string routing_id;  // inbound only: the ROUTER's id of the latest connection
     int64_t last_seen_ms = 0;
   };
+  struct Penalty {
+    std::string peer;
+    RejectReason reason;
+    std::string detail;
+  };
+  static constexpr size_t kMaxPendingPenalties = 4096;
   struct Outgoing {
     std::optional<std::string> peer;  // nullopt: broadcast
     Bytes frame;
@@ -443,9 +458,22 @@ class Host::Impl {
 
   void flush_outbox() {
     std::deque<Outgoing> batch;
+    std::vector<Penalty> penalties;
     {
       std::lock_guard lock(out_mu_);
       batch.swap(outbox_);
+      penalties.swap(penalties_);
+    }
+    if (!penalties.empty()) {
+      const int64_t now = now_ms();
+      std::lock_guard lock(mu_);
+      for (const Penalty& p : penalties) {
+        rejected_.fetch_add(1);
+        auto it = peers_.find(p.peer);
+        if (it == peers_.end()) continue;
+        LOG_INFO(kLog, "peer " << p.peer << " sent a refused message: " << p.detail);
+        if (it->second.score.penalize(p.reason)) ban(p.peer, it->second, p.reason, now);
+      }
     }
     for (const Outgoing& o : batch) {
       if (o.peer) {
@@ -476,6 +504,7 @@ class Host::Impl {
 
   std::mutex out_mu_;
   std::deque<Outgoing> outbox_;  // guarded by out_mu_
+  std::vector<Penalty> penalties_;  // guarded by out_mu_
 
   // Written only by the host thread (and open() before it starts); read by peers() under mu_.
   mutable std::mutex mu_;
@@ -501,6 +530,9 @@ Status Host::send(const std::string& peer_id, Envelope envelope) {
   return impl_->enqueue(peer_id, std::move(envelope));
 }
 Status Host::broadcast(Envelope envelope) { return impl_->enqueue(std::nullopt, std::move(envelope)); }
+void Host::penalize(const std::string& peer_id, RejectReason reason, std::string detail) {
+  impl_->penalize(peer_id, reason, std::move(detail));
+}
 std::vector<PeerInfo> Host::peers() const { return impl_->peers(); }
 const std::string& Host::node_id() const { return impl_->node_id(); }
 const std::string& Host::listen_endpoint() const { return impl_->listen_endpoint(); }

@@ -102,6 +102,10 @@ class Host {
   // Queue one envelope for every connected peer. Thread-safe. Same errors as send().
   Status broadcast(Envelope envelope);
 
+  // Lowers `peer_id`'s score for a message the layer above refused (`reason` is logged with the peer);
+  // at the threshold the peer is dropped and banned as for transport rejections. Thread-safe: applied
+  // on the host thread. An unknown peer is ignored.
+  void penalize(const std::string& peer_id, RejectReason reason, std::string detail);
   // Snapshot of known peers, sorted by node id. Thread-safe.
   std::vector<PeerInfo> peers() const;
   // Our node id (Z85 public key).

@@ -12,6 +12,7 @@ int32_t reject_cost(const ScoreOptions& o, RejectReason reason) {
     case RejectReason::kWrongChain: return o.cost_wrong_chain;
     case RejectReason::kEmptyBody: return o.cost_empty_body;
     case RejectReason::kRateLimited: return o.cost_rate_limited;
+    case RejectReason::kInvalid: return o.cost_invalid;
   }
   return o.cost_malformed;
 }

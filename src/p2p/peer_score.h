@@ -19,6 +19,7 @@ struct ScoreOptions {
   int32_t cost_oversize = 50;
   int32_t cost_empty_body = 25;
   int32_t cost_rate_limited = 5;
+  int32_t cost_invalid = 25;
   // Token buckets: sustained rate per second, and burst capacity.
   uint64_t messages_per_second = 500;
   uint64_t message_burst = 1000;

@@ -217,7 +217,8 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
   for (Field f :
        {Field{"block_time_ms", &g.params.block_time_ms}, Field{"min_gas_price", &g.params.min_gas_price},
         Field{"transfer_gas", &g.params.transfer_gas}, Field{"block_gas_limit", &g.params.block_gas_limit},
-        Field{"max_block_txs", &max_txs}, Field{"max_block_bytes", &g.params.max_block_bytes}}) {
+        Field{"max_block_txs", &max_txs}, Field{"max_block_bytes", &g.params.max_block_bytes},
+        Field{"max_clock_drift_ms", &g.params.max_clock_drift_ms}}) {
     auto v = read_u64(params, f.key, *f.out);
     if (!v) return bad(std::string("params.") + f.key + " must be an unsigned integer");
     *f.out = *v;

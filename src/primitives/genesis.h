@@ -22,6 +22,8 @@ struct ChainParams {
   // Consensus limit on a block's encoded size (doc/protocol.md "Blocks"): kMinBlockBytes ≤ it ≤
   // kMaxBlockBytes (primitives/block.h), checked by parse_genesis.
   uint64_t max_block_bytes = 4 * 1024 * 1024;
+  // How far ahead of a validator's clock a block's time may be (consensus/header_rules.h rule 5).
+  uint64_t max_clock_drift_ms = 10'000;
 };
 
 struct GenesisValidator {

@@ -1,0 +1,282 @@
+#include "node/block_executor.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "consensus/header_rules.h"
+#include "node/block_assembly.h"
+#include "node/fallible_state.h"
+#include "primitives/block.h"
+#include "primitives/codec.h"
+#include "util/log.h"
+
+namespace physis::node {
+
+namespace {
+
+Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
+  pb::BlockReceipts all;
+  for (const auto& r : receipts) *all.add_receipts() = r;
+  return encode_canonical(all);
+}
+
+vm::BlockContext block_context(const std::string& chain_id, uint64_t height, const Address& proposer,
+                               const Hash32& parent_hash, const consensus::ValidatorSet& set) {
+  vm::BlockContext ctx{chain_id, height, proposer, parent_hash, {}};
+  for (const auto& v : set.validators()) ctx.validators.emplace_back(v.address, v.power);
+  return ctx;
+}
+
+// Decodes and verifies every transaction of a block, taking the ones the mempool verified already from
+// it; the rest are recovered on two threads (DESIGN §8). Error "bad_tx" naming the first bad one.
+Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const mempool::Mempool& mempool) {
+  const int n = block.txs_size();
+  std::vector<std::optional<VerifiedTx>> out(static_cast<size_t>(n));
+  std::vector<std::optional<Error>> errors(static_cast<size_t>(n));
+  std::atomic<bool> failed{false};
+  auto run = [&](int begin, int end) {
+    for (int i = begin; i < end && !failed.load(std::memory_order_relaxed); ++i) {
+      const std::string& raw = block.txs(i);
+      auto decoded = decode_tx(as_span(raw));
+      if (!decoded) {
+        errors[static_cast<size_t>(i)] = decoded.error();
+        failed = true;
+        continue;
+      }
+      if (auto known = mempool.find(decoded->hash)) {
+        out[static_cast<size_t>(i)] = std::move(*known);
+        continue;
+      }
+      auto verified = verify_tx(std::move(*decoded));
+      if (!verified) {
+        errors[static_cast<size_t>(i)] = verified.error();
+        failed = true;
+        continue;
+      }
+      out[static_cast<size_t>(i)] = std::move(*verified);
+    }
+  };
+  if (n >= 32) {
+    std::thread helper(run, n / 2, n);
+    run(0, n / 2);
+    helper.join();
+  } else {
+    run(0, n);
+  }
+  std::vector<VerifiedTx> txs;
+  txs.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    if (errors[static_cast<size_t>(i)])
+      return make_error(kRejectBadTx, "transaction " + std::to_string(i) + ": " +
+                                          errors[static_cast<size_t>(i)]->code + ": " +
+                                          errors[static_cast<size_t>(i)]->message);
+    if (!out[static_cast<size_t>(i)])  // skipped after another failure; cannot happen without one
+      return make_error(kRejectBadTx, "transaction " + std::to_string(i) + " was not verified");
+    txs.push_back(std::move(*out[static_cast<size_t>(i)]));
+  }
+  return txs;
+}
+
+Error corrupt(const std::string& what, const std::string& why) {
+  return make_error("corrupt_datadir", "datadir corrupt: " + what + " is unreadable (" + why +
+                                           "); restore the datadir from a backup or resync it");
+}
+
+}  // namespace
+
+bool is_block_fault(const Error& error) {
+  return error.code != "storage" && error.code != "corrupt_datadir" && error.code != "stale_block";
+}
+
+BlockExecutor::BlockExecutor(const Genesis& genesis, storage::BlockStore& store, mempool::Mempool& mempool,
+                             SignatureCache& signatures, std::shared_mutex& commit_mutex)
+    : genesis_(genesis), store_(store), mempool_(mempool), signatures_(signatures), commit_mutex_(commit_mutex) {}
+
+Result<ExecutedBlock> BlockExecutor::propose(const storage::ChainTip& parent,
+                                             const consensus::HeightValidators& validators,
+                                             const Address& proposer, uint64_t now_ms,
+                                             const pb::Commit& last_commit) {
+  if (!validators.set.find(proposer))
+    return make_error("not_validator", crypto::address_to_string(proposer) + " is not a validator at height " +
+                                           std::to_string(parent.height + 1));
+  const ChainParams& params = genesis_.params;
+  const uint64_t height = parent.height + 1;
+  // The block byte limit (doc/protocol.md "Blocks"): the mempool selects by raw transaction bytes; the
+  // exact cut below also counts each transaction's framing in the block, keeping the longest prefix that
+  // fits (a prefix keeps each sender's nonces gap-free; the rest stays in the mempool for later blocks).
+  const uint64_t budget =
+      params.max_block_bytes > kBlockOverheadBytes ? params.max_block_bytes - kBlockOverheadBytes : 0;
+  std::vector<VerifiedTx> selection =
+      mempool_.select(params.max_block_txs, params.block_gas_limit, static_cast<size_t>(budget));
+  {
+    uint64_t used = 0;
+    size_t keep = 0;
+    for (; keep < selection.size(); ++keep) {
+      const uint64_t bytes = block_tx_bytes(selection[keep].tx.raw.size());
+      if (used + bytes > budget) break;
+      used += bytes;
+    }
+    selection.erase(selection.begin() + static_cast<std::ptrdiff_t>(keep), selection.end());
+  }
+  StoreState state(store_);
+  const vm::BlockContext ctx = block_context(genesis_.chain_id, height, proposer, parent.hash, validators.set);
+  // A tx the mempool admitted may no longer fit the state (should not happen: only a sender's own txs
+  // lower its balance). It is left out with its sender's later nonces and dropped from the mempool, so it
+  // cannot stall the chain, while other senders' txs go in, in one pass however many there are; a state
+  // read failure builds nothing.
+  auto assembled = assemble_block(state, parent.state_root, params, genesis_.depin, ctx, std::move(selection),
+                                  signatures_);
+  if (!assembled) return assembled.error();
+  for (size_t i = 0; i < assembled->rejected.size(); ++i) {
+    const size_t dropped = mempool_.drop_with_successors(assembled->rejected[i]);
+    LOG_WARN("node", "dropping transaction " << hash_to_string(assembled->rejected[i]) << " and "
+                                             << (dropped > 0 ? dropped - 1 : 0)
+                                             << " later ones of its sender: " << assembled->reasons[i]);
+  }
+  ExecutedBlock out;
+  out.parent_hash = parent.hash;
+  pb::Block& block = out.block;
+  pb::Header& h = *block.mutable_header();
+  h.set_chain_id(genesis_.chain_id);
+  h.set_height(height);
+  h.set_time_ms(std::max(now_ms, parent.time_ms + 1));
+  h.set_prev_hash(to_string(parent.hash));
+  out.tx_hashes.reserve(assembled->txs.size());
+  for (const auto& t : assembled->txs) {
+    block.add_txs(to_string(t.tx.raw));
+    out.tx_hashes.push_back(t.tx.hash);
+  }
+  out.result = std::move(assembled->result);
+  h.set_tx_root(to_string(compute_tx_root(block.txs())));
+  h.set_state_root(to_string(out.result.state_root));
+  h.set_receipts_root(to_string(compute_receipts_root(out.result.receipts)));
+  h.set_proposer(to_string(proposer));
+  h.set_validators_hash(to_string(validators.set.hash()));
+  h.set_next_validators_hash(to_string(validators.set.hash()));  // fixed set until staking lands
+  Hash32 last_commit_hash{};
+  if (height > 1) {
+    *block.mutable_last_commit() = last_commit;
+    last_commit_hash = commit_hash(last_commit);
+  }
+  h.set_last_commit_hash(to_string(last_commit_hash));
+  // The consensus limits every block must meet, the one made here included: a block above them would be
+  // rejected by every other node.
+  if (auto st = check_block_limits(block, params); !st) return st.error();
+  out.hash = block_hash(h);
+  return out;
+}
+
+Result<ExecutedBlock> BlockExecutor::validate(const pb::Block& block, const storage::ChainTip& parent,
+                                              const consensus::HeightValidators& validators,
+                                              const consensus::ValidatorSet& parent_validators,
+                                              std::optional<Address> round_proposer, uint64_t now_ms) {
+  const ChainParams& params = genesis_.params;
+  consensus::HeaderContext hc;
+  hc.parent_height = parent.height;
+  hc.parent_hash = parent.hash;
+  hc.parent_time_ms = parent.time_ms;
+  hc.chain_id = genesis_.chain_id;
+  hc.local_now_ms = now_ms;
+  hc.max_clock_drift_ms = params.max_clock_drift_ms;
+  hc.expected_proposer = round_proposer.value_or(Address{});
+  hc.any_member_proposer = !round_proposer.has_value();
+  hc.validators = &validators.set;
+  hc.next_validators = &validators.set;  // fixed set until staking lands
+  hc.parent_validators = &parent_validators;
+  hc.max_block_bytes = params.max_block_bytes;
+  hc.max_block_txs = params.max_block_txs;
+  if (auto check = consensus::check_header_rules(block, hc); !check.ok())
+    return make_error(std::string(consensus::header_reject_name(check.reason)), check.message);
+  auto txs = verify_block_txs(block, mempool_);
+  if (!txs) return txs.error();
+  return execute(block, parent, std::move(*txs), validators.set);
+}
+
+Result<ExecutedBlock> BlockExecutor::execute(const pb::Block& block, const storage::ChainTip& parent,
+                                             std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set) {
+  const pb::Header& h = block.header();
+  StoreState state(store_);
+  const vm::BlockContext ctx =
+      block_context(genesis_.chain_id, h.height(), bytes_to_address(h.proposer()), parent.hash, set);
+  vm::ApplyFailure failure;
+  auto applied = vm::apply_block(state, parent.state_root, genesis_.params, genesis_.depin, ctx, txs, signatures_,
+                                 &failure);
+  if (auto st = state.status(); !st) return st.error();
+  if (!applied) {
+    if (failure.state_fault) return make_error("corrupt_datadir", applied.error().message);
+    if (!failure.tx_index && applied.error().message.find("gas") != std::string::npos)
+      return make_error(kRejectBlockGas, applied.error().message);
+    return make_error(kRejectInvalidBlock, applied.error().message);
+  }
+  if (to_string(applied->state_root) != h.state_root())
+    return make_error(kRejectWrongStateRoot, "state root after the block is " + hash_to_string(applied->state_root) +
+                                                 ", the header says " + hash_to_string(to_hash32(h.state_root())));
+  if (to_string(compute_receipts_root(applied->receipts)) != h.receipts_root())
+    return make_error(kRejectWrongReceiptsRoot, "the receipts of the block do not match its receipts root");
+  ExecutedBlock out;
+  out.block = block;
+  out.hash = block_hash(h);
+  out.parent_hash = parent.hash;
+  out.tx_hashes.reserve(txs.size());
+  for (const auto& t : txs) out.tx_hashes.push_back(t.tx.hash);
+  out.result = std::move(*applied);
+  return out;
+}
+
+Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, const pb::Commit& commit) {
+  const pb::Block& block = executed.block;
+  const pb::Header& h = block.header();
+  const uint64_t height = h.height();
+  storage::BlockWrite w;
+  w.tip = {height, executed.hash, executed.result.state_root, h.time_ms()};
+  w.block = encode_canonical(block);
+  w.commit = encode_canonical(commit);
+  w.receipts = encode_receipts(executed.result.receipts);
+  w.txs = executed.tx_hashes;
+  w.state_writes = executed.result.writes;
+  // Explorer indexes of proof results: by device and by epoch (doc/depin.md "Indexes"). The epoch is the
+  // including block's, where weight accrues, not the one a proof claims; a malformed proof's device id
+  // (not 20 bytes) is not indexed by device, so it cannot land under another device's prefix.
+  const uint64_t block_epoch = height / genesis_.depin.epoch_blocks;
+  const auto& receipts = executed.result.receipts;
+  for (size_t i = 0; i < receipts.size(); ++i) {
+    for (const auto& pr : receipts[i].proofs()) {
+      Bytes where;
+      append_u64_be(where, height);
+      append_u32_be(where, static_cast<uint32_t>(i));
+      append_u32_be(where, pr.index());
+      Bytes value = encode_canonical(pr);
+      if (pr.device_id().size() == std::tuple_size_v<Address>) {
+        Bytes by_device{'P'};
+        append(by_device, pr.device_id());
+        append(by_device, where);
+        w.index_writes.emplace_back(std::move(by_device), value);
+      }
+      Bytes by_epoch{'Q'};
+      append_u64_be(by_epoch, block_epoch);
+      append(by_epoch, where);
+      w.index_writes.emplace_back(std::move(by_epoch), std::move(value));
+    }
+  }
+  {
+    std::unique_lock lock(commit_mutex_);
+    auto tip = store_.tip();
+    if (!tip) return tip.error();
+    if (!*tip) return corrupt("chain tip", "missing");
+    if ((*tip)->hash != executed.parent_hash || (*tip)->height + 1 != height)
+      return make_error("stale_block", "block " + std::to_string(height) + " was built on " +
+                                           hash_to_string(executed.parent_hash) + " but the tip is now block " +
+                                           std::to_string((*tip)->height));
+    if (auto st = store_.commit_block(w); !st) return st.error();
+    StoreState state(store_);
+    mempool_.remove_committed(w.txs, state);
+  }
+  if (!w.txs.empty() || height % 60 == 0)
+    LOG_INFO("node", "committed block " << height << " " << hash_to_string(executed.hash) << " txs=" << w.txs.size());
+  else
+    LOG_DEBUG("node", "committed block " << height << " " << hash_to_string(executed.hash));
+  return w.tip;
+}
+
+}  // namespace physis::node

@@ -1,0 +1,104 @@
+// BlockExecutor: the one path every block takes into the chain (DESIGN §4, §6; doc/consensus.md
+// "Blocks"). The single-validator producer, the consensus driver and block sync all build, check and
+// store blocks through it; nothing else writes a block.
+//
+//   propose(parent, ...)  → a block built from the mempool on `parent`, applied, not stored;
+//   validate(block, ...)  → the same ExecutedBlock for a block someone else made, or the reason it is
+//                           refused (an Error whose code is the reason, listed below);
+//   commit(block, commit) → one synced batch: block, commit, receipts, state, explorer indexes; the
+//                           mempool drops what the block included.
+//
+// validate's reasons, in the order they are checked (cheap first; nothing that verifies a signature or
+// applies a transaction runs before every size and header rule passed):
+//   the header rules of consensus/header_rules.h (their snake_case names: wrong_height,
+//   wrong_prev_hash, wrong_chain_id, time_not_after_parent, time_too_far_ahead, wrong_proposer,
+//   wrong_validators_hash, wrong_next_validators_hash, too_many_txs, block_too_large,
+//   wrong_last_commit_hash, bad_last_commit, wrong_tx_root), then
+//   bad_tx            a transaction that does not decode, is not canonical or whose signature fails
+//                     (senders are recovered on two threads; a transaction the mempool has verified
+//                     already is taken from it);
+//   block_gas         the block's gas is above block_gas_limit;
+//   invalid_block     apply_block refuses the block (a transaction that cannot apply on that state);
+//   wrong_state_root  the state root after apply_block differs from the header's;
+//   wrong_receipts_root
+// and "storage" / "corrupt_datadir" for local failures (not the block's fault: never score a peer
+// for them).
+//
+// Thread-safety: propose and validate may run on any thread, concurrently with RPC reads; commit takes
+// the node's commit mutex exclusively. They must be called for the current tip: a block validated on a
+// parent that is no longer the tip is refused by commit ("stale_block").
+#pragma once
+
+#include <optional>
+#include <shared_mutex>
+#include <vector>
+
+#include "consensus/proposer.h"
+#include "mempool/mempool.h"
+#include "node/sig_cache.h"
+#include "primitives/genesis.h"
+#include "primitives/physis.pb.h"
+#include "storage/block_store.h"
+#include "vm/apply.h"
+
+namespace physis::node {
+
+// A block with its effects, ready to commit.
+struct ExecutedBlock {
+  pb::Block block;
+  Hash32 hash{};
+  Hash32 parent_hash{};
+  std::vector<Hash32> tx_hashes;
+  vm::BlockResult result;  // writes, receipts and state root of apply_block
+};
+
+// Reason codes of validate beyond the header rules (each a stable string, see above).
+inline constexpr const char* kRejectBadTx = "bad_tx";
+inline constexpr const char* kRejectBlockGas = "block_gas";
+inline constexpr const char* kRejectInvalidBlock = "invalid_block";
+inline constexpr const char* kRejectWrongStateRoot = "wrong_state_root";
+inline constexpr const char* kRejectWrongReceiptsRoot = "wrong_receipts_root";
+
+// True for an error of validate that is the block's fault (a peer that sent it may be scored), false
+// for a local failure (storage, corrupt datadir).
+bool is_block_fault(const Error& error);
+
+class BlockExecutor {
+ public:
+  BlockExecutor(const Genesis& genesis, storage::BlockStore& store, mempool::Mempool& mempool,
+                SignatureCache& signatures, std::shared_mutex& commit_mutex);
+
+  // Builds the block at parent.height + 1 for `proposer` at time max(now_ms, parent time + 1), carrying
+  // `last_commit` (the parent's commit; must be empty for height 1). Transactions the state refuses are
+  // dropped from the mempool with their sender's later ones (logged). Errors: storage, "not_validator"
+  // when `proposer` is not in the height's set.
+  Result<ExecutedBlock> propose(const storage::ChainTip& parent, const consensus::HeightValidators& validators,
+                                const Address& proposer, uint64_t now_ms, const pb::Commit& last_commit);
+
+  // Checks `block` as the child of `parent`. `round_proposer`: the proposer the engine expects for the
+  // block's round when the block is fresh in that round; nullopt for a re-proposed block (pol_round)
+  // and for a block fetched with its commit (block sync), where the proposer only has to be a member of
+  // the set. `parent_validators` signed the parent (verifies last_commit); `now_ms` is the local clock.
+  Result<ExecutedBlock> validate(const pb::Block& block, const storage::ChainTip& parent,
+                                 const consensus::HeightValidators& validators,
+                                 const consensus::ValidatorSet& parent_validators,
+                                 std::optional<Address> round_proposer, uint64_t now_ms);
+
+  // Stores `block` with `commit` (which must be a commit of its hash; verified by the caller) in one
+  // synced batch, then removes its transactions from the mempool. Error "stale_block" when the tip is
+  // no longer the block's parent (nothing is written); storage errors.
+  Result<storage::ChainTip> commit(const ExecutedBlock& block, const pb::Commit& commit);
+
+ private:
+  // Applies the transactions of `block` (already decoded and verified) on the parent state.
+  Result<ExecutedBlock> execute(const pb::Block& block, const storage::ChainTip& parent,
+                                std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set);
+
+  const Genesis& genesis_;
+  storage::BlockStore& store_;
+  mempool::Mempool& mempool_;
+  SignatureCache& signatures_;
+  std::shared_mutex& commit_mutex_;
+};
+
+}  // namespace physis::node
