@@ -31,8 +31,8 @@ class NetworkTest : public ::testing::Test {
       ASSERT_TRUE(k.ok());
       node_keys_.push_back(*k);
     }
-    // Ports from the pid, so that concurrent test processes do not collide.
-    base_port_ = 20000 + static_cast<int>(::getpid() % 20000);
+    // Five ports per test process, from its pid, so that concurrent test processes do not collide.
+    base_port_ = 20000 + static_cast<int>(::getpid() % 8000) * 5;
   }
   void TearDown() override {
     for (auto& n : nodes_)

@@ -528,12 +528,12 @@ TEST(GenesisState, WritesParamsValidatorsAndAccounts) {
 // Golden vector: the devnet's genesis state root. It covers the params, validators and balances of
 // genesis/devnet.json and the state-root construction. Changing either must fail this loudly; update the
 // constant only on purpose, together with the node's pinned genesis hash. (Changed on purpose for
-// issue 6: the params record now holds max_block_bytes.)
+// issue 6: the params record now holds max_block_bytes; for issue 7: and max_clock_drift_ms.)
 TEST(GenesisState, DevnetRootIsPinned) {
   auto g = parse_genesis(read_file(std::string(PHYSIS_SOURCE_DIR) + "/genesis/devnet.json"));
   ASSERT_TRUE(g.ok()) << g.error().message;
   EXPECT_EQ(to_hex0x(genesis_state(*g).state_root),
-            "0x33d9eda9cbd047689f8443bf7c323b9d2da97c861d3f039a54c67a9e4a87ff3c");
+            "0xca0d3793d510237c8346ccea16ebb37999ceee6f88448729bb6a76192bc7d0ca");
 }
 
 TEST(Accounts, MissingAccountReadsAsZero) {
