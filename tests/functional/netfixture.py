@@ -228,7 +228,7 @@ class TransferLoad:
                         if node.rpc("state_getAccount", {"address": key.address})["nonce"] > nonce:
                             break  # another transaction took this nonce
                         time.sleep(0.2)
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, RpcError) as e:
                 # The node was killed or stopped under us; try the next one.
                 with self.lock:
                     self.errors.append(repr(e))
