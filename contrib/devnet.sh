@@ -107,7 +107,12 @@ if [ "$validators" -gt 1 ] || [ "$full_node" = 1 ]; then
   done
   sim_pid=""
   stop_all() {  # by PID: the simulator, then every node; each is waited for
-    [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+    # Every step may fail (a process already gone, a non-zero exit status): none may end the script
+    # under set -e before the last node is stopped.
+    if [ -n "$sim_pid" ]; then
+      kill -TERM "$sim_pid" 2>/dev/null || true
+      wait "$sim_pid" 2>/dev/null || true
+    fi
     # A reaped node's slot holds 0, which must never reach kill (kill 0 signals the process group).
     for pid in "${pids[@]}"; do [ "$pid" != 0 ] && { kill -TERM "$pid" 2>/dev/null || true; }; done
     for pid in "${pids[@]}"; do [ "$pid" != 0 ] && { wait "$pid" 2>/dev/null || true; }; done
