@@ -8,7 +8,9 @@ devnet against a single validator measured in the same run, and block sync speed
    so an overloaded chain shows as lower throughput, not as rejections). A poller watches the first node's
    tip every 50 ms and reads each new block's transactions. Reported: commit latency p50/p99 (submit →
    the poller saw the block: at most 50 ms late; and submit → block timestamp), sustained transfers/s
-   (committed transfers over first submit → last commit) and the ratio N-validator/single.
+   (committed transfers over first submit → last commit) and the ratio N-validator/single. Below capacity
+   the throughput is the offered --rate for both; to compare capacity, offer more than a chain takes (e.g.
+   --rate 5000: the in-flight cap then holds the senders back and the committed rate is the chain's).
 2. Block sync: one validator with P2P builds a chain of --sync-blocks blocks with a burst of one full
    block's worth of transfers (max_block_txs) every 10 blocks; then a full node (no validator key)
    starts from genesis. Reported: blocks/s and transactions/s replayed, and the multiple of real time

@@ -28,6 +28,7 @@ def test_net_rpc(env):
         assert field in state, (field, state)
 
     info = node.rpc("net_info")
+    assert "P2P 0 (P2P off)" in node.read_log(), node.read_log()  # no P2P flags: nothing reserved
     assert info == {"enabled": False, "node_id": None, "listen_address": None, "peer_count": 0, "inbound": 0,
                     "outbound": 0}, info
     assert node.rpc("net_peers") == {"enabled": False, "count": 0, "peers": []}
@@ -70,11 +71,27 @@ def test_net_rpc(env):
     node = env.new_node("p2p", extra=["--p2p-listen", f"tcp://127.0.0.1:{p2p_port}", "--p2p-max-inbound", "8"])
     node.start()
     assert f"P2P node id {node_id}" in node.read_log(), node.read_log()
+    # The descriptor plan reserves for P2P: 32 + 2 per inbound peer (8) + 2 per persistent peer (none).
+    assert ", P2P 48, misc" in node.read_log(), node.read_log()
     info = node.rpc("net_info")
     if info["enabled"]:
         assert info["node_id"] == node_id and info["listen_address"] == f"tcp://127.0.0.1:{p2p_port}", info
     else:
         assert "does not run P2P yet" in node.read_log()
+    node.stop()
+
+    # The P2P options are valid in the config file too (a node id may hold '=' and '#').
+    conf_dir = os.path.join(env.tmp, "conf")
+    conf_id = physisd(env, "--show-node-id", "--datadir", conf_dir).stdout.strip()
+    with open(os.path.join(conf_dir, "physis.conf"), "w") as f:
+        f.write(f"p2p-listen = tcp://127.0.0.1:{free_port()}\npersistent-peers = {node_id}@127.0.0.1:{p2p_port}\n"
+                "p2p-max-inbound = 4\n")
+    node = env.new_node("conf")
+    node.datadir = conf_dir
+    node.log_path = os.path.join(conf_dir, "physisd.log")
+    node.start()
+    assert f"P2P node id {conf_id}" in node.read_log() and "1 persistent peer(s)" in node.read_log(), node.read_log()
+    assert ", P2P 42, misc" in node.read_log(), node.read_log()  # 32 + 2 * 4 inbound + 2 * 1 peer
     node.stop()
 
     # Malformed P2P flags are refused before anything listens, naming the flag.
