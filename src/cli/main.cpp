@@ -52,7 +52,8 @@ const std::vector<CommandSpec>& core_commands() {
       {"status",
        {},
        {},
-       "  status                             chain status: chain id, genesis hash, height, latest block\n",
+       "  status                             chain status: chain id, genesis hash, height, latest block,\n"
+       "                                     syncing and sync target\n",
        ""},
       {"balance",
        {},
