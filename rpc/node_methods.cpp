@@ -85,12 +85,15 @@ json commit_to_json(const pb::Commit& c) {
 
 json status_json(const node::Node& node) {
   auto tip = node.tip();
+  const node::SyncStatus sync = node.sync_status();
   return {{"chain_id", node.genesis().chain_id},
           {"genesis_hash", hash_to_string(node.genesis_hash())},
           {"height", tip.height},
           {"latest_hash", hash_to_string(tip.hash)},
           {"latest_time", tip.time_ms},
-          {"latest_state_root", hash_to_string(tip.state_root)}};
+          {"latest_state_root", hash_to_string(tip.state_root)},
+          {"syncing", sync.syncing},
+          {"sync_target", sync.sync_target}};
 }
 
 // Gas and size limits are JSON numbers; the gas price is a decimal string, like every amount.
@@ -187,7 +190,9 @@ json block_to_json(const node::BlockLookup& b, bool include_raw_txs) {
 
 void register_node_methods(RpcDispatcher& d, node::Node& node) {
   d.add({"chain_status",
-         "chain_status() -> {chain_id, genesis_hash, height, latest_hash, latest_time}: the chain tip",
+         "chain_status() -> {chain_id, genesis_hash, height, latest_hash, latest_time, latest_state_root, "
+         "syncing, sync_target}: the chain tip; syncing while block sync fetches blocks up to sync_target "
+         "(the best height peers report, 0 when unknown)",
          [&node](const json& params) {
            reject_extra_params(params, {});
            return status_json(node);

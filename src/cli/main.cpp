@@ -52,7 +52,8 @@ const std::vector<CommandSpec>& core_commands() {
       {"status",
        {},
        {},
-       "  status                             chain status: chain id, genesis hash, height, latest block\n",
+       "  status                             chain status: chain id, genesis hash, height, latest block,\n"
+       "                                     syncing and sync target\n",
        ""},
       {"balance",
        {},
@@ -82,6 +83,13 @@ const std::vector<CommandSpec>& core_commands() {
        "  validators [--height H]            the validator set (addresses, powers, hash) at a height\n",
        ""},
       {"commit", {}, {}, "  commit HEIGHT                      the precommit signatures that committed a block\n", ""},
+      {"consensus",
+       {},
+       {},
+       "  consensus                          the height being decided: round, step, proposer, locks, votes\n",
+       ""},
+      {"net", {}, {}, "  net                                P2P: node id, listen address, peer count\n", ""},
+      {"peers", {}, {}, "  peers                              P2P peers: id, address, direction, score, height\n", ""},
       {"rpc", {}, {}, "  rpc METHOD [PARAMS_JSON]           any JSON-RPC method, e.g. rpc rpc_methods\n", ""},
   };
   return specs;
@@ -215,6 +223,9 @@ json run_command(const std::string& url, const CommandSpec& spec, const Args& a)
     need(1);
     return call(url, "consensus_getCommit", {{"height", parse_u64(a.positional[0], "HEIGHT")}});
   }
+  if (command == "consensus") return call(url, "consensus_state", json::object());
+  if (command == "net") return call(url, "net_info", json::object());
+  if (command == "peers") return call(url, "net_peers", json::object());
   if (command == "tx") {
     need(1);
     json tx = call(url, "chain_getTransaction", {{"hash", a.positional[0]}});

@@ -20,10 +20,13 @@
 
 #include "node/keyfile.h"
 #include "node/node.h"
+#include "p2p/host.h"
+#include "p2p/node_key.h"
 #include "primitives/block.h"
 #include "rpc/depin_methods.h"
 #include "rpc/http_server.h"
 #include "rpc/json_rpc.h"
+#include "rpc/net_methods.h"
 #include "rpc/node_methods.h"
 #include "storage/block_store.h"
 #include "util/log.h"
@@ -37,9 +40,14 @@ namespace {
 constexpr const char* kUsage = R"(physisd — the Physis full node
 
 Usage: physisd --datadir DIR --genesis FILE [--validator-key FILE] [options]
+       physisd --datadir DIR --show-node-id    print this node's P2P id (creating DIR/node_key if missing)
 
 Starts a node on the chain described by FILE, storing it in DIR. With --validator-key the node
 proposes and commits blocks (the single-validator devnet). Stop with Ctrl-C or SIGTERM.
+
+P2P is on when --p2p-listen or --persistent-peers is given: the node then has a node key (--node-key,
+default DIR/node_key, made on first start; separate from the validator key) whose public half is its
+node id. Peers are written NODE_ID@HOST:PORT; scripts get a node's id from --show-node-id.
 
 Options may also be given in a config file, one "name = value" per line (e.g. "rpc-port = 8545";
 lines starting with # are comments); flags on the command line win. By default DIR/physis.conf is
@@ -155,6 +163,7 @@ constexpr NumericFlag kNumericFlags[] = {
     {"rpc-max-connections-per-ip", 1, 16384, 64, "most open JSON-RPC connections from one address"},
     {"rpc-threads", 1, 64, 2, "JSON-RPC worker threads"},
     {"mempool-max-txs", 1, 10'000'000, 100000, "mempool capacity, transactions"},
+    {"p2p-max-inbound", 0, 1024, 64, "most inbound P2P peers known at once (new keys are refused beyond)"},
 };
 
 // The value of a numeric flag, checked against its range. Error names the flag (and the config line it came
@@ -179,20 +188,32 @@ Result<std::uint64_t> numeric_flag(const po::variables_map& vm, const NumericFla
 
 // Descriptors physisd plans for, besides the chain database and the RPC connections.
 constexpr std::uint64_t kMiscDescriptors = 64;  // stdio, log, epoll/eventfd/timers, genesis/key/config files
-constexpr std::uint64_t kP2pDescriptors = 128;  // reserved for peer connections (P2P comes later)
+// P2P (libzmq): the context's I/O and reaper threads (epoll + mailbox each), one mailbox per socket (the
+// ROUTER, the ZAP handler, the host's wake-up eventfd) and the listening socket.
+constexpr std::uint64_t kP2pFixedDescriptors = 32;
 constexpr std::uint64_t kLevelDbPreferredFiles = 1000;  // LevelDB's default table cache; more buys little
+
+// What P2P needs: nothing when it is off; otherwise the fixed part, two per inbound peer (its TCP
+// connection, and one more for a connection still in its CURVE handshake, which libzmq accepts before
+// the ZAP handler can refuse it) and two per persistent peer (the DEALER's mailbox and its connection).
+std::uint64_t p2p_descriptors(bool enabled, std::uint64_t max_inbound, std::uint64_t persistent_peers) {
+  if (!enabled) return 0;
+  return kP2pFixedDescriptors + 2 * max_inbound + 2 * persistent_peers;
+}
 
 struct DescriptorPlan {
   std::uint64_t limit = 0;  // RLIMIT_NOFILE soft limit after raising it
   std::uint64_t hard = 0;
   std::uint64_t rpc = 0;
+  std::uint64_t p2p = 0;
   int leveldb_files = 0;
 };
 
-// Raises the soft RLIMIT_NOFILE to the hard limit, then splits it: misc, P2P, RPC (connections, the
-// slack for connections being evicted, the acceptor), LevelDB's extra files, and the rest (up to
-// kLevelDbPreferredFiles) for LevelDB's table files. Error when LevelDB would get fewer than kMinOpenFiles.
-Result<DescriptorPlan> plan_descriptors(std::uint64_t rpc_max_connections) {
+// Raises the soft RLIMIT_NOFILE to the hard limit, then splits it: misc, P2P (p2p_descriptors), RPC
+// (connections, the slack for connections being evicted, the acceptor), LevelDB's extra files, and the
+// rest (up to kLevelDbPreferredFiles) for LevelDB's table files. Error when LevelDB would get fewer than
+// kMinOpenFiles.
+Result<DescriptorPlan> plan_descriptors(std::uint64_t rpc_max_connections, std::uint64_t p2p) {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return make_error("descriptors", "cannot read RLIMIT_NOFILE");
   if (rl.rlim_cur < rl.rlim_max) {
@@ -209,20 +230,81 @@ Result<DescriptorPlan> plan_descriptors(std::uint64_t rpc_max_connections) {
   plan.limit = static_cast<std::uint64_t>(rl.rlim_cur);
   plan.hard = static_cast<std::uint64_t>(rl.rlim_max);
   plan.rpc = rpc_max_connections + rpc::kConnectionSlack + 1;
-  const std::uint64_t fixed = kMiscDescriptors + kP2pDescriptors + plan.rpc + storage::kStoreExtraFiles;
+  plan.p2p = p2p;
+  const std::uint64_t fixed = kMiscDescriptors + plan.p2p + plan.rpc + storage::kStoreExtraFiles;
   const std::uint64_t needed = fixed + storage::kMinOpenFiles;
   if (plan.limit < needed) {
     return make_error("descriptors",
                       "the descriptor limit (ulimit -n) is " + std::to_string(plan.limit) + " (hard limit " +
                           std::to_string(plan.hard) + "), but physisd needs at least " +
                           std::to_string(needed) + ": " + std::to_string(kMiscDescriptors) + " misc + " +
-                          std::to_string(kP2pDescriptors) + " P2P + " + std::to_string(plan.rpc) +
+                          std::to_string(plan.p2p) + " P2P + " + std::to_string(plan.rpc) +
                           " RPC (--rpc-max-connections " + std::to_string(rpc_max_connections) + ") + " +
                           std::to_string(storage::kMinOpenFiles + storage::kStoreExtraFiles) +
-                          " database; raise the limit or lower --rpc-max-connections");
+                          " database; raise the limit or lower --rpc-max-connections" +
+                          (plan.p2p > 0 ? " or --p2p-max-inbound" : ""));
   }
   plan.leveldb_files = static_cast<int>(std::min(plan.limit - fixed, kLevelDbPreferredFiles));
   return plan;
+}
+
+// The P2P settings from the flags: enabled when --p2p-listen or --persistent-peers is given.
+struct P2pFlags {
+  bool enabled = false;
+  std::string listen;
+  std::vector<p2p::PeerAddress> peers;
+  std::string node_key_path;
+};
+
+// "tcp://HOST:PORT" with a port of 1..65535 or "*" (any free port). Error "flag" naming the flag.
+Status check_listen_address(const std::string& text) {
+  const std::string bad =
+      "--p2p-listen must be tcp://HOST:PORT (e.g. tcp://127.0.0.1:26656, port * picks "
+      "a free one), got " +
+      printable(text);
+  if (text.rfind("tcp://", 0) != 0) return make_error("flag", bad);
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon < 7) return make_error("flag", bad);
+  const std::string port = text.substr(colon + 1);
+  if (port == "*") return ok_status();
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+    return make_error("flag", bad);
+  return ok_status();
+}
+
+// Parses --p2p-listen, --persistent-peers (comma-separated NODE_ID@HOST:PORT, no duplicates) and
+// --node-key (default DATADIR/node_key). Error "flag" naming the flag and the bad entry.
+Result<P2pFlags> p2p_flags(const po::variables_map& vm, const std::string& datadir) {
+  P2pFlags f;
+  f.node_key_path = vm.count("node-key") ? vm["node-key"].as<std::string>() : datadir + "/node_key";
+  if (vm.count("p2p-listen")) {
+    f.listen = vm["p2p-listen"].as<std::string>();
+    if (auto st = check_listen_address(f.listen); !st) return st.error();
+    f.enabled = true;
+  }
+  if (vm.count("persistent-peers")) {
+    f.enabled = true;
+    const std::string list = vm["persistent-peers"].as<std::string>();
+    // Node ids are Z85, which has no ',' (but has '@' and ':'), so a comma always separates entries.
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      const std::size_t comma = std::min(list.find(',', start), list.size());
+      const std::string entry = trim(list.substr(start, comma - start));
+      start = comma + 1;
+      if (entry.empty()) continue;
+      auto peer = p2p::parse_peer_address(entry);
+      if (!peer)
+        return make_error("flag", "--persistent-peers: " + peer.error().message + ": " + printable(entry) +
+                                      " (expected NODE_ID@HOST:PORT, the id from physisd --show-node-id)");
+      for (const auto& known : f.peers)
+        if (known.node_id == peer->node_id)
+          return make_error("flag", "--persistent-peers names node " + peer->node_id + " twice");
+      f.peers.push_back(*peer);
+    }
+  }
+  return f;
 }
 
 // JSON-RPC has no authentication: anyone who can reach the port can submit transactions and query.
@@ -244,6 +326,13 @@ int run(int argc, char** argv) {
       ("genesis", po::value<std::string>(), "genesis JSON file, e.g. genesis/devnet.json")               //
       ("rpc-bind", po::value<std::string>()->default_value("127.0.0.1"), "JSON-RPC listen address")      //
       ("validator-key", po::value<std::string>(), "validator key file; makes this node produce blocks")  //
+      ("p2p-listen", po::value<std::string>(),
+       "P2P listen endpoint, e.g. tcp://127.0.0.1:26656 (enables P2P)")  //
+      ("persistent-peers", po::value<std::string>(),
+       "peers to stay connected to: NODE_ID@HOST:PORT,... (enables P2P)")  //
+      ("node-key", po::value<std::string>(),
+       "P2P node key file (default DATADIR/node_key, made if missing)")                                     //
+      ("show-node-id", "print the node id of --node-key (made if missing) and exit; needs only --datadir")  //
       ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn or error");
   // Numeric options are read as strings and range-checked after parsing (numeric_flag), so that "-1" is
   // refused with the range rather than wrapped by an unsigned parse.
@@ -311,6 +400,33 @@ int run(int argc, char** argv) {
     return 1;
   }
   set_log_level(level);
+  if (vm.count("show-node-id")) {
+    // For scripts that build peer lists: the id only, on stdout. No genesis, no chain, no RPC.
+    if (!vm.count("datadir") && !vm.count("node-key")) {
+      std::cerr << "physisd: --show-node-id needs --datadir (or --node-key)\n";
+      return 1;
+    }
+    std::string path;
+    if (vm.count("node-key")) {
+      path = vm["node-key"].as<std::string>();
+    } else {
+      path = vm["datadir"].as<std::string>() + "/node_key";
+      std::error_code dir_ec;
+      std::filesystem::create_directories(vm["datadir"].as<std::string>(), dir_ec);
+      if (dir_ec) {
+        std::cerr << "physisd: cannot create datadir " << vm["datadir"].as<std::string>() << ": "
+                  << dir_ec.message() << "\n";
+        return 1;
+      }
+    }
+    auto key = p2p::load_or_create_node_key(path);
+    if (!key) {
+      std::cerr << "physisd: " << key.error().message << "\n";
+      return 1;
+    }
+    std::cout << key->node_id() << "\n";
+    return 0;
+  }
   if (!vm.count("datadir") || !vm.count("genesis")) {
     std::cerr << "physisd: --datadir and --genesis are required. Run physisd --help for the options.\n";
     return 1;
@@ -326,7 +442,13 @@ int run(int argc, char** argv) {
   }
   // Every check that can fail runs before the RPC port opens (issue 6): descriptors, genesis, key, datadir,
   // validator membership.
-  auto plan = plan_descriptors(numbers["rpc-max-connections"]);
+  auto p2p = p2p_flags(vm, vm["datadir"].as<std::string>());
+  if (!p2p) {
+    std::cerr << "physisd: " << p2p.error().message << "\n";
+    return 1;
+  }
+  auto plan = plan_descriptors(numbers["rpc-max-connections"],
+                               p2p_descriptors(p2p->enabled, numbers["p2p-max-inbound"], p2p->peers.size()));
   if (!plan) {
     std::cerr << "physisd: " << plan.error().message << "\n";
     return 1;
@@ -334,7 +456,8 @@ int run(int argc, char** argv) {
   LOG_INFO("physisd", "descriptor plan: limit "
                           << plan->limit << " (hard " << plan->hard << "): LevelDB " << plan->leveldb_files
                           << " table files + " << storage::kStoreExtraFiles << ", RPC " << plan->rpc
-                          << ", P2P (reserved) " << kP2pDescriptors << ", misc " << kMiscDescriptors);
+                          << ", P2P " << plan->p2p << (p2p->enabled ? "" : " (P2P off)") << ", misc "
+                          << kMiscDescriptors);
 
   node::NodeOptions options;
   options.datadir = vm["datadir"].as<std::string>();
@@ -366,6 +489,26 @@ int run(int argc, char** argv) {
     }
     options.validator_key = *key;
   }
+  if (p2p->enabled) {
+    auto node_key = p2p::load_or_create_node_key(p2p->node_key_path);
+    if (!node_key) {
+      std::cerr << "physisd: " << node_key.error().message << "\n";
+      return 1;
+    }
+    for (const auto& peer : p2p->peers)
+      if (peer.node_id == node_key->node_id()) {
+        std::cerr << "physisd: --persistent-peers names this node itself (" << peer.node_id
+                  << " is the id of " << p2p->node_key_path << ")\n";
+        return 1;
+      }
+    LOG_INFO("physisd", "P2P node id " << node_key->node_id() << ", listening on "
+                                       << (p2p->listen.empty() ? "(none)" : p2p->listen) << ", "
+                                       << p2p->peers.size() << " persistent peer(s)");
+    options.node_key = *node_key;
+    options.p2p.listen_address = p2p->listen;
+    options.p2p.persistent_peers = p2p->peers;
+    options.p2p.max_inbound_peers = numbers["p2p-max-inbound"];
+  }
   options.mempool.max_txs = numbers["mempool-max-txs"];
   options.store.max_open_files = plan->leveldb_files;
 
@@ -395,6 +538,10 @@ int run(int argc, char** argv) {
   }
   if (!options.validator_key)
     LOG_WARN("physisd", "no --validator-key: this node serves queries but makes no blocks");
+  if (p2p->enabled && !(*node)->net_status().enabled)
+    LOG_WARN("physisd",
+             "P2P flags were given but this node does not run P2P yet (net_info.enabled is "
+             "false): it decides blocks alone, as a single validator would");
 
   rpc::RpcLimits limits;
   limits.max_batch_requests = numbers["rpc-max-batch"];
@@ -402,6 +549,7 @@ int run(int argc, char** argv) {
   rpc::RpcDispatcher dispatcher(limits);
   rpc::register_node_methods(dispatcher, **node);
   rpc::register_depin_methods(dispatcher, **node);
+  rpc::register_net_methods(dispatcher, **node);
   rpc::HttpServerOptions http;
   http.bind = vm["rpc-bind"].as<std::string>();
   http.port = static_cast<std::uint16_t>(numbers["rpc-port"]);

@@ -18,6 +18,11 @@ import urllib.error
 import urllib.request
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here (e.g. it needs a feature the node lacks): run() prints the
+    reason and exits 77, which ctest reports as skipped where the test sets SKIP_RETURN_CODE 77."""
+
+
 class RpcError(Exception):
     def __init__(self, code, message, data=None):
         super().__init__(f"{code}: {message}")
@@ -35,9 +40,12 @@ def free_port():
 class Node:
     """One physisd process."""
 
-    def __init__(self, env, datadir, port, validator=True, extra=None, genesis=None, port_flag=True):
+    def __init__(self, env, datadir, port, validator=True, extra=None, genesis=None, port_flag=True,
+                 validator_key=None):
         """genesis: path of another genesis file (default the devnet's); port_flag=False leaves
-        --rpc-port out, for a port that comes from a config file."""
+        --rpc-port out, for a port that comes from a config file; validator_key: the key file to sign
+        with (default the devnet's validator key)."""
+        self.validator_key = validator_key
         self.env = env
         self.genesis = genesis or env.genesis
         self.port_flag = port_flag
@@ -56,7 +64,7 @@ class Node:
         if self.port_flag:
             args += ["--rpc-port", str(self.port)]
         if self.validator:
-            args += ["--validator-key", self.env.key("validator")]
+            args += ["--validator-key", self.validator_key or self.env.key("validator")]
         args += self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
@@ -188,7 +196,7 @@ class Env:
 
 
 def run(test_fn):
-    """Runs test_fn(env) and exits 0 on success, 1 on failure."""
+    """Runs test_fn(env) and exits 0 on success, 1 on failure, 77 when it raises Skip."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--bindir", required=True)
     ap.add_argument("--srcdir", required=True)
@@ -198,6 +206,9 @@ def run(test_fn):
         test_fn(env)
         print(f"{test_fn.__name__}: OK")
         code = 0
+    except Skip as e:
+        print(f"{test_fn.__name__}: SKIPPED: {e}")
+        code = 77
     except Exception:
         traceback.print_exc()
         code = 1

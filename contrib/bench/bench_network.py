@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""Network benchmark (issue 7): commit latency and sustained transfer throughput of a 4-validator loopback
+devnet against a single validator measured in the same run, and block sync speed of a full node.
+
+1. Load, once per network: a single validator (no P2P: the default devnet) and N validators (default 4)
+   on 127.0.0.1 with P2P. Transfers pre-signed by bench_presign are sent at --rate per second for
+   --seconds, each sender bound to one validator, at most --in-flight pending per sender (back pressure,
+   so an overloaded chain shows as lower throughput, not as rejections). A poller watches the first node's
+   tip every 50 ms and reads each new block's transactions. Reported: commit latency p50/p99 (submit →
+   the poller saw the block: at most 50 ms late; and submit → block timestamp), sustained transfers/s
+   (committed transfers over first submit → last commit) and the ratio N-validator/single. Below capacity
+   the throughput is the offered --rate for both; to compare capacity, offer more than a chain takes (e.g.
+   --rate 5000: the in-flight cap then holds the senders back and the committed rate is the chain's).
+2. Block sync: one validator with P2P builds a chain of --sync-blocks blocks with a burst of one full
+   block's worth of transfers (max_block_txs) every 10 blocks; then a full node (no validator key)
+   starts from genesis. Reported: blocks/s and transactions/s replayed, and the multiple of real time
+   (the chain's time span over the time the full node took).
+
+Figures need a physisd that runs the consensus driver (net_info.enabled with P2P flags); without it the
+N-validator and sync parts are reported as "not measured" and only the single-validator figures are real.
+Uses only the Python standard library, plus build/bin/{physisd,physis-cli,bench_presign}.
+
+Usage: contrib/bench/bench_network.py [--bindir build/bin] [--validators 4] [--rate 1000] [--seconds 30]
+                                      [--sync-blocks 100] [--skip-sync] [--keep]
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SENDERS = 12  # funded load accounts; each may have max_per_sender (1000) pending in the mempool
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Rpc:
+    """One keep-alive JSON-RPC connection (not thread-safe: one per thread)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = None
+
+    def _post(self, payload):
+        for attempt in range(2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.conn.request("POST", "/", body=json.dumps(payload).encode(),
+                                  headers={"Content-Type": "application/json"})
+                return json.loads(self.conn.getresponse().read())
+            except (OSError, http.client.HTTPException):
+                self.conn = None
+                if attempt == 1:
+                    raise
+        return None
+
+    def call(self, method, params=None):
+        reply = self._post({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}})
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    def batch(self, calls):
+        """[(method, params)] → [reply objects] in order."""
+        replies = self._post([{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
+                              for i, (m, p) in enumerate(calls)])
+        return sorted(replies, key=lambda r: r["id"])
+
+
+class Node:
+    def __init__(self, bench, name, genesis, key=None, p2p=None, peers=None):
+        self.bench = bench
+        self.name = name
+        self.datadir = os.path.join(bench.work, name)
+        self.port = free_port()
+        self.args = [bench.bin("physisd"), "--datadir", self.datadir, "--genesis", genesis, "--rpc-port",
+                     str(self.port), "--log-level", "warn", "--rpc-max-body", str(16 << 20),
+                     "--rpc-max-batch", "1000"]
+        if key:
+            self.args += ["--validator-key", key]
+        if p2p:
+            self.args += ["--p2p-listen", f"tcp://127.0.0.1:{p2p}"]
+        if peers:
+            self.args += ["--persistent-peers", peers]
+        self.proc = None
+
+    def start(self):
+        os.makedirs(self.datadir, exist_ok=True)
+        self.log = open(os.path.join(self.datadir, "physisd.log"), "ab")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.bench.procs.append(self.proc)
+        rpc = Rpc(self.port)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited {self.proc.returncode}; see {self.datadir}/physisd.log")
+            try:
+                rpc.call("chain_status")
+                return self
+            except (OSError, RuntimeError, http.client.HTTPException, ValueError):
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer RPC")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+
+
+class Bench:
+    def __init__(self, ns):
+        self.ns = ns
+        self.bindir = os.path.abspath(ns.bindir)
+        self.work = tempfile.mkdtemp(prefix="physis-bench-net-")
+        self.procs = []
+
+    def bin(self, name):
+        return os.path.join(self.bindir, name)
+
+    def cleanup(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if not self.ns.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+        else:
+            print(f"work directory kept: {self.work}")
+
+    def genesis(self, name, validators):
+        out = os.path.join(self.work, name)
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "contrib", "make-genesis.py"), "--validators",
+                            str(validators), "--fund", str(SENDERS), "--out", out, "--cli", self.bin("physis-cli")],
+                           capture_output=True, text=True, check=True)
+        doc = json.loads(p.stdout)
+        with open(doc["genesis"]) as f:
+            doc["doc"] = json.load(f)
+        return doc
+
+    def network(self, name, validators, p2p):
+        """Starts `validators` validators (P2P between them if p2p); returns (genesis doc, nodes)."""
+        g = self.genesis(name, validators)
+        nodes = []
+        ids, ports = [], []
+        for i in range(validators):
+            datadir = os.path.join(self.work, f"{name}-v{i}")
+            ids.append(subprocess.run([self.bin("physisd"), "--show-node-id", "--datadir", datadir],
+                                      capture_output=True, text=True, check=True).stdout.strip())
+            ports.append(free_port())
+        for i in range(validators):
+            peers = ",".join(f"{ids[j]}@127.0.0.1:{ports[j]}" for j in range(validators) if j != i)
+            nodes.append(Node(self, f"{name}-v{i}", g["genesis"], g["validators"][i]["key"],
+                              ports[i] if p2p else None, peers if p2p else None))
+        for n in nodes:
+            n.start()
+        g["ids"], g["p2p_ports"] = ids, ports
+        return g, nodes
+
+    def presign(self, account, chain_id, to, count):
+        p = subprocess.run([self.bin("bench_presign"), account["key"], chain_id, to, "0", str(count)],
+                           capture_output=True, text=True, check=True)
+        return [tuple(line.split()) for line in p.stdout.splitlines()]
+
+
+def network_enabled(node):
+    return Rpc(node.port).call("net_info")["enabled"]
+
+
+class Poller(threading.Thread):
+    """Watches a node's tip; records for each committed transaction hash (seen time, block time ms, height)."""
+
+    def __init__(self, node, start_height):
+        super().__init__(daemon=True)
+        self.rpc = Rpc(node.port)
+        self.height = start_height
+        self.seen = {}
+        self.blocks = []  # (height, time ms, tx count)
+        self.stop_event = threading.Event()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            try:
+                tip = self.rpc.call("chain_status")["height"]
+                while self.height < tip:
+                    self.height += 1
+                    b = self.rpc.call("chain_getBlock", {"height": self.height})
+                    now = time.time()
+                    self.blocks.append((self.height, b["time"], len(b["txs"])))
+                    for h in b["txs"]:
+                        self.seen[h] = (now, b["time"] / 1000.0, self.height)
+            except (OSError, RuntimeError, http.client.HTTPException, ValueError):
+                pass
+            time.sleep(0.05)
+
+
+def percentile(values, q):
+    if not values:
+        return None
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+def measure_load(bench, g, nodes):
+    """Sends the load to `nodes`; returns the figures."""
+    ns = bench.ns
+    chain_id = g["doc"]["chain_id"]
+    to = g["doc"]["accounts"][0]["address"]
+    senders = g["accounts"]
+    per_sender = ns.rate * ns.seconds // len(senders) + 1
+    signed = [bench.presign(a, chain_id, to, per_sender) for a in senders]
+    rpcs = [Rpc(n.port) for n in nodes]
+    poller = Poller(nodes[0], Rpc(nodes[0].port).call("chain_status")["height"])
+    poller.start()
+    submitted = {}  # hash -> submit time
+    rejected = 0
+    next_index = [0] * len(senders)
+    done = [0] * len(senders)
+    slice_s = 0.1
+    start = time.time()
+    sent_total = 0
+    while time.time() - start < ns.seconds:
+        slice_start = time.time()
+        target = int((slice_start - start + slice_s) * ns.rate)
+        quota = target - sent_total
+        by_node = {}
+        s = 0
+        while quota > 0 and s < len(senders) * 4:
+            i = s % len(senders)
+            s += 1
+            # A sender's transfers commit in nonce order: advance its committed mark while they are seen.
+            while done[i] < next_index[i] and signed[i][done[i]][1] in poller.seen:
+                done[i] += 1
+            if next_index[i] - done[i] >= ns.in_flight or next_index[i] >= len(signed[i]):
+                continue
+            take = min(quota, max(1, ns.rate // 10 // len(senders) + 1), len(signed[i]) - next_index[i])
+            by_node.setdefault(i % len(nodes), []).extend(signed[i][next_index[i]:next_index[i] + take])
+            next_index[i] += take
+            quota -= take
+            sent_total += take
+        for node_index, txs in by_node.items():
+            for k in range(0, len(txs), 500):
+                chunk = txs[k:k + 500]
+                now = time.time()
+                replies = rpcs[node_index].batch([("tx_send", {"raw": raw}) for raw, _ in chunk])
+                for (raw, h), r in zip(chunk, replies):
+                    if "error" in r:
+                        rejected += 1
+                    else:
+                        submitted[h] = now
+        time.sleep(max(0.0, slice_s - (time.time() - slice_start)))
+    send_end = time.time()
+    deadline = send_end + 60
+    while time.time() < deadline and any(h not in poller.seen for h in submitted):
+        time.sleep(0.2)
+    poller.stop_event.set()
+    poller.join()
+    committed = [h for h in submitted if h in poller.seen]
+    lat_seen = [poller.seen[h][0] - submitted[h] for h in committed]
+    lat_block = [poller.seen[h][1] - submitted[h] for h in committed]
+    last = max((poller.seen[h][0] for h in committed), default=start)
+    blocks = [b for b in poller.blocks if b[2] > 0]
+    intervals = [(b[1] - a[1]) / 1000.0 for a, b in zip(poller.blocks, poller.blocks[1:])]
+    return {
+        "submitted": len(submitted), "rejected": rejected, "committed": len(committed),
+        "send_seconds": round(send_end - start, 1),
+        "tps": round(len(committed) / max(1e-9, last - start), 1),
+        "p50_ms": round(1000 * percentile(lat_seen, 0.50)) if lat_seen else None,
+        "p99_ms": round(1000 * percentile(lat_seen, 0.99)) if lat_seen else None,
+        "p50_block_ms": round(1000 * percentile(lat_block, 0.50)) if lat_block else None,
+        "p99_block_ms": round(1000 * percentile(lat_block, 0.99)) if lat_block else None,
+        "blocks": len(poller.blocks), "blocks_with_txs": len(blocks),
+        "mean_block_interval_s": round(sum(intervals) / len(intervals), 3) if intervals else None,
+    }
+
+
+def load_phase(bench, name, validators, p2p):
+    g, nodes = bench.network(name, validators, p2p)
+    try:
+        if p2p and not network_enabled(nodes[0]):
+            return None, "not measured: physisd runs no P2P with these flags (net_info.enabled false; the " \
+                         "consensus driver has not landed)"
+        return measure_load(bench, g, nodes), None
+    finally:
+        for n in nodes:
+            n.stop()
+
+
+def sync_phase(bench):
+    """Builds a chain with one validator over P2P, then times a full node syncing it from genesis."""
+    ns = bench.ns
+    g, nodes = bench.network("sync", 1, True)
+    validator = nodes[0]
+    full = None
+    try:
+        if not network_enabled(validator):
+            return None, "not measured: the validator runs no P2P (the consensus driver has not landed)"
+        rpc = Rpc(validator.port)
+        chain_id = g["doc"]["chain_id"]
+        to = g["doc"]["accounts"][0]["address"]
+        full_block = g["doc"]["params"]["max_block_txs"]
+        bursts = ns.sync_blocks // 10
+        per_sender = full_block // len(g["accounts"]) + 1
+        signed = [bench.presign(a, chain_id, to, per_sender * bursts) for a in g["accounts"]]
+        txs = 0
+        for burst in range(bursts):
+            start_height = rpc.call("chain_status")["height"]
+            chunk = [s[burst * per_sender:(burst + 1) * per_sender] for s in signed]
+            flat = [t for c in chunk for t in c][:full_block]
+            for k in range(0, len(flat), 500):
+                replies = rpc.batch([("tx_send", {"raw": raw}) for raw, _ in flat[k:k + 500]])
+                txs += sum(1 for r in replies if "error" not in r)
+            while rpc.call("chain_status")["height"] < start_height + 10:
+                time.sleep(0.2)
+            print(f"  sync chain: burst {burst + 1}/{bursts} done, height {rpc.call('chain_status')['height']}",
+                  flush=True)
+        while rpc.call("mempool_status")["txs"]:
+            time.sleep(0.2)
+        target = rpc.call("chain_status")["height"]
+        span_s = (rpc.call("chain_getBlock", {"height": target})["time"] -
+                  rpc.call("chain_getBlock", {"height": 1})["time"]) / 1000.0
+        chain_txs = sum(len(rpc.call("chain_getBlock", {"height": h})["txs"]) for h in range(1, target + 1))
+        full = Node(bench, "sync-full", g["genesis"], None, free_port(), f"{g['ids'][0]}@127.0.0.1:{g['p2p_ports'][0]}")
+        t0 = time.time()
+        full.start()
+        frpc = Rpc(full.port)
+        deadline = t0 + 3600
+        while frpc.call("chain_status")["height"] < target:
+            if time.time() > deadline:
+                return None, f"full node did not reach height {target} within an hour"
+            time.sleep(0.05)
+        took = time.time() - t0
+        return {"blocks": target, "txs": chain_txs, "seconds": round(took, 2),
+                "blocks_per_s": round(target / took, 1), "txs_per_s": round(chain_txs / took, 1),
+                "chain_span_s": round(span_s, 1), "x_real_time": round(span_s / took, 1)}, None
+    finally:
+        for n in nodes + ([full] if full else []):
+            n.stop()
+
+
+def show(label, r):
+    print(f"  {label}: {r['committed']}/{r['submitted']} committed ({r['rejected']} rejected), "
+          f"{r['tps']} transfers/s sustained; commit latency p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
+          f"(to block timestamp p50 {r['p50_block_ms']} ms, p99 {r['p99_block_ms']} ms); "
+          f"{r['blocks']} blocks, mean interval {r['mean_block_interval_s']} s")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bindir", default=os.path.join(ROOT, "build", "bin"))
+    ap.add_argument("--validators", type=int, default=4)
+    ap.add_argument("--rate", type=int, default=1000, help="transfers submitted per second")
+    ap.add_argument("--seconds", type=int, default=30, help="load duration per network")
+    ap.add_argument("--in-flight", type=int, default=900, help="most pending transfers per sender")
+    ap.add_argument("--sync-blocks", type=int, default=100, help="length of the chain the full node syncs")
+    ap.add_argument("--skip-sync", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (datadirs, logs)")
+    ns = ap.parse_args()
+    for b in ("physisd", "physis-cli", "bench_presign"):
+        if not os.access(os.path.join(ns.bindir, b), os.X_OK):
+            sys.exit(f"bench_network.py: {ns.bindir}/{b} missing (cmake --build build --target {b})")
+    bench = Bench(ns)
+    results = {"rate": ns.rate, "seconds": ns.seconds}
+    try:
+        print(f"Load: {ns.rate} transfers/s for {ns.seconds} s, {SENDERS} senders", flush=True)
+        single, _ = load_phase(bench, "single", 1, False)
+        show("1 validator", single)
+        results["single"] = single
+        multi, why = load_phase(bench, f"v{ns.validators}", ns.validators, True)
+        results["multi"] = multi
+        if multi:
+            show(f"{ns.validators} validators", multi)
+            ratio = multi["tps"] / single["tps"] if single["tps"] else None
+            results["ratio"] = round(ratio, 3) if ratio else None
+            print(f"  ratio {ns.validators}-validator/single throughput: {results['ratio']}")
+        else:
+            print(f"  {ns.validators} validators: {why}")
+        if not ns.skip_sync:
+            print(f"Block sync: a full node replays {ns.sync_blocks} blocks (a full block of transfers every 10)",
+                  flush=True)
+            sync, why = sync_phase(bench)
+            results["sync"] = sync
+            if sync:
+                print(f"  {sync['blocks']} blocks, {sync['txs']} transfers in {sync['seconds']} s: "
+                      f"{sync['blocks_per_s']} blocks/s, {sync['txs_per_s']} tx/s, {sync['x_real_time']}x real time")
+            else:
+                print(f"  {why}")
+        print(json.dumps(results))
+    finally:
+        bench.cleanup()
+
+
+if __name__ == "__main__":
+    main()
