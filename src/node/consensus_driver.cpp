@@ -1001,7 +1001,7 @@ void ConsensusDriver::Impl::refresh_status() {
   ConsensusStatus s;
   s.running = true;
   s.height = tip_.height + 1;
-  s.validator = signing();
+  s.validator = signer_ != nullptr && s.height >= sign_from_height_;
   if (engine_ && engine_->started()) {
     s.round = engine_->round();
     s.step = height_started_ ? step_name(engine_->step()) : "commit";
