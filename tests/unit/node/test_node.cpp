@@ -12,10 +12,11 @@ using namespace physis::node_test;
 // Golden vector: the devnet's identity. The genesis hash covers genesis/devnet.json (via the state root
 // and the validator-set hash) and the header format. Changing either must fail this loudly: every
 // existing devnet datadir would then refuse to open with "genesis_mismatch". Update the constant only on
-// purpose. (Changed on purpose for issue 6: genesis params gained max_block_bytes, held in the state.)
+// purpose. (Changed on purpose for issue 6: genesis params gained max_block_bytes, held in the state; and
+// for issue 7: the state holds every DePIN parameter too, tests/unit/node/test_genesis_identity.cpp.)
 TEST_F(NodeTest, DevnetGenesisHashIsPinned) {
   GenesisBlock g = make_genesis_block(genesis_);
-  EXPECT_EQ(hash_to_string(g.hash), "0xacbf8ce6129165414548791816f61b4a7ed51f2eca89933e7f0f630072555e46");
+  EXPECT_EQ(hash_to_string(g.hash), "0x0c69a518f418a16ee28cca80bf9e11a9e26573680ec4fd0e5154a427a725f02d");
 }
 
 TEST_F(NodeTest, GenesisHeaderFields) {
