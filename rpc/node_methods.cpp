@@ -10,6 +10,7 @@
 #include "vm/apply.h"
 #include "vm/attestation.h"
 #include "vm/depin.h"
+#include "vm/reason_text.h"
 
 namespace physis::rpc {
 
@@ -138,7 +139,7 @@ json receipt_to_json(const pb::Receipt& r) {
             {"status", r.status() == 0 ? "success" : "failed"},
             {"reason_code", r.reason()},
             {"reason", std::string(vm::tx_fail_reason_name(static_cast<vm::TxFailReason>(r.reason())))},
-            {"message", r.message()},
+            {"message", vm::receipt_message(r)},  // derived here: receipts commit codes only
             {"gas_used", r.gas_used()},
             {"fee", amount_str(r.fee())}};
   if (r.reason() == static_cast<uint32_t>(vm::TxFailReason::kAttestationFailed)) {

@@ -126,8 +126,6 @@ TxOutcome apply_transfer(StateOverlay& overlay, const VerifiedTx& vtx, AccountSt
   const auto remaining = checked_sub(sender.balance, amount);  // any amount up to 2^128-1, never wraps
   if (!remaining) {
     out.fail = TxFailReason::kInsufficientFunds;
-    out.message = "balance after fee " + format_amount(sender.balance) + " is less than the amount " +
-                  format_amount(amount);
     return out;
   }
   if (to == vtx.sender) return out;  // a self-transfer changes nothing but the fee and nonce
@@ -135,7 +133,6 @@ TxOutcome apply_transfer(StateOverlay& overlay, const VerifiedTx& vtx, AccountSt
   auto credited = checked_add(recipient.balance, amount);
   if (!credited) {
     out.fail = TxFailReason::kBalanceOverflow;
-    out.message = "recipient balance would overflow";
     return out;
   }
   sender.balance = *remaining;
@@ -262,7 +259,6 @@ Result<BlockResult> run_block(const StateReader& state, const Hash32& prev_state
       receipt.set_status(1);
       receipt.set_reason(static_cast<uint32_t>(outcome.fail));
       receipt.set_detail(outcome.detail);
-      receipt.set_message(outcome.message);
     }
     for (auto& p : outcome.proofs) *receipt.add_proofs() = std::move(p);
     if (body.has_register_device() && outcome.fail == TxFailReason::kNone)
@@ -305,17 +301,8 @@ Result<AssembledTxs> assemble_txs(const StateReader& state, const Hash32& prev_s
 
 BlockResult genesis_state(const Genesis& genesis) {
   BlockResult result;
-  pb::Params params;
-  params.set_block_time_ms(genesis.params.block_time_ms);
-  params.set_min_gas_price(genesis.params.min_gas_price);
-  params.set_transfer_gas(genesis.params.transfer_gas);
-  params.set_block_gas_limit(genesis.params.block_gas_limit);
-  params.set_max_block_txs(genesis.params.max_block_txs);
-  params.set_chain_id(genesis.chain_id);
-  params.set_genesis_time_ms(genesis.genesis_time_ms);
-  params.set_max_block_bytes(genesis.params.max_block_bytes);
-  params.set_max_clock_drift_ms(genesis.params.max_clock_drift_ms);
-  result.writes[Bytes{kParamsKey}] = encode_canonical(params);
+  // Every genesis rule, so that changing any of them changes the root (doc/protocol.md "State layout").
+  result.writes[Bytes{kParamsKey}] = encode_canonical(params_record(genesis));
   for (const auto& v : genesis.validators) {
     pb::ValidatorRecord rec;
     rec.set_power(v.power);

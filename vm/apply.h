@@ -99,7 +99,10 @@ Hash32 next_state_root(const Hash32& prev_root, const WriteSet& writes);
 inline constexpr uint8_t kParamsKey = 'p';
 inline constexpr uint8_t kValidatorPrefix = 'v';
 
-// Genesis state: parameters, validators and the accounts' balances, and its root from the all-zero root.
+// Genesis state, and its root from the all-zero root: every genesis parameter (primitives/genesis.h
+// params_record under 'p'), the validators (power and name under 'v' ‖ address), the accounts' balances,
+// the supply record and the genesis trust anchors. Account names are labels for tools and are not
+// stored; everything else in the genesis document is.
 BlockResult genesis_state(const Genesis& genesis);
 
 }  // namespace physis::vm

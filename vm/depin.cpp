@@ -15,11 +15,11 @@
 namespace physis::vm {
 
 namespace {
-TxOutcome fail(TxFailReason code, std::string message, uint32_t detail = 0) {
+// Receipts carry the code only; RPC words it (vm/reason_text.h).
+TxOutcome fail(TxFailReason code, uint32_t detail = 0) {
   TxOutcome o;
   o.fail = code;
   o.detail = detail;
-  o.message = std::move(message);
   return o;
 }
 
@@ -67,14 +67,12 @@ void DepinExecutor::store_device(const Address& id, const pb::Device& device) {
 }
 
 TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::RegisterAnchor& tx) {
-  if (sender != params_.governance)
-    return fail(TxFailReason::kNotGovernance, "only the governance authority registers anchors");
+  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance);
   pb::Anchor a = tx.anchor();
   // One set of anchor rules for RegisterAnchor and genesis (primitives/genesis.h check_anchor).
-  if (auto st = check_anchor(a); !st) return fail(TxFailReason::kBadAnchor, st.error().message);
+  if (auto st = check_anchor(a); !st) return fail(TxFailReason::kBadAnchor);
   Hash32 id = crypto::spki_id(as_span(a.spki()));
-  if (state_.get(anchor_key(id)))
-    return fail(TxFailReason::kAnchorExists, "anchor " + to_hex0x(id) + " already exists");
+  if (state_.get(anchor_key(id))) return fail(TxFailReason::kAnchorExists);
   a.set_registered_at(height_);
   state_.put(anchor_key(id), encode_canonical(a));
   return {};
@@ -82,12 +80,11 @@ TxOutcome DepinExecutor::register_anchor(const Address& sender, const pb::Regist
 
 TxOutcome DepinExecutor::revoke_anchor(const Address& sender, const pb::RevokeAnchor& tx) {
   clear_memos();
-  if (sender != params_.governance)
-    return fail(TxFailReason::kNotGovernance, "only the governance authority revokes anchors");
-  if (tx.anchor_id().size() != 32) return fail(TxFailReason::kUnknownAnchor, "anchor_id must be 32 bytes");
+  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance);
+  if (tx.anchor_id().size() != 32) return fail(TxFailReason::kUnknownAnchor);
   Hash32 id = to_hash32(tx.anchor_id());
   auto a = load_record<pb::Anchor>(state_, anchor_key(id));
-  if (!a) return fail(TxFailReason::kUnknownAnchor, "anchor " + to_hex0x(id) + " is not registered");
+  if (!a) return fail(TxFailReason::kUnknownAnchor);
   // Revocation never reaches back before the including block, and can only move earlier.
   uint64_t at = std::max(tx.effective_height(), height_);
   if (a->revoked_at() == 0 || at < a->revoked_at()) a->set_revoked_at(at);
@@ -97,10 +94,8 @@ TxOutcome DepinExecutor::revoke_anchor(const Address& sender, const pb::RevokeAn
 
 TxOutcome DepinExecutor::revoke_key(const Address& sender, const pb::RevokeKey& tx) {
   clear_memos();
-  if (sender != params_.governance)
-    return fail(TxFailReason::kNotGovernance, "only the governance authority revokes keys");
-  if (tx.key_id().size() != 32)
-    return fail(TxFailReason::kBadKeyId, "key_id must be 32 bytes (SHA-256 of the key)");
+  if (sender != params_.governance) return fail(TxFailReason::kNotGovernance);
+  if (tx.key_id().size() != 32) return fail(TxFailReason::kBadKeyId);
   Hash32 id = to_hash32(tx.key_id());
   uint64_t at = std::max(tx.effective_height(), height_);
   auto existing = key_revoked_at(state_, id);
@@ -114,26 +109,19 @@ TxOutcome DepinExecutor::revoke_key(const Address& sender, const pb::RevokeKey& 
 TxOutcome DepinExecutor::register_device(const Address& sender, const pb::RegisterDevice& tx) {
   const auto& ev = tx.evidence();
   if (tx.has_location() && !valid_location(tx.location()))
-    return fail(TxFailReason::kAttestationFailed, "location is out of range",
-                static_cast<uint32_t>(AttestReject::kBadLocation));
+    return fail(TxFailReason::kAttestationFailed, static_cast<uint32_t>(AttestReject::kBadLocation));
   Address id = device_id_of(ev.kind(), as_span(ev.device_key()));
   if (state_.get(device_key(id)))
-    return fail(TxFailReason::kAttestationFailed, "device " + to_hex0x(id) + " is already registered",
-                static_cast<uint32_t>(AttestReject::kDeviceExists));
+    return fail(TxFailReason::kAttestationFailed, static_cast<uint32_t>(AttestReject::kDeviceExists));
   // One key, one device (doc/depin.md "State layout"): the device id includes the evidence kind, so the same
   // key under another kind would be a second, separately earning device.
   const Bytes key_index = device_key_index_key(raw_key_id(as_span(ev.device_key())));
   if (auto existing = state_.get(key_index); existing && !existing->empty())
-    return fail(TxFailReason::kAttestationFailed,
-                "device key is already registered as device " + to_hex0x(*existing),
-                static_cast<uint32_t>(AttestReject::kKeyAlreadyRegistered));
+    return fail(TxFailReason::kAttestationFailed, static_cast<uint32_t>(AttestReject::kKeyAlreadyRegistered));
   AttestContext ctx{chain_id_, sender, height_, params_.ref_window};
   StateChainView view(state_);
   AttestOutcome out = verify_evidence(ev, ctx, view, signatures_);
-  if (!out.ok())
-    return fail(TxFailReason::kAttestationFailed,
-                std::string(attest_reject_name(out.reason)) + ": " + out.message,
-                static_cast<uint32_t>(out.reason));
+  if (!out.ok()) return fail(TxFailReason::kAttestationFailed, static_cast<uint32_t>(out.reason));
   pb::Device d;
   d.set_owner(to_string(sender));
   d.set_kind(ev.kind());
@@ -155,32 +143,27 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
 }
 
 TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDevice& tx) {
-  if (tx.device_id().size() != 20) return fail(TxFailReason::kUnknownDevice, "device_id must be 20 bytes");
+  if (tx.device_id().size() != 20) return fail(TxFailReason::kUnknownDevice);
   Address id = bytes_to_address(tx.device_id());
   auto d = load_record<pb::Device>(state_, device_key(id));
-  if (!d) return fail(TxFailReason::kUnknownDevice, "device " + to_hex0x(id) + " is not registered");
-  if (d->owner() != to_string(sender))
-    return fail(TxFailReason::kNotOwner, "only the device owner may update it");
-  if (d->inactive()) return fail(TxFailReason::kDeviceInactive, "device is deactivated");
+  if (!d) return fail(TxFailReason::kUnknownDevice);
+  if (d->owner() != to_string(sender)) return fail(TxFailReason::kNotOwner);
+  if (d->inactive()) return fail(TxFailReason::kDeviceInactive);
   if (tx.has_location()) {
-    if (!valid_location(tx.location())) return fail(TxFailReason::kBadLocation, "location is out of range");
+    if (!valid_location(tx.location())) return fail(TxFailReason::kBadLocation);
     *d->mutable_location() = tx.location();
   }
   if (!tx.new_owner().empty()) {
-    if (tx.new_owner().size() != 20)
-      return fail(TxFailReason::kNotOwner, "new_owner must be a 20-byte address");
+    if (tx.new_owner().size() != 20) return fail(TxFailReason::kNotOwner);
     // doc/depin.md "Rewards": closed epochs are settled to the outgoing owner now; its weight in the
     // open epoch is recorded on the device and paid to it when that epoch is settled.
     auto earlier = earlier_owners_after_transfer(*d, current_epoch(), tx.new_owner());
     if (!earlier) {
       state_.set_fault(make_error(
           "corrupt_state", "device " + to_hex0x(id) + " records more earlier-owner weight than it accrued"));
-      return fail(TxFailReason::kTooManyOwners, "device record is corrupt");
+      return fail(TxFailReason::kTooManyOwners);  // the state fault invalidates the block anyway
     }
-    if (earlier->size() > static_cast<size_t>(kMaxEarlierOwners))
-      return fail(TxFailReason::kTooManyOwners,
-                  "device already earned weight for " + std::to_string(kMaxEarlierOwners) +
-                      " earlier owners in this epoch; transfer it in the next epoch");
+    if (earlier->size() > static_cast<size_t>(kMaxEarlierOwners)) return fail(TxFailReason::kTooManyOwners);
     settle(id, *d);  // a closed epoch's weight is paid to the owner who earned it
     d->mutable_earlier_owners()->Assign(earlier->begin(), earlier->end());
     state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), {});
@@ -199,15 +182,14 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
 
 TxOutcome DepinExecutor::claim_rewards(const pb::ClaimRewards& tx) {
   if (tx.device_ids_size() == 0 || tx.device_ids_size() > static_cast<int>(params_.max_proofs_per_tx))
-    return fail(TxFailReason::kBadBatchSize,
-                "claim 1.." + std::to_string(params_.max_proofs_per_tx) + " devices at a time");
+    return fail(TxFailReason::kBadBatchSize);
   // Check every id before writing anything: a failed transaction changes nothing but fee and nonce.
   std::vector<std::pair<Address, pb::Device>> devices;
   for (const auto& raw : tx.device_ids()) {
-    if (raw.size() != 20) return fail(TxFailReason::kUnknownDevice, "device ids must be 20 bytes");
+    if (raw.size() != 20) return fail(TxFailReason::kUnknownDevice);
     Address id = bytes_to_address(raw);
     auto d = load_record<pb::Device>(state_, device_key(id));
-    if (!d) return fail(TxFailReason::kUnknownDevice, "device " + to_hex0x(id) + " is not registered");
+    if (!d) return fail(TxFailReason::kUnknownDevice);
     devices.emplace_back(id, std::move(*d));
   }
   for (auto& [id, d] : devices) {

@@ -54,10 +54,11 @@ std::string_view proof_reject_name(ProofReject reason);
 std::string_view forfeit_name(pb::Forfeit forfeit);
 inline constexpr uint32_t kForfeitCount = 4;
 
+// What a transaction's payload did, for its receipt: codes and numbers only (the receipt commits
+// them; vm/reason_text.h words them for RPC).
 struct TxOutcome {
   TxFailReason fail = TxFailReason::kNone;
-  uint32_t detail = 0;
-  std::string message;
+  uint32_t detail = 0;  // kAttestationFailed: the AttestReject value
   std::vector<pb::ProofResult> proofs;
   Address device_id{};
 };

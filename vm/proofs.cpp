@@ -215,7 +215,6 @@ TxOutcome DepinExecutor::submit_proofs(const pb::SubmitProofs& tx) {
   TxOutcome out;
   if (tx.proofs_size() == 0 || tx.proofs_size() > static_cast<int>(params_.max_proofs_per_tx)) {
     out.fail = TxFailReason::kBadBatchSize;
-    out.message = "a batch holds 1.." + std::to_string(params_.max_proofs_per_tx) + " proofs";
     return out;
   }
   out.proofs.reserve(tx.proofs_size());

@@ -7,7 +7,7 @@
 namespace physis::vm {
 
 // Why an included transaction failed. Its fee is still charged and its nonce consumed.
-// Values are stored in receipts: never renumber.
+// Values are stored in receipts: never renumber. Each has its English text in vm/reason_text.h.
 enum class TxFailReason : uint32_t {
   kNone = 0,
   kInsufficientFunds = 1,  // balance after the fee does not cover the transferred amount
@@ -25,6 +25,7 @@ enum class TxFailReason : uint32_t {
   kDeviceInactive = 13,
   kTooManyOwners = 14,  // UpdateDevice transfer past the limit of earlier owners in one epoch
 };
+inline constexpr uint32_t kTxFailReasonCount = 15;
 std::string_view tx_fail_reason_name(TxFailReason reason);
 
 }  // namespace physis::vm

@@ -34,6 +34,7 @@
 #include "vm/depin.h"
 #include "vm/depin_state.h"
 #include "vm/gas.h"
+#include "vm/reason_text.h"
 
 using namespace physis;
 using Clock = std::chrono::steady_clock;
@@ -145,7 +146,7 @@ void bench_settlement(vm::MemoryState& state, const Genesis& g, const crypto::Pr
       return;
     }
     for (const auto& rc : r->receipts)
-      if (rc.status() != 0) std::fprintf(stderr, "claim failed: %s\n", rc.message().c_str());
+      if (rc.status() != 0) std::fprintf(stderr, "claim failed: %s\n", vm::receipt_message(rc).c_str());
     t0 = Clock::now();
     state.apply(r->writes);
     commit_s += since(t0);

@@ -146,8 +146,9 @@ ChainParams chain_params(const std::string& url) {
 }
 
 namespace {
-// "transaction 0x.. failed in block 12: attestation_failed (device_exists): device 0x.. is already
-// registered", with what to do when the reason has a known remedy.
+// "transaction 0x.. failed in block 12: attestation_failed (device_exists): the device attestation
+// failed: the device is already registered" (the node words the receipt's codes), with what to do when
+// the reason has a known remedy.
 std::string failure_message(const json& out) {
   std::string m = "transaction " + out["hash"].get<std::string>() + " failed in block " +
                   out["height"].dump() + ": " + out.value("reason", std::string("unknown"));

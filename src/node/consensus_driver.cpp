@@ -1021,9 +1021,11 @@ void ConsensusDriver::Impl::refresh_status() {
       }
     }
   } else {
-    s.step = "commit";
+    s.step = "commit";  // between heights: the last block is committed, the next not started
+    if (auto next = node_.height_validators(s.height)) s.proposer = next->proposer(0).address;
   }
   if (validators_) s.total_power = validators_->set.total_power();
+  else if (auto next = node_.height_validators(s.height)) s.total_power = next->set.total_power();
   std::lock_guard lock(status_mu_);
   status_ = std::move(s);
 }

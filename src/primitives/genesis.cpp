@@ -194,6 +194,45 @@ pb::Anchor anchor_record(const GenesisAnchor& ga) {
   return a;
 }
 
+pb::Params params_record(const Genesis& g) {
+  pb::Params r;
+  const ChainParams& c = g.params;
+  r.set_block_time_ms(c.block_time_ms);
+  r.set_min_gas_price(c.min_gas_price);
+  r.set_transfer_gas(c.transfer_gas);
+  r.set_block_gas_limit(c.block_gas_limit);
+  r.set_max_block_txs(c.max_block_txs);
+  r.set_chain_id(g.chain_id);
+  r.set_genesis_time_ms(g.genesis_time_ms);
+  r.set_max_block_bytes(c.max_block_bytes);
+  r.set_max_clock_drift_ms(c.max_clock_drift_ms);
+  const DepinParams& d = g.depin;
+  pb::DepinParams& rd = *r.mutable_depin();
+  rd.set_governance(to_string(d.governance));
+  rd.set_treasury(to_string(d.treasury));
+  rd.set_epoch_blocks(d.epoch_blocks);
+  rd.set_emission_per_epoch(to_string(encode_amount(d.emission_per_epoch)));
+  rd.set_halving_interval_epochs(d.halving_interval_epochs);
+  rd.set_supply_cap(to_string(encode_amount(d.supply_cap)));
+  rd.set_device_share_bps(d.device_share_bps);
+  rd.set_validator_share_bps(d.validator_share_bps);
+  rd.set_weight_uptime(d.weight_uptime);
+  rd.set_weight_witness(d.weight_witness);
+  rd.set_weight_data_per_mib(d.weight_data_per_mib);
+  rd.set_device_epoch_cap(d.device_epoch_cap);
+  rd.set_ref_window(d.ref_window);
+  rd.set_uptime_interval_blocks(d.uptime_interval_blocks);
+  rd.set_witness_min_distance_m(d.witness_min_distance_m);
+  rd.set_witness_max_distance_m(d.witness_max_distance_m);
+  rd.set_witness_rssi_at_1m_dbm(d.witness_rssi_at_1m_dbm);
+  rd.set_witness_min_rssi_dbm(d.witness_min_rssi_dbm);
+  rd.set_witness_min_snr_db_x10(d.witness_min_snr_db_x10);
+  rd.set_witness_max_snr_db_x10(d.witness_max_snr_db_x10);
+  rd.set_max_proofs_per_tx(d.max_proofs_per_tx);
+  rd.set_max_witnesses_per_beacon(d.max_witnesses_per_beacon);
+  return r;
+}
+
 Result<Genesis> parse_genesis(std::string_view json_text) {
   json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return bad("not a JSON object");

@@ -98,6 +98,14 @@ Status check_anchor(const pb::Anchor& anchor);
 // The Anchor record of a genesis anchor (registered at height 0).
 pb::Anchor anchor_record(const GenesisAnchor& anchor);
 
+// The record of every genesis rule except validators, accounts and anchors (each has its own state
+// record): ChainParams, chain_id and genesis_time_ms, and DepinParams in the nested pb::DepinParams.
+// vm::genesis_state stores it under 'p', so the genesis state root and hash commit to every parameter.
+// This is the one place a new ChainParams or DepinParams member is added to the chain's identity
+// (with its field in physis.proto); tests/unit/node/test_genesis_identity.cpp counts the members and
+// the fields and fails until both are there.
+pb::Params params_record(const Genesis& genesis);
+
 // Parses and validates a genesis JSON document. Errors (code "bad_genesis") name the offending field.
 // Anchors must pass check_anchor and have distinct SPKIs (anchor ids).
 Result<Genesis> parse_genesis(std::string_view json_text);

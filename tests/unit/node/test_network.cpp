@@ -31,8 +31,9 @@ class NetworkTest : public ::testing::Test {
       ASSERT_TRUE(k.ok());
       node_keys_.push_back(*k);
     }
-    // Five ports per test process, from its pid, so that concurrent test processes do not collide.
-    base_port_ = 20000 + static_cast<int>(::getpid() % 8000) * 5;
+    // Five ports per test process, from its pid, so that concurrent test processes do not collide, and
+    // below the ephemeral range (32768+) where other tests and outgoing connections get their ports.
+    base_port_ = 20000 + static_cast<int>(::getpid() % 2500) * 5;
   }
   void TearDown() override {
     for (auto& n : nodes_)

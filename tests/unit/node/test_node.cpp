@@ -12,10 +12,11 @@ using namespace physis::node_test;
 // Golden vector: the devnet's identity. The genesis hash covers genesis/devnet.json (via the state root
 // and the validator-set hash) and the header format. Changing either must fail this loudly: every
 // existing devnet datadir would then refuse to open with "genesis_mismatch". Update the constant only on
-// purpose. (Changed on purpose for issue 6: genesis params gained max_block_bytes, held in the state.)
+// purpose. (Changed on purpose for issue 6: genesis params gained max_block_bytes, held in the state; and
+// for issue 7: the state holds every DePIN parameter too, tests/unit/node/test_genesis_identity.cpp.)
 TEST_F(NodeTest, DevnetGenesisHashIsPinned) {
   GenesisBlock g = make_genesis_block(genesis_);
-  EXPECT_EQ(hash_to_string(g.hash), "0x64573825ff89f3500e9f0a436caca1f3b5eaf611095e61554e4edfd7ac101b85");
+  EXPECT_EQ(hash_to_string(g.hash), "0x04041fe3b9135f2a651c1e95b36b7da2adb72551e96c21d1c9477f63b36191b6");
 }
 
 TEST_F(NodeTest, GenesisHeaderFields) {

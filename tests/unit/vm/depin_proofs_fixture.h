@@ -147,7 +147,7 @@ class DepinProofs : public ::testing::Test {
         chain_.register_tx(kGovernance, u_, maker_a(), latlon(kBerlinLat, kBerlinLon - 100000)),
     };
     BlockResult r = chain_.block(txs);  // height 2
-    for (const auto& rc : r.receipts) EXPECT_EQ(rc.status(), 0u) << rc.message();
+    for (const auto& rc : r.receipts) EXPECT_EQ(rc.status(), 0u) << receipt_message(rc);
     s_id_ = device_id_of(pb::REGISTRAR_STATEMENT, s_.pub());
     k_id_ = device_id_of(pb::REGISTRAR_STATEMENT, k_.pub());
   }
@@ -196,7 +196,7 @@ class DepinProofs : public ::testing::Test {
     const Amount before = chain_.balance(relayer);
     pb::Receipt r =
         chain_.run(through_decode ? chain_.tx(kRelayer, body) : chain_.tx_without_decode(kRelayer, body));
-    EXPECT_EQ(r.status(), 0u) << r.message();
+    EXPECT_EQ(r.status(), 0u) << receipt_message(r);
     // Per proof, and per payload byte beyond the free ones (vm/gas.h).
     const uint64_t gas = gas::kSubmitProofsBase + gas::kPerProof * proofs.size() +
                          gas::payload_byte_gas(payload_bytes(body));

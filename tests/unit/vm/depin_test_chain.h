@@ -28,6 +28,7 @@
 #include "vm/depin_state.h"
 #include "vm/gas.h"
 #include "vm/geo.h"
+#include "vm/reason_text.h"
 #include "vm/state.h"
 
 namespace physis::vm::depin_test {

@@ -7,6 +7,7 @@
 #include "tests/unit/test_support.h"
 #include "vm/accounts.h"
 #include "vm/apply.h"
+#include "vm/reason_text.h"
 #include "vm/tx_fail_reason.h"
 
 using namespace physis;
@@ -59,7 +60,7 @@ TEST_F(ApplyAmountsTest, TheWholeSupplyMinusTheFeeMoves) {
   set_balance(alice_, kMax);
   auto r = apply({transfer(alice_, 0, bob_, kMax - fee_)});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->receipts[0].status(), 0u) << r->receipts[0].message();
+  EXPECT_EQ(r->receipts[0].status(), 0u) << receipt_message(r->receipts[0]);
   EXPECT_EQ(balance_after(*r, alice_), Amount{0});
   EXPECT_EQ(balance_after(*r, bob_), kMax - fee_);
   EXPECT_EQ(balance_after(*r, proposer_), fee_);

@@ -79,10 +79,10 @@ class DepinApply : public ::testing::Test {
     pb::Receipt r = chain_.run(tx, &writes);
     EXPECT_EQ(r.status(), 1u);
     EXPECT_EQ(r.reason(), static_cast<uint32_t>(reason))
-        << "got " << tx_fail_reason_name(static_cast<TxFailReason>(r.reason())) << ": " << r.message();
+        << "got " << tx_fail_reason_name(static_cast<TxFailReason>(r.reason())) << ": " << receipt_message(r);
     EXPECT_EQ(r.detail(), detail) << attest_reject_name(static_cast<AttestReject>(r.detail())) << ": "
-                                  << r.message();
-    EXPECT_FALSE(r.message().empty());
+                                  << receipt_message(r);
+    EXPECT_FALSE(receipt_message(r).empty());
     EXPECT_TRUE(r.device_id().empty());
     const uint64_t gas = intrinsic_gas(chain_.genesis().params, tx.tx.body);
     EXPECT_EQ(r.gas_used(), gas);
@@ -96,7 +96,7 @@ class DepinApply : public ::testing::Test {
   pb::Receipt expect_ok(const VerifiedTx& tx) {
     pb::Receipt r = chain_.run(tx);
     EXPECT_EQ(r.status(), 0u) << tx_fail_reason_name(static_cast<TxFailReason>(r.reason())) << ": "
-                              << r.message();
+                              << receipt_message(r);
     EXPECT_EQ(r.reason(), 0u);
     return r;
   }
@@ -336,7 +336,8 @@ TEST_F(DepinApply, BadKeyId) {
   // skip decoding.
   pb::TxBody short_id;
   short_id.mutable_revoke_key()->set_key_id(std::string(31, '\x01'));
-  expect_failed_only_fee(kGovernance, chain_.tx_without_decode(kGovernance, short_id), TxFailReason::kBadKeyId);
+  expect_failed_only_fee(kGovernance, chain_.tx_without_decode(kGovernance, short_id),
+                         TxFailReason::kBadKeyId);
 }
 
 // ---------------------------------------------------------------- devices
@@ -543,7 +544,7 @@ TEST_F(DepinApply, UpdateDeviceNewOwnerMovesTheIndex) {
   const Address alice = address_of_key(kAlice), bob = address_of_key(kBob);
   WriteSet writes;
   pb::Receipt r = chain_.run(chain_.update_tx(kAlice, d.id, std::nullopt, bob), &writes);
-  EXPECT_EQ(r.status(), 0u) << r.message();
+  EXPECT_EQ(r.status(), 0u) << receipt_message(r);
   EXPECT_EQ(chain_.device(d.id)->owner(), str(bob));
   // The old index key is deleted (empty value in the write set), the new one set.
   ASSERT_TRUE(writes.count(owner_index(alice, d.id)));

@@ -42,7 +42,7 @@ class DepinForfeit : public DepinRewardsSettlement {
   using DepinRewardsSettlement::share0;
   void TestBody() override {}
   void ok(const BlockResult& r) {
-    for (const auto& rc : r.receipts) EXPECT_EQ(rc.status(), 0u) << rc.message();
+    for (const auto& rc : r.receipts) EXPECT_EQ(rc.status(), 0u) << receipt_message(rc);
     expect_supply_invariant(chain_);
   }
   // Claims `d`'s reward (paid for by the relayer) and returns its epoch-0 record.

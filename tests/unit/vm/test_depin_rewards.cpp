@@ -262,7 +262,7 @@ TEST_F(DepinRewardsSettlement, ClaimRewardsSettlesOncePerDevicePerEpoch) {
   const Address bob = address_of_key(kBob);
   // The relayer claims for b: the reward goes to b's owner, the relayer pays only the fee.
   BlockResult r = chain_.block({chain_.claim_tx(kRelayer, {b_.id})});  // height 6
-  EXPECT_EQ(r.receipts.at(0).status(), 0u) << r.receipts.at(0).message();
+  EXPECT_EQ(r.receipts.at(0).status(), 0u) << receipt_message(r.receipts.at(0));
   EXPECT_EQ(r.receipts.at(0).gas_used(), gas::kClaimBase + gas::kPerClaim);
   EXPECT_AMOUNT(chain_.balance(bob), bob0_ + share0(10));
   auto rec = chain_.reward(b_.id, 0);
@@ -308,7 +308,7 @@ TEST_F(DepinRewardsSettlement, OwnershipTransferPaysTheOwnerWhoEarned) {
   const Address alice = address_of_key(kAlice), bob = address_of_key(kBob);
   const Amount bob_before = chain_.balance(bob);
   BlockResult r = chain_.block({chain_.update_tx(kAlice, c_.id, bob, false)});
-  EXPECT_EQ(r.receipts.at(0).status(), 0u) << r.receipts.at(0).message();
+  EXPECT_EQ(r.receipts.at(0).status(), 0u) << receipt_message(r.receipts.at(0));
   const Amount fee = gas::kUpdateDevice;
   EXPECT_AMOUNT(chain_.balance(alice), alice0_ - fee + share0(5));
   EXPECT_AMOUNT(chain_.balance(bob), bob_before);
@@ -322,7 +322,7 @@ TEST_F(DepinRewardsSettlement, DeactivationForfeitsAClosedEpochToTheTreasury) {
   const Address bob = address_of_key(kBob);
   const Amount treasury = chain_.balance(kTreasury);
   BlockResult r = chain_.block({chain_.update_tx(kBob, b_.id, std::nullopt, true)});
-  EXPECT_EQ(r.receipts.at(0).status(), 0u) << r.receipts.at(0).message();
+  EXPECT_EQ(r.receipts.at(0).status(), 0u) << receipt_message(r.receipts.at(0));
   EXPECT_AMOUNT(chain_.balance(bob), bob0_ - gas::kUpdateDevice);
   EXPECT_AMOUNT(chain_.balance(kTreasury), treasury + share0(10));
   const pb::RewardRecord rr = chain_.reward(b_.id, 0).value();
@@ -364,7 +364,7 @@ TEST_F(DepinRewardsSettlement, SupplyInvariantHoldsAfterEveryBlockOfSeveralEpoch
     if (h % 7 == 0) txs.push_back(chain_.claim_tx(kBob, {a_.id, b_.id, c_.id}));
     BlockResult r = chain_.block(txs);
     for (const auto& rc : r.receipts) {
-      EXPECT_EQ(rc.status(), 0u) << rc.message();
+      EXPECT_EQ(rc.status(), 0u) << receipt_message(rc);
       for (const auto& p : rc.proofs()) EXPECT_EQ(p.reason(), 0u) << "height " << h;
     }
     SCOPED_TRACE("height " + std::to_string(h));

@@ -52,7 +52,7 @@ class DepinTransfer : public ::testing::Test {
   }
   static void expect_ok(const BlockResult& r) {
     for (const auto& rc : r.receipts) {
-      EXPECT_EQ(rc.status(), 0u) << rc.message();
+      EXPECT_EQ(rc.status(), 0u) << receipt_message(rc);
       for (const auto& p : rc.proofs()) EXPECT_EQ(p.reason(), 0u);
     }
   }
@@ -259,7 +259,8 @@ TEST_F(DepinTransfer, MoreThanTheLimitOfEarlierOwnersInOneEpochIsRejected) {
   ASSERT_EQ(r.receipts.size(), 1u);
   EXPECT_EQ(r.receipts[0].status(), 1u);
   EXPECT_EQ(r.receipts[0].reason(), static_cast<uint32_t>(TxFailReason::kTooManyOwners));
-  EXPECT_NE(r.receipts[0].message().find("next epoch"), std::string::npos) << r.receipts[0].message();
+  EXPECT_NE(receipt_message(r.receipts[0]).find("next epoch"), std::string::npos)
+      << receipt_message(r.receipts[0]);
   EXPECT_EQ(chain_.get(device_key(a_.id)), before);
   EXPECT_EQ(chain_.device(a_.id)->owner(), str(address_of_key(owners[8])));
   EXPECT_FALSE(r.writes.count(prefixed_key(kOwnerIndexPrefix, next, a_.id)));
