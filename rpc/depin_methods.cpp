@@ -161,7 +161,8 @@ json epoch_to_json(const node::Node& node, uint64_t epoch) {
           {"proofs_accepted", rec.proofs_accepted()},
           {"proofs_rejected", rec.proofs_rejected()},
           {"settled_weight", rec.settled_weight()},
-          {"settled_amount", amount_str(rec.settled_amount())}};
+          {"settled_amount", amount_str(rec.settled_amount())},
+          {"burned", amount_str(rec.burned())}};
 }
 
 // `amount` and `weight` are the device's; `owner_amount` / `owner_weight` the part of the owner paid
@@ -561,7 +562,12 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
                        {"witness_min_distance_m", p.witness_min_distance_m},
                        {"witness_max_distance_m", p.witness_max_distance_m},
                        {"witness_rssi_at_1m_dbm", p.witness_rssi_at_1m_dbm},
-                       {"max_proofs_per_tx", p.max_proofs_per_tx}};
+                       {"max_proofs_per_tx", p.max_proofs_per_tx},
+                       {"location_cooldown_blocks", p.location_cooldown_blocks},
+                       {"relocation_settle_blocks", p.relocation_settle_blocks},
+                       {"density_cell_e7", p.density_cell_e7},
+                       {"target_devices_per_cell", p.target_devices_per_cell},
+                       {"usage_price_per_mib", format_amount(p.usage_price_per_mib)}};
          }});
   d.add({"depin_verifyEvidence",
          "depin_verifyEvidence({evidence, owner}) -> {valid, reason, message, device_id, device_exists, "

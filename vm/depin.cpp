@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/p256.h"
+#include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
 #include "crypto/x509.h"
 #include "crypto/x509_chain.h"
@@ -134,6 +135,19 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
     return fail(TxFailReason::kAttestationFailed,
                 std::string(attest_reject_name(out.reason)) + ": " + out.message,
                 static_cast<uint32_t>(out.reason));
+  // A location is the device's word (doc/depin.md "Locations"): signed by the device key over the
+  // location message with the evidence's reference block, which verify_evidence found recent.
+  if (tx.has_location()) {
+    const ByteSpan sig = as_span(tx.location_signature());
+    const bool low_s = ev.key_type() == pb::KEY_P256 ? crypto::p256_is_low_s(sig) : crypto::is_low_s(sig);
+    if (!low_s || !signatures_.verify(ev.key_type(), as_span(ev.device_key()),
+                                      location_digest(chain_id_, id, tx.location(), ev.ref_height(),
+                                                      as_span(ev.ref_block_hash())),
+                                      sig))
+      return fail(TxFailReason::kAttestationFailed,
+                  "bad_location_signature: the location is not signed by the device key",
+                  static_cast<uint32_t>(AttestReject::kBadLocationSignature));
+  }
   pb::Device d;
   d.set_owner(to_string(sender));
   d.set_kind(ev.kind());
@@ -142,7 +156,10 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   d.set_device_key(ev.device_key());
   d.set_anchor_id(to_string(out.anchor_id));
   for (const auto& k : out.key_ids) d.add_key_ids(to_string(k));
-  if (tx.has_location()) *d.mutable_location() = tx.location();
+  if (tx.has_location()) {
+    *d.mutable_location() = tx.location();
+    d.set_location_asserted_at(height_);
+  }
   d.set_registered_at(height_);
   d.set_statement_expiry(out.statement_expiry);
   store_device(id, d);
@@ -162,10 +179,10 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
   if (d->owner() != to_string(sender))
     return fail(TxFailReason::kNotOwner, "only the device owner may update it");
   if (d->inactive()) return fail(TxFailReason::kDeviceInactive, "device is deactivated");
-  if (tx.has_location()) {
-    if (!valid_location(tx.location())) return fail(TxFailReason::kBadLocation, "location is out of range");
-    *d->mutable_location() = tx.location();
-  }
+  // Locations are the device's word (doc/depin.md "Locations"): the owner cannot set one.
+  if (tx.has_location())
+    return fail(TxFailReason::kLocationByDevice,
+                "a location is asserted by the device key (a LOCATION_ASSERTION proof), not by its owner");
   if (!tx.new_owner().empty()) {
     if (tx.new_owner().size() != 20)
       return fail(TxFailReason::kNotOwner, "new_owner must be a 20-byte address");

@@ -46,8 +46,11 @@ enum class ProofReject : uint32_t {
   kWitnessSameOwner = 24,   // the witness and the beaconer have the same owner
   kDuplicateWitnessPair = 25,  // this witness was already rewarded for this beaconer in this epoch
   kTooManyWitnesses = 26,      // the beacon already has max_witnesses_per_beacon rewarded witnesses
+  kLocationCooldown = 27,      // a location assertion within location_cooldown_blocks of the last one
+  kRelocationSettling = 28,    // the witness moved less than relocation_settle_blocks ago
+  kBeaconerSettling = 29,      // the beaconer moved less than relocation_settle_blocks ago
 };
-inline constexpr uint32_t kProofRejectCount = 27;
+inline constexpr uint32_t kProofRejectCount = 30;
 std::string_view proof_reject_name(ProofReject reason);
 
 // Name of a RewardRecord.forfeit value ("none", "deactivated", "anchor_revoked", "key_revoked").
@@ -65,6 +68,17 @@ struct TxOutcome {
 // The proof message (doc/depin.md) and the digest the device signs: SHA-256 of it.
 Bytes proof_message(const std::string& chain_id, const pb::Proof& proof);
 Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof);
+
+// The location message of a registration with a location (doc/depin.md "Locations"):
+// "PHYSIS/LOCATION/v1" ‖ u32 len ‖ chain id ‖ device id ‖ u32 len ‖ canonical Location ‖ u64 ref height ‖
+// ref block hash. The device key signs SHA-256 of it (location_digest), r ‖ s with low S.
+Bytes location_message(const std::string& chain_id, const Address& device_id, const pb::Location& location,
+                       uint64_t ref_height, ByteSpan ref_block_hash);
+Hash32 location_digest(const std::string& chain_id, const Address& device_id, const pb::Location& location,
+                       uint64_t ref_height, ByteSpan ref_block_hash);
+// True while a device that moved at `device.relocated_at` is settling at `height` (doc/depin.md
+// "Locations"): it neither beacons nor witnesses then.
+bool relocation_settling(const pb::Device& device, const DepinParams& params, uint64_t height);
 
 // The most genesis + minted may ever reach: supply_cap, or 2^128 − 1 (the largest representable supply)
 // when supply_cap is 0 ("no cap").
@@ -124,6 +138,10 @@ class DepinExecutor {
   // Uptime is time served (doc/depin.md "Proofs"): kTooFrequent unless the proof's time point is at
   // least uptime_next_ref_height; on kAccepted, advances the device's uptime_next_ref_height.
   ProofReject check_uptime(const pb::Proof& proof, pb::Device& device);
+  // A LOCATION_ASSERTION (doc/depin.md "Locations"): kMalformed for an invalid location,
+  // kLocationCooldown within location_cooldown_blocks of the last assertion; on kAccepted the device
+  // takes the location, and a changed location starts the settling period.
+  ProofReject check_location(const pb::Proof& proof, pb::Device& device);
   // The witness rules after the physical ones (doc/depin.md "Proofs"): one rewarded witness per
   // (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon, in inclusion
   // order. On kAccepted the witness is recorded in the beacon's BeaconWitnesses record. The beacon

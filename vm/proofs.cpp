@@ -42,6 +42,9 @@ std::string_view proof_reject_name(ProofReject reason) {
     case ProofReject::kWitnessSameOwner: return "witness_same_owner";
     case ProofReject::kDuplicateWitnessPair: return "duplicate_witness_pair";
     case ProofReject::kTooManyWitnesses: return "too_many_witnesses";
+    case ProofReject::kLocationCooldown: return "location_cooldown";
+    case ProofReject::kRelocationSettling: return "relocation_settling";
+    case ProofReject::kBeaconerSettling: return "beaconer_settling";
   }
   return "unknown";
 }
@@ -75,6 +78,31 @@ Bytes proof_message(const std::string& chain_id, const pb::Proof& proof) {
 
 Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof) {
   return crypto::sha256(proof_message(chain_id, proof));
+}
+
+Bytes location_message(const std::string& chain_id, const Address& device_id, const pb::Location& location,
+                       uint64_t ref_height, ByteSpan ref_block_hash) {
+  Bytes m;
+  append(m, std::string_view("PHYSIS/LOCATION/v1"));
+  append_u32_be(m, static_cast<uint32_t>(chain_id.size()));
+  append(m, chain_id);
+  append(m, device_id);
+  const Bytes loc = encode_canonical(location);
+  append_u32_be(m, static_cast<uint32_t>(loc.size()));
+  append(m, loc);
+  append_u64_be(m, ref_height);
+  append(m, ref_block_hash);
+  return m;
+}
+
+Hash32 location_digest(const std::string& chain_id, const Address& device_id, const pb::Location& location,
+                       uint64_t ref_height, ByteSpan ref_block_hash) {
+  return crypto::sha256(location_message(chain_id, device_id, location, ref_height, ref_block_hash));
+}
+
+bool relocation_settling(const pb::Device& device, const DepinParams& params, uint64_t height) {
+  // relocated_at < height and relocation_settle_blocks ≤ 2^32 (genesis check): no overflow.
+  return device.relocated_at() != 0 && height < device.relocated_at() + params.relocation_settle_blocks;
 }
 
 ProofReject DepinExecutor::trust_standing(const pb::Device& device) {
@@ -129,6 +157,9 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       if (trust_standing(*b) != ProofReject::kAccepted) return ProofReject::kBeaconerRevoked;
       // An owner's devices vouching for each other is not service anyone else could check.
       if (b->owner() == device.owner()) return ProofReject::kWitnessSameOwner;
+      // A device that just moved neither witnesses nor beacons (doc/depin.md "Locations").
+      if (relocation_settling(device, params_, height_)) return ProofReject::kRelocationSettling;
+      if (relocation_settling(*b, params_, height_)) return ProofReject::kBeaconerSettling;
       if (!device.location().has_latlon() || !b->location().has_latlon())
         return ProofReject::kLocationUnknown;
       uint64_t d = distance_m(device.location().latlon().lat_e7(), device.location().latlon().lon_e7(),
@@ -149,6 +180,7 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       weight = params_.weight_witness;
       return ProofReject::kAccepted;
     }
+    case pb::LOCATION_ASSERTION: return check_location(proof, device);
     case pb::PROOF_NONE:
     default: return ProofReject::kMalformed;
   }
@@ -166,6 +198,22 @@ ProofReject DepinExecutor::check_uptime(const pb::Proof& proof, pb::Device& devi
   if (at < device.uptime_next_ref_height()) return ProofReject::kTooFrequent;
   // at < height_ and uptime_interval_blocks ≤ 2^32 (genesis check): no overflow for any real height.
   device.set_uptime_next_ref_height(at + params_.uptime_interval_blocks);
+  return ProofReject::kAccepted;
+}
+
+ProofReject DepinExecutor::check_location(const pb::Proof& proof, pb::Device& device) {
+  const pb::Location& loc = proof.payload().location();
+  if (!valid_location(loc)) return ProofReject::kMalformed;
+  // At most one assertion per cooldown, counted from the last one (a registration's included).
+  // location_asserted_at < height_ and the cooldown ≤ 2^32 (genesis check): no overflow.
+  if (device.location_asserted_at() != 0 &&
+      height_ < device.location_asserted_at() + params_.location_cooldown_blocks)
+    return ProofReject::kLocationCooldown;
+  // A move is a change of a set location; a device's first location is a placement, not a move.
+  const bool moved = device.has_location() && encode_canonical(device.location()) != encode_canonical(loc);
+  if (moved) device.set_relocated_at(height_);
+  *device.mutable_location() = loc;
+  device.set_location_asserted_at(height_);
   return ProofReject::kAccepted;
 }
 

@@ -130,7 +130,10 @@ Status check_tx_fields(const pb::TxBody& body) {
       return exact(body.revoke_anchor().anchor_id(), kHashBytes, "revoke_anchor.anchor_id", "anchor id");
     case pb::TxBody::kRevokeKey:
       return exact(body.revoke_key().key_id(), kHashBytes, "revoke_key.key_id", "key id");
-    case pb::TxBody::kRegisterDevice: return check_evidence(body.register_device().evidence());
+    case pb::TxBody::kRegisterDevice:
+      if (auto st = check_evidence(body.register_device().evidence()); !st) return st;
+      return empty_or(body.register_device().location_signature(), kCompactSignatureBytes,
+                      "register_device.location_signature", "signature");
     case pb::TxBody::kUpdateDevice: return check_update(body.update_device());
     case pb::TxBody::kSubmitProofs: return check_proofs(body.submit_proofs());
     case pb::TxBody::kClaimRewards: return check_claim(body.claim_rewards());

@@ -23,6 +23,8 @@ inline constexpr uint64_t kEpochBlocks = 10;
 inline constexpr uint64_t kRefWindow = 8;
 inline constexpr uint64_t kUptimeInterval = 3;
 inline constexpr uint32_t kMaxWitnesses = 2;
+inline constexpr uint64_t kLocationCooldown = 5;
+inline constexpr uint64_t kRelocationSettle = 4;
 
 inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000) {
   Genesis g = depin_base_genesis();
@@ -31,6 +33,8 @@ inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000) {
   g.depin.ref_window = kRefWindow;
   g.depin.uptime_interval_blocks = kUptimeInterval;
   g.depin.max_witnesses_per_beacon = kMaxWitnesses;
+  g.depin.location_cooldown_blocks = kLocationCooldown;
+  g.depin.relocation_settle_blocks = kRelocationSettle;
   g.depin.max_proofs_per_tx = 50;
   g.depin.weight_uptime = 10;
   g.depin.weight_witness = 20;
@@ -105,6 +109,14 @@ inline pb::ProofPayload witness(const Address& beaconer, int32_t rssi_dbm, int32
   p.set_beaconer(str(beaconer));
   p.set_rssi_dbm(rssi_dbm);
   p.set_snr_db_x10(snr_db_x10);
+  return p;
+}
+
+// A location assertion by the device (doc/depin.md "Locations").
+inline pb::ProofPayload locate(const pb::Location& where) {
+  pb::ProofPayload p;
+  p.set_kind(pb::LOCATION_ASSERTION);
+  *p.mutable_location() = where;
   return p;
 }
 
