@@ -10,6 +10,7 @@
 #include "primitives/block.h"
 #include "primitives/codec.h"
 #include "primitives/transaction.h"
+#include "vm/density.h"
 #include "vm/depin_state.h"
 #include "vm/geo.h"
 
@@ -163,6 +164,7 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   d.set_registered_at(height_);
   d.set_statement_expiry(out.statement_expiry);
   store_device(id, d);
+  count_in_cell(state_, d.location(), params_.density_cell_e7, +1);  // doc/depin.md "Density"
   state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), kIndexMarker);
   state_.put(prefixed_key(kAnchorIndexPrefix, out.anchor_id, id), kIndexMarker);
   state_.put(key_index, Bytes(id.begin(), id.end()));
@@ -208,6 +210,7 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
     // doc/depin.md "Rewards": deactivation forfeits the device's unsettled reward to the treasury,
     // a closed epoch's now and the open epoch's weight when that epoch is settled.
     d->set_inactive(true);
+    count_in_cell(state_, d->location(), params_.density_cell_e7, -1);  // no longer active
     settle(id, *d);
   }
   store_device(id, *d);

@@ -8,6 +8,7 @@
 #include "primitives/codec.h"
 #include "primitives/transaction.h"
 #include "vm/depin.h"
+#include "vm/density.h"
 #include "vm/depin_state.h"
 #include "vm/geo.h"
 
@@ -177,7 +178,10 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
         return ProofReject::kSignalImplausible;
       // Last, so that only receipts that passed every other rule take one of the beacon's slots.
       if (ProofReject r = admit_witness(beaconer, id); r != ProofReject::kAccepted) return r;
-      weight = params_.weight_witness;
+      // Coverage weight is scaled down in the witness's crowded cell (doc/depin.md "Density").
+      const std::optional<GridCell> cell = grid_cell(device.location(), params_.density_cell_e7);
+      weight = density_scaled(params_.weight_witness, cell ? devices_in_cell(state_, *cell) : 1,
+                              params_.target_devices_per_cell);
       return ProofReject::kAccepted;
     }
     case pb::LOCATION_ASSERTION: return check_location(proof, device);
@@ -212,6 +216,13 @@ ProofReject DepinExecutor::check_location(const pb::Proof& proof, pb::Device& de
   // A move is a change of a set location; a device's first location is a placement, not a move.
   const bool moved = device.has_location() && encode_canonical(device.location()) != encode_canonical(loc);
   if (moved) device.set_relocated_at(height_);
+  // The grid counts the device in its new cell (doc/depin.md "Density"); O(1) state writes.
+  const std::optional<GridCell> from = grid_cell(device.location(), params_.density_cell_e7);
+  const std::optional<GridCell> to = grid_cell(loc, params_.density_cell_e7);
+  if (from != to) {
+    count_in_cell(state_, device.location(), params_.density_cell_e7, -1);
+    count_in_cell(state_, loc, params_.density_cell_e7, +1);
+  }
   *device.mutable_location() = loc;
   device.set_location_asserted_at(height_);
   return ProofReject::kAccepted;

@@ -25,8 +25,9 @@ inline constexpr uint64_t kUptimeInterval = 3;
 inline constexpr uint32_t kMaxWitnesses = 2;
 inline constexpr uint64_t kLocationCooldown = 5;
 inline constexpr uint64_t kRelocationSettle = 4;
+inline constexpr uint64_t kDensityCell = 100'000;  // 0.01°: w_ and c_ share a cell in Berlin
 
-inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000) {
+inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000, uint64_t target_devices_per_cell = 10) {
   Genesis g = depin_base_genesis();
   g.depin.epoch_blocks = kEpochBlocks;
   g.depin.emission_per_epoch = 1'000'000;
@@ -35,6 +36,8 @@ inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000) {
   g.depin.max_witnesses_per_beacon = kMaxWitnesses;
   g.depin.location_cooldown_blocks = kLocationCooldown;
   g.depin.relocation_settle_blocks = kRelocationSettle;
+  g.depin.density_cell_e7 = kDensityCell;
+  g.depin.target_devices_per_cell = target_devices_per_cell;
   g.depin.max_proofs_per_tx = 50;
   g.depin.weight_uptime = 10;
   g.depin.weight_witness = 20;
@@ -128,7 +131,7 @@ using R = ProofReject;
 // Members are public so that the table of scenarios (test_depin_witness.cpp) can drive a fresh fixture.
 class DepinProofs : public ::testing::Test {
  public:
-  explicit DepinProofs(uint64_t cap = 1000) : chain_(proofs_genesis(cap)) {
+  explicit DepinProofs(uint64_t cap = 1000, uint64_t target = 10) : chain_(proofs_genesis(cap, target)) {
     chain_.block();                     // height 1
     // Alice owns the witness w_; Bob owns the devices it hears, so that the witness rules about
     // owners (witness_same_owner) only apply where a test asks for them.
