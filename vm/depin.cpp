@@ -62,6 +62,18 @@ void DepinExecutor::begin_block(const Hash32& parent_hash) {
 
 void DepinExecutor::end_block() {
   if (epoch_dirty_) state_.put(epoch_key(current_epoch()), encode_canonical(epoch_));
+  if (burned_ == 0) return;
+  // doc/depin.md "Usage": supply = genesis + minted − burned.
+  pb::SupplyRecord supply =
+      load_record<pb::SupplyRecord>(state_, Bytes{kSupplyKey}).value_or(pb::SupplyRecord());
+  const auto before = decode_amount(as_span(supply.burned()));
+  const auto after = before ? checked_add(*before, burned_) : std::nullopt;
+  if (!after) {
+    state_.set_fault(make_error("supply_overflow", "burned supply is not a canonical amount or overflows"));
+    return;
+  }
+  supply.set_burned(to_string(encode_amount(*after)));
+  state_.put(Bytes{kSupplyKey}, encode_canonical(supply));
 }
 
 void DepinExecutor::store_device(const Address& id, const pb::Device& device) {

@@ -1,6 +1,7 @@
 // SubmitProofs: each proof accepted or rejected on its own, with a reason code (DESIGN §3, §5).
 #include <algorithm>
 
+#include "crypto/keccak.h"
 #include "crypto/p256.h"
 #include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
@@ -8,6 +9,7 @@
 #include "primitives/codec.h"
 #include "primitives/transaction.h"
 #include "vm/depin.h"
+#include "vm/accounts.h"
 #include "vm/density.h"
 #include "vm/depin_state.h"
 #include "vm/geo.h"
@@ -46,6 +48,12 @@ std::string_view proof_reject_name(ProofReject reason) {
     case ProofReject::kLocationCooldown: return "location_cooldown";
     case ProofReject::kRelocationSettling: return "relocation_settling";
     case ProofReject::kBeaconerSettling: return "beaconer_settling";
+    case ProofReject::kUsageMissing: return "usage_missing";
+    case ProofReject::kUsageBadReference: return "usage_bad_reference";
+    case ProofReject::kUsageBadSignature: return "usage_bad_signature";
+    case ProofReject::kUsageSelfDealing: return "usage_self_dealing";
+    case ProofReject::kUsageReplayed: return "usage_replayed";
+    case ProofReject::kUsageUnpaid: return "usage_unpaid";
   }
   return "unknown";
 }
@@ -101,6 +109,31 @@ Hash32 location_digest(const std::string& chain_id, const Address& device_id, co
   return crypto::sha256(location_message(chain_id, device_id, location, ref_height, ref_block_hash));
 }
 
+Bytes usage_message(const std::string& chain_id, const Address& device_id, const pb::UsageReceipt& receipt) {
+  Bytes m;
+  append(m, std::string_view("PHYSIS/USAGE/v1"));
+  append_u32_be(m, static_cast<uint32_t>(chain_id.size()));
+  append(m, chain_id);
+  append(m, device_id);
+  append(m, receipt.consumer());
+  append_u64_be(m, receipt.data_bytes());
+  append_u64_be(m, receipt.seq());
+  append_u64_be(m, receipt.ref_height());
+  append(m, receipt.ref_block_hash());
+  return m;
+}
+
+Hash32 usage_digest(const std::string& chain_id, const Address& device_id, const pb::UsageReceipt& receipt) {
+  return crypto::keccak256(usage_message(chain_id, device_id, receipt));
+}
+
+std::optional<Amount> usage_cost(uint64_t bytes, Amount price_per_mib) {
+  const std::optional<Amount> product = checked_mul(static_cast<Amount>(bytes), price_per_mib);
+  if (!product) return std::nullopt;
+  constexpr Amount kMiB = Amount{1} << 20;
+  return *product / kMiB + (*product % kMiB != 0 ? 1 : 0);  // ⌈product / 2^20⌉ ≤ product: no overflow
+}
+
 bool relocation_settling(const pb::Device& device, const DepinParams& params, uint64_t height) {
   // relocated_at < height and relocation_settle_blocks ≤ 2^32 (genesis check): no overflow.
   return device.relocated_at() != 0 && height < device.relocated_at() + params.relocation_settle_blocks;
@@ -144,11 +177,14 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       weight = params_.weight_uptime;
       return ProofReject::kAccepted;
     }
-    case pb::DATA_CONTRIBUTION:
+    case pb::DATA_CONTRIBUTION: {
+      // Weight from paid bytes only (doc/depin.md "Usage").
+      if (ProofReject r = check_usage(proof, device, id); r != ProofReject::kAccepted) return r;
       weight = static_cast<uint64_t>(
           std::min<Amount>(static_cast<Amount>(params_.weight_data_per_mib) * (pl.data_bytes() >> 20),
                            params_.device_epoch_cap));
       return ProofReject::kAccepted;
+    }
     case pb::COVERAGE_WITNESS: {
       Address beaconer = bytes_to_address(pl.beaconer());
       if (beaconer == id) return ProofReject::kWitnessSelf;
@@ -225,6 +261,50 @@ ProofReject DepinExecutor::check_location(const pb::Proof& proof, pb::Device& de
   }
   *device.mutable_location() = loc;
   device.set_location_asserted_at(height_);
+  return ProofReject::kAccepted;
+}
+
+ProofReject DepinExecutor::check_usage(const pb::Proof& proof, const pb::Device& device, const Address& id) {
+  const pb::ProofPayload& pl = proof.payload();
+  if (!pl.has_usage()) return ProofReject::kUsageMissing;
+  const pb::UsageReceipt& u = pl.usage();
+  // decode_tx checks these sizes; the VM keeps its own check for callers that skip it.
+  if (u.consumer().size() != 20 || u.ref_block_hash().size() != 32 || u.signature().size() != 65 ||
+      u.data_bytes() != pl.data_bytes())
+    return ProofReject::kMalformed;
+  // The consumer's reference block: recent and canonical, the proof's window rules.
+  if (u.ref_height() >= height_ || height_ - u.ref_height() > params_.ref_window ||
+      block_hash_at(u.ref_height()) != u.ref_block_hash())
+    return ProofReject::kUsageBadReference;
+  const Address consumer = bytes_to_address(u.consumer());
+  auto signer = crypto::recover_address(usage_digest(chain_id_, id, u), as_span(u.signature()));
+  if (!signer || *signer != consumer) return ProofReject::kUsageBadSignature;
+  // Paying one's own device is not usage anyone else vouches for.
+  if (u.consumer() == device.owner()) return ProofReject::kUsageSelfDealing;
+  const Bytes seq_key = prefixed_key(kUsageSeqPrefix, consumer);
+  uint64_t last_seq = 0;
+  if (auto raw = state_.get(seq_key); raw && !raw->empty()) {
+    if (raw->size() != 8) {
+      state_.report_corrupt(seq_key, "usage seq");
+      return ProofReject::kUsageReplayed;
+    }
+    last_seq = read_u64_be(*raw);
+  }
+  if (u.seq() <= last_seq) return ProofReject::kUsageReplayed;
+  const std::optional<Amount> cost = usage_cost(u.data_bytes(), params_.usage_price_per_mib);
+  AccountState acc = load_account(state_, consumer);
+  const std::optional<Amount> left = cost ? checked_sub(acc.balance, *cost) : std::nullopt;
+  if (!left) return ProofReject::kUsageUnpaid;
+  // Debit and burn: the amount leaves every balance and the supply (SupplyRecord.burned, end_block).
+  acc.balance = *left;
+  state_.put(account_key(consumer), encode_account(acc));
+  Bytes seq;
+  append_u64_be(seq, u.seq());
+  state_.put(seq_key, std::move(seq));
+  // Every burned amount came out of a balance, so the sums stay ≤ the supply < 2^128.
+  burned_ += *cost;
+  epoch_.set_burned(to_string(encode_amount(decode_amount(as_span(epoch_.burned())).value_or(0) + *cost)));
+  epoch_dirty_ = true;
   return ProofReject::kAccepted;
 }
 

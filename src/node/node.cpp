@@ -383,6 +383,7 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
       return corrupt("supply record", st.error().message);
     a.genesis = amount(s.genesis(), "supply record");
     a.minted = amount(s.minted(), "supply record");
+    a.burned = amount(s.burned(), "supply record");
   }
   Bytes after;
   while (true) {

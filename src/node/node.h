@@ -125,11 +125,13 @@ class Node {
   const RejectedTxCache& rejected_cache() const { return rejected_; }
 
   // Supply audit on one consistent state (no block commits while it runs). O(accounts + epochs): for
-  // devnets, tests and audits, not for hot paths. Invariant: circulating + owed == genesis + minted.
+  // devnets, tests and audits, not for hot paths. Invariant: circulating + owed == genesis + minted −
+  // burned.
   struct SupplyAudit {
     uint64_t height = 0;
     Amount genesis = 0;
     Amount minted = 0;       // emissions of closed epochs
+    Amount burned = 0;       // paid for usage receipts and destroyed (doc/depin.md "Usage")
     Amount circulating = 0;  // sum of all account balances
     Amount owed = 0;         // device rewards of closed epochs not yet settled (lazy settlement)
   };

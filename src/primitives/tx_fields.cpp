@@ -94,8 +94,13 @@ Status check_proofs(const pb::SubmitProofs& s) {
     const pb::Proof& proof = s.proofs(i);
     const size_t beaconer = proof.payload().beaconer().size();
     // The common case without building the field path (admission decodes batches of hundreds).
+    const pb::UsageReceipt& usage = proof.payload().usage();
+    const bool usage_ok = !proof.payload().has_usage() ||
+                          (usage.consumer().size() == kAddressBytes && usage.ref_block_hash().size() == kHashBytes &&
+                           usage.signature().size() == kRecoverableSignatureBytes);
     if (proof.device_id().size() == kAddressBytes && proof.ref_block_hash().size() == kHashBytes &&
-        (beaconer == 0 || beaconer == kAddressBytes) && proof.signature().size() == kCompactSignatureBytes)
+        (beaconer == 0 || beaconer == kAddressBytes) && proof.signature().size() == kCompactSignatureBytes &&
+        usage_ok)
       continue;
     const std::string p = at("submit_proofs.proofs", i) + ".";
     if (auto st = exact(proof.device_id(), kAddressBytes, p + "device_id", "device id"); !st) return st;
@@ -106,6 +111,15 @@ Status check_proofs(const pb::SubmitProofs& s) {
       return st;
     if (auto st = exact(proof.signature(), kCompactSignatureBytes, p + "signature", "signature (r ‖ s)"); !st)
       return st;
+    if (proof.payload().has_usage()) {
+      if (auto st = exact(usage.consumer(), kAddressBytes, p + "payload.usage.consumer", "address"); !st) return st;
+      if (auto st = exact(usage.ref_block_hash(), kHashBytes, p + "payload.usage.ref_block_hash", "block hash"); !st)
+        return st;
+      if (auto st = exact(usage.signature(), kRecoverableSignatureBytes, p + "payload.usage.signature",
+                          "signature (r ‖ s ‖ v)");
+          !st)
+        return st;
+    }
   }
   return ok_status();
 }

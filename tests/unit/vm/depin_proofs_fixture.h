@@ -25,6 +25,8 @@ inline constexpr uint64_t kUptimeInterval = 3;
 inline constexpr uint32_t kMaxWitnesses = 2;
 inline constexpr uint64_t kLocationCooldown = 5;
 inline constexpr uint64_t kRelocationSettle = 4;
+inline constexpr Amount kUsagePrice = 1'000'000;  // per MiB, per byte rounded up
+const crypto::PrivateKey kConsumer = acct_key(0x65);  // pays for data; owns no device
 inline constexpr uint64_t kDensityCell = 100'000;  // 0.01°: w_ and c_ share a cell in Berlin
 
 inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000, uint64_t target_devices_per_cell = 10) {
@@ -46,6 +48,9 @@ inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000, uint64_t target_
   g.depin.witness_min_distance_m = 30;
   g.depin.witness_max_distance_m = 100'000;
   g.depin.witness_rssi_at_1m_dbm = -10;
+  g.depin.usage_price_per_mib = kUsagePrice;
+  g.accounts.push_back({"consumer", address_of_key(kConsumer), kFunds});
+  std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
   g.depin.anchors.push_back(genesis_anchor(maker_a(), pb::MANUFACTURER_ROOT, pb::SE_P256, "maker A"));
   g.depin.anchors.push_back(genesis_anchor(maker_b(), pb::MANUFACTURER_ROOT, pb::SE_P256, "maker B"));
   g.depin.anchors.push_back(genesis_anchor(registrar(), pb::REGISTRAR, pb::REGISTRAR_STATEMENT, "registrar"));
@@ -196,6 +201,10 @@ class DepinProofs : public ::testing::Test {
     pr.set_ref_height(ref_height);
     pr.set_ref_block_hash(str(test_block_hash(ref_height)));
     *pr.mutable_payload() = payload;
+    // A data contribution without a receipt gets one from kConsumer (paid usage), unless the test
+    // turned that off to send unpaid data.
+    if (payload.kind() == pb::DATA_CONTRIBUTION && !payload.has_usage() && auto_usage_)
+      attach_usage(*pr.mutable_payload(), p.id, kConsumer, ++usage_seq_, ref_height);
     sign(pr, p.signer);
     return pr;
   }
@@ -253,6 +262,8 @@ class DepinProofs : public ::testing::Test {
     while (chain_.height() < height) chain_.block();
   }
 
+  bool auto_usage_ = true;
+  mutable uint64_t usage_seq_ = 0;  // kConsumer's receipt seq (gaps are allowed)
   static constexpr uint64_t kStatementExpiry = 12;
   DepinChain chain_;
   Dev w_, n_, c_, f_, h_, x_, b_, v_, u_;

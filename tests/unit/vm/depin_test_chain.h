@@ -153,6 +153,19 @@ inline VerifiedTx signed_test_tx(const ChainParams& params, uint64_t nonce, cons
   return std::move(v).value();
 }
 
+// A usage receipt (doc/depin.md "Usage") for `payload`'s data_bytes, signed by `consumer` for `device`
+// with `seq` and reference block `ref` (test_block_hash).
+inline void attach_usage(pb::ProofPayload& payload, const Address& device, const crypto::PrivateKey& consumer,
+                         uint64_t seq, uint64_t ref) {
+  pb::UsageReceipt* u = payload.mutable_usage();
+  u->set_consumer(str(address_of_key(consumer)));
+  u->set_data_bytes(payload.data_bytes());
+  u->set_seq(seq);
+  u->set_ref_height(ref);
+  u->set_ref_block_hash(str(test_block_hash(ref)));
+  u->set_signature(str(crypto::sign_digest(consumer, usage_digest(kChain, device, *u))));
+}
+
 // The DePIN tests' common genesis: validator kProposer, the governance key, Alice, Bob and the
 // relayer funded with kFunds each (sorted, as parse_genesis requires), governance and treasury set.
 // Tests then set the epoch, emission, weight and anchor parameters they are about.

@@ -236,6 +236,38 @@ std::vector<Scenario> scenarios() {
          t.submit_one(t.proof(prover_of(t.n_), 1, locate(latlon(kBerlinLat + 100007, kBerlinLon))));
          return t.submit_one(t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)));
        }},
+      {R::kUsageMissing,
+       [](T& t) {
+         t.auto_usage_ = false;
+         return t.submit_one(t.proof(prover_of(t.w_), 1, data(1 << 20)));
+       }},
+      {R::kUsageBadReference,
+       [](T& t) {
+         pb::ProofPayload pl = data(1 << 20);
+         attach_usage(pl, t.w_.id, kConsumer, 1, t.chain_.height() + 1);  // a block that does not exist yet
+         return t.submit_one(t.proof(prover_of(t.w_), 1, pl));
+       }},
+      {R::kUsageBadSignature,
+       [](T& t) {
+         pb::ProofPayload pl = data(1 << 20);
+         attach_usage(pl, t.n_.id, kConsumer, 1, t.chain_.height());  // signed for another device
+         return t.submit_one(t.proof(prover_of(t.w_), 1, pl));
+       }},
+      {R::kUsageSelfDealing,  // Alice pays for her own device
+       [](T& t) {
+         pb::ProofPayload pl = data(1 << 20);
+         attach_usage(pl, t.w_.id, kAlice, 1, t.chain_.height());
+         return t.submit_one(t.proof(prover_of(t.w_), 1, pl));
+       }},
+      {R::kUsageReplayed,
+       [](T& t) {
+         pb::ProofPayload pl = data(1 << 20);
+         attach_usage(pl, t.w_.id, kConsumer, 1, t.chain_.height());
+         t.submit_one(t.proof(prover_of(t.w_), 1, pl));
+         return t.submit_one(t.proof(prover_of(t.w_), 2, pl));
+       }},
+      {R::kUsageUnpaid,  // 2^40 bytes cost 2^20 × kUsagePrice > kFunds
+       [](T& t) { return t.submit_one(t.proof(prover_of(t.w_), 1, data(uint64_t{1} << 40))); }},
   };
 }
 
