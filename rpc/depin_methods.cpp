@@ -385,6 +385,22 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            if (!dev) throw RpcError(kNotFound, "no device " + to_hex0x(id));
            return device_to_json(id, *dev, node);
          }});
+  d.add({"depin_getUsage",
+         "depin_getUsage({consumer}) -> {consumer, last_seq}: the seq of the consumer's last accepted usage "
+         "receipt (a new receipt needs a higher one; doc/depin.md \"Usage\")",
+         [&node](const json& params) {
+           reject_extra_params(params, {"consumer"});
+           Address consumer = param_address(params, 0, "consumer");
+           const Bytes key = vm::prefixed_key(vm::kUsageSeqPrefix, consumer);
+           auto raw = node.state_get(key);
+           if (!raw) throw RpcError(kInternalError, "cannot read " + to_hex0x(key) + ": " + raw.error().message);
+           uint64_t last = 0;
+           if (*raw && !(*raw)->empty()) {
+             if ((*raw)->size() != 8) throw RpcError(kInternalError, "usage seq at " + to_hex0x(key) + " is corrupt");
+             last = read_u64_be(**raw);
+           }
+           return json{{"consumer", crypto::address_to_string(consumer)}, {"last_seq", last}};
+         }});
   d.add({"depin_listDevices",
          "depin_listDevices({owner? | anchor? | h3_parent?, cursor?, limit?}) -> {items: devices, "
          "next_cursor}; "

@@ -186,10 +186,21 @@ def test_depin(env):
     assert witnessed > 0
     assert uptime and max(uptime.values()) <= (B - 1) // I + 1, uptime
 
-    # 3. Supply: balances + unsettled rewards = genesis + minted.
+    # 3. Supply: balances + unsettled rewards = genesis + minted − burned. devsim's data proofs are paid
+    # by its consumer account (dev2) and the payment is burned (doc/depin.md "Usage"); depin_getEpoch
+    # shows each epoch's part.
     s = node.rpc("state_getSupply")
     assert s["balanced"], s
-    assert int(s["minted"]) > 0
+    assert int(s["minted"]) > 0 and int(s["burned"]) > 0, s
+    assert int(s["circulating"]) + int(s["owed"]) == int(s["genesis"]) + int(s["minted"]) - int(s["burned"]), s
+    assert int(s["total"]) == int(s["genesis"]) + int(s["minted"]) - int(s["burned"]), s
+    per_epoch = sum(int(node.rpc("depin_getEpoch", {"epoch": e})["burned"]) for e in range(node.height() // B + 1))
+    assert per_epoch == int(s["burned"]), (per_epoch, s)
+    consumer = env.address("dev2")
+    assert node.rpc("depin_getUsage", {"consumer": consumer})["last_seq"] > 0
+    data_proofs = sum(1 for e in range(first, first + 3) for p in paged(node, "depin_getProofs", {"epoch": e}, limit=500)
+                      if p["accepted"] and p["kind"] == "data_contribution")
+    assert data_proofs > 0
 
     # 4. A device registered through the CLI, with rejected proofs and their reasons.
     work = os.path.join(env.tmp, "dev")
@@ -207,7 +218,7 @@ def test_depin(env):
     wrong_owner = node.rpc("depin_verifyEvidence", {"evidence": evidence, "owner": env.address("dev2")})
     assert not wrong_owner["valid"] and wrong_owner["reason"] == "bad_possession_signature", wrong_owner
     _, reg = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/ev.json",
-                     "--lat", 387100000, "--lon", -91100000, "--wait")
+                     "--lat", 387100000, "--lon", -91100000, "--device-key", f"{work}/dev.pem", "--wait")
     assert reg["status"] == "success", reg
     dev = reg["device_id"]
     code, again = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/ev.json",
