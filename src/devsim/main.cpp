@@ -4,7 +4,8 @@
 // number of epochs has closed (or Ctrl-C). It follows the service rules of doc/depin.md "Proofs": an
 // uptime proof only once per uptime_interval_blocks, witnesses only of devices with another owner, once
 // per (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon; its other
-// proofs are data contributions. Test tool: it holds device keys in memory, which real devices never
+// proofs are data contributions paid by a consumer account (usage receipts, burned), and the devices sign
+// their registration locations. Test tool: it holds device keys in memory, which real devices never
 // reveal.
 #include <signal.h>
 
