@@ -339,6 +339,8 @@ json device_to_json(const Address& id, const pb::Device& d, const node::Node& no
           {"anchor_id", to_hex0x(as_span(d.anchor_id()))},
           {"key_ids", keys},
           {"location", location_to_json(d.location())},
+          {"location_asserted_at", d.location_asserted_at()},
+          {"relocated_at", d.relocated_at()},
           {"active", !d.inactive()},
           {"seq", d.seq()},
           {"registered_at", d.registered_at()},

@@ -237,6 +237,21 @@ def test_depin(env):
     assert prove(key="other.pem") == "bad_signature"
     reasons = [p["reason"] for p in node.rpc("depin_getProofs", {"device": dev})["items"]]
     assert reasons == ["accepted", "too_frequent", "replayed_seq", "seq_gap", "bad_signature"], reasons
+    # Locations are the device's word and rate-limited; data is paid by a consumer that is not the owner.
+    def submit(*args):
+        _, out = env.cli(node, "proof", "submit", "--key", env.key("dev1"), "--device", dev, "--device-key",
+                         f"{work}/dev.pem", *args, "--wait")
+        return out["proofs"][0]["reason"]
+
+    assert submit("--kind", "location_assertion", "--lat", 387100100, "--lon", -91100000) == "location_cooldown"
+    assert submit("--kind", "data_contribution", "--bytes", 1 << 20) == "usage_missing"
+    assert submit("--kind", "data_contribution", "--bytes", 1 << 20, "--consumer-key", env.key("dev0")) == \
+        "usage_self_dealing"
+    burned = int(node.rpc("state_getSupply")["burned"])
+    assert submit("--kind", "data_contribution", "--bytes", 1 << 20, "--consumer-key", env.key("dev3")) == "accepted"
+    s = node.rpc("state_getSupply")
+    assert int(s["burned"]) == burned + int(params["usage_price_per_mib"]) and s["balanced"], s
+    assert node.rpc("depin_getDevice", {"id": dev})["location_asserted_at"] > 0
     earned_epoch = node.rpc("depin_getDevice", {"id": dev})["accrued_epoch"]
 
     # 5. Governance: only the governance key may revoke; revoking the anchor stops the device's proofs.
