@@ -44,13 +44,14 @@ uint64_t count_at(const DepinChain& c, const pb::Location& l) {
 
 TEST_F(DepinProofs, CellCountsFollowRegistrationMovesAndDeactivation) {
   const pb::Location berlin = latlon(kBerlinLat, kBerlinLon);
-  EXPECT_EQ(count_at(chain_, berlin), 2u);  // w_ and c_ (11 m apart)
+  EXPECT_EQ(count_at(chain_, berlin), 2u);                                   // w_ and c_ (11 m apart)
   EXPECT_EQ(count_at(chain_, latlon(kBerlinLat + 100000, kBerlinLon)), 1u);  // n_
   // A move takes the device from one cell to the other: one write each, no scan.
   advance_to(2 + kLocationCooldown - 1);
   WriteSet writes;
   pb::TxBody body;
-  *body.mutable_submit_proofs()->add_proofs() = proof(prover_of(c_), 1, locate(latlon(kBerlinLat + 100000, kBerlinLon)));
+  *body.mutable_submit_proofs()->add_proofs() =
+      proof(prover_of(c_), 1, locate(latlon(kBerlinLat + 100000, kBerlinLon)));
   chain_.run(chain_.tx(kRelayer, body), &writes);
   EXPECT_EQ(count_at(chain_, berlin), 1u);
   EXPECT_EQ(count_at(chain_, latlon(kBerlinLat + 100000, kBerlinLon)), 2u);
@@ -59,7 +60,8 @@ TEST_F(DepinProofs, CellCountsFollowRegistrationMovesAndDeactivation) {
   EXPECT_EQ(grid_writes, 2u);
   // A move inside the cell changes no count; a move to H3 leaves the grid.
   advance_to(chain_.height() + kLocationCooldown);
-  EXPECT_PROOF(submit_one(proof(prover_of(c_), 2, locate(latlon(kBerlinLat + 100005, kBerlinLon)))), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(c_), 2, locate(latlon(kBerlinLat + 100005, kBerlinLon)))),
+               R::kAccepted);
   EXPECT_EQ(count_at(chain_, latlon(kBerlinLat + 100000, kBerlinLon)), 2u);
   advance_to(chain_.height() + kLocationCooldown);
   EXPECT_PROOF(submit_one(proof(prover_of(c_), 3, locate(h3(0x891f1d48177ffffULL)))), R::kAccepted);
@@ -67,7 +69,8 @@ TEST_F(DepinProofs, CellCountsFollowRegistrationMovesAndDeactivation) {
   // Deactivation removes the device; the last one out deletes the counter.
   chain_.run(chain_.update_tx(kBob, n_.id, std::nullopt, std::nullopt, true));
   EXPECT_EQ(count_at(chain_, latlon(kBerlinLat + 100000, kBerlinLon)), 0u);
-  const auto gone = chain_.get(density_key(*grid_cell(latlon(kBerlinLat + 100000, kBerlinLon), kDensityCell)));
+  const auto gone =
+      chain_.get(density_key(*grid_cell(latlon(kBerlinLat + 100000, kBerlinLon), kDensityCell)));
   EXPECT_TRUE(gone.has_value() && gone->empty());  // an empty value deletes the key from storage
   // Devices without lat/lon (h_, x_) and deactivating one of them count nowhere and fault nothing.
   chain_.run(chain_.update_tx(kBob, x_.id, std::nullopt, std::nullopt, true));
@@ -80,7 +83,8 @@ class DenseCells : public DepinProofs {
 };
 
 TEST_F(DenseCells, CoverageWeightIsScaledInCrowdedCells) {
-  pb::Receipt r = submit({proof(prover_of(w_), 1, witness(n_.id, -90)), proof(prover_of(u_), 1, witness(n_.id, -90))});
+  pb::Receipt r =
+      submit({proof(prover_of(w_), 1, witness(n_.id, -90)), proof(prover_of(u_), 1, witness(n_.id, -90))});
   EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, 0}));
   EXPECT_EQ(r.proofs(0).weight(), 10u);  // 20 × 1 / 2
   EXPECT_EQ(r.proofs(1).weight(), 20u);  // u_ is alone in its cell
@@ -89,7 +93,8 @@ TEST_F(DenseCells, CoverageWeightIsScaledInCrowdedCells) {
   EXPECT_EQ(chain_.device(w_.id)->accrued_weight(), 20u);
   // Once c_ leaves the cell, w_ earns the whole weight again.
   advance_to(2 + kLocationCooldown - 1);
-  EXPECT_PROOF(submit_one(proof(prover_of(c_), 1, locate(latlon(kBerlinLat + 300000, kBerlinLon)))), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(c_), 1, locate(latlon(kBerlinLat + 300000, kBerlinLon)))),
+               R::kAccepted);
   r = submit({proof(prover_of(w_), 3, witness(b_.id, -90))});
   EXPECT_EQ(r.proofs(0).reason(), 0u);
   EXPECT_EQ(r.proofs(0).weight(), 20u);

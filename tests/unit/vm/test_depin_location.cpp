@@ -57,7 +57,8 @@ TEST_F(DepinProofs, LocationCooldown) {
   EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, static_cast<uint32_t>(R::kLocationCooldown)}));
   EXPECT_EQ(chain_.device(w_.id)->location().latlon().lat_e7(), kBerlinLat + 8);
   // A device registered without a location may place itself at once; that is not a move.
-  EXPECT_PROOF(submit_one(proof(prover_of(x_), 1, locate(latlon(kBerlinLat, kBerlinLon + 3000)))), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(x_), 1, locate(latlon(kBerlinLat, kBerlinLon + 3000)))),
+               R::kAccepted);
   EXPECT_EQ(chain_.device(x_.id)->relocated_at(), 0u);
 }
 
@@ -82,7 +83,8 @@ TEST_F(DepinProofs, RelocationSettling) {
 TEST_F(DepinProofs, BeaconerSettling) {
   advance_to(2 + kLocationCooldown - 1);
   // n_ moves 10 m further north: still in range of w_, but it has to settle before it is witnessed.
-  EXPECT_PROOF(submit_one(proof(prover_of(n_), 1, locate(latlon(kBerlinLat + 100090, kBerlinLon)))), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(n_), 1, locate(latlon(kBerlinLat + 100090, kBerlinLon)))),
+               R::kAccepted);
   const uint64_t moved = chain_.height();
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, -90))), R::kBeaconerSettling);
   EXPECT_PROOF(submit_one(proof(prover_of(u_), 1, witness(n_.id, -90))), R::kBeaconerSettling);
@@ -90,7 +92,8 @@ TEST_F(DepinProofs, BeaconerSettling) {
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, -90))), R::kAccepted);
   // Re-asserting the same location is not a move.
   advance_to(moved + kLocationCooldown);
-  EXPECT_PROOF(submit_one(proof(prover_of(n_), 2, locate(latlon(kBerlinLat + 100090, kBerlinLon)))), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(n_), 2, locate(latlon(kBerlinLat + 100090, kBerlinLon)))),
+               R::kAccepted);
   EXPECT_EQ(chain_.device(n_.id)->relocated_at(), moved);
   EXPECT_PROOF(submit_one(proof(prover_of(u_), 1, witness(n_.id, -90))), R::kAccepted);
 }

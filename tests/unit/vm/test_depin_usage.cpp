@@ -30,7 +30,7 @@ Amount supply_burned(const DepinProofs::StateView& v) {
 
 TEST(DepinUsage, CostIsPerByteRoundedUp) {
   EXPECT_TRUE(usage_cost(0, 1000) == Amount{0});
-  EXPECT_TRUE(usage_cost(1, 1000) == Amount{1});          // 1000 / 2^20 rounded up
+  EXPECT_TRUE(usage_cost(1, 1000) == Amount{1});  // 1000 / 2^20 rounded up
   EXPECT_TRUE(usage_cost(kMiB, 1000) == Amount{1000});
   EXPECT_TRUE(usage_cost(kMiB + 1, 1000) == Amount{1001});  // 1000 + ⌈1000 / 2^20⌉
   EXPECT_TRUE(usage_cost(3 * kMiB / 2, 1000) == Amount{1500});
@@ -83,8 +83,10 @@ TEST_F(DepinProofs, UsageBadReference) {
   }
   pb::ProofPayload pl = data(kMiB);
   attach_usage(pl, w_.id, kConsumer, 1, chain_.height());
-  pl.mutable_usage()->set_ref_block_hash(str(test_block_hash(chain_.height() - 1)));  // not the canonical hash
-  pl.mutable_usage()->set_signature(str(crypto::sign_digest(kConsumer, usage_digest(kChain, w_.id, pl.usage()))));
+  pl.mutable_usage()->set_ref_block_hash(
+      str(test_block_hash(chain_.height() - 1)));  // not the canonical hash
+  pl.mutable_usage()->set_signature(
+      str(crypto::sign_digest(kConsumer, usage_digest(kChain, w_.id, pl.usage()))));
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, pl)), R::kUsageBadReference);
   // The oldest block of the window is fine.
   pb::ProofPayload ok = data(kMiB);
@@ -100,7 +102,8 @@ TEST_F(DepinProofs, UsageBadSignature) {
   more.mutable_usage()->set_data_bytes(8 * kMiB);
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, more)), R::kUsageBadSignature);
   pb::ProofPayload other = pl;  // named consumer, signed by another account
-  other.mutable_usage()->set_signature(str(crypto::sign_digest(kRelayer, usage_digest(kChain, w_.id, pl.usage()))));
+  other.mutable_usage()->set_signature(
+      str(crypto::sign_digest(kRelayer, usage_digest(kChain, w_.id, pl.usage()))));
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, other)), R::kUsageBadSignature);
   pb::ProofPayload high = pl;  // s' = n − s recovers the same key but is not canonical
   std::string sig = high.usage().signature();
