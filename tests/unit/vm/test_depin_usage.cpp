@@ -235,3 +235,28 @@ TEST_F(DepinProofs, DeviceWeightPerEpochIsBoundedWhateverItSigns) {
 }
 
 }  // namespace
+
+namespace {
+// Golden: the usage and location messages are consensus encodings (and physis_tx.py builds the usage
+// message too): pinned so that an accidental change fails loudly.
+TEST(DepinUsage, MessagesArePinned) {
+  pb::UsageReceipt u;
+  u.set_consumer(std::string(20, '\x22'));
+  u.set_data_bytes(1 << 20);
+  u.set_seq(7);
+  u.set_ref_height(9);
+  u.set_ref_block_hash(std::string(32, '\x33'));
+  Address device{};
+  device.fill(0x11);
+  const Bytes m = usage_message("c", device, u);
+  EXPECT_EQ(to_hex(m), to_hex(as_span(std::string_view("PHYSIS/USAGE/v1"))) + "00000001" + "63" +
+                           std::string(40, '1') + std::string(40, '2') + "0000000000100000" +
+                           "0000000000000007" + "0000000000000009" + std::string(64, '3'));
+  EXPECT_EQ(to_hex0x(usage_digest("c", device, u)), to_hex0x(crypto::keccak256(m)));
+  const Bytes l = location_message("c", device, latlon(-1, 2), 9, Bytes(32, 0x33));
+  // Location { latlon (2) { lat_e7 (sint32 −1 → 1), lon_e7 (2 → 4) } } = 12 04 08 01 10 04
+  EXPECT_EQ(to_hex(l), to_hex(as_span(std::string_view("PHYSIS/LOCATION/v1"))) + "00000001" + "63" +
+                           std::string(40, '1') + "00000006" + "120408011004" + "0000000000000009" +
+                           std::string(64, '3'));
+}
+}  // namespace
