@@ -161,7 +161,8 @@ json epoch_to_json(const node::Node& node, uint64_t epoch) {
           {"proofs_accepted", rec.proofs_accepted()},
           {"proofs_rejected", rec.proofs_rejected()},
           {"settled_weight", rec.settled_weight()},
-          {"settled_amount", amount_str(rec.settled_amount())}};
+          {"settled_amount", amount_str(rec.settled_amount())},
+          {"burned", amount_str(rec.burned())}};
 }
 
 // `amount` and `weight` are the device's; `owner_amount` / `owner_weight` the part of the owner paid
@@ -338,6 +339,8 @@ json device_to_json(const Address& id, const pb::Device& d, const node::Node& no
           {"anchor_id", to_hex0x(as_span(d.anchor_id()))},
           {"key_ids", keys},
           {"location", location_to_json(d.location())},
+          {"location_asserted_at", d.location_asserted_at()},
+          {"relocated_at", d.relocated_at()},
           {"active", !d.inactive()},
           {"seq", d.seq()},
           {"registered_at", d.registered_at()},
@@ -383,6 +386,22 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            auto dev = load_device(node, id);
            if (!dev) throw RpcError(kNotFound, "no device " + to_hex0x(id));
            return device_to_json(id, *dev, node);
+         }});
+  d.add({"depin_getUsage",
+         "depin_getUsage({consumer}) -> {consumer, last_seq}: the seq of the consumer's last accepted usage "
+         "receipt (a new receipt needs a higher one; doc/depin.md \"Usage\")",
+         [&node](const json& params) {
+           reject_extra_params(params, {"consumer"});
+           Address consumer = param_address(params, 0, "consumer");
+           const Bytes key = vm::prefixed_key(vm::kUsageSeqPrefix, consumer);
+           auto raw = node.state_get(key);
+           if (!raw) throw RpcError(kInternalError, "cannot read " + to_hex0x(key) + ": " + raw.error().message);
+           uint64_t last = 0;
+           if (*raw && !(*raw)->empty()) {
+             if ((*raw)->size() != 8) throw RpcError(kInternalError, "usage seq at " + to_hex0x(key) + " is corrupt");
+             last = read_u64_be(**raw);
+           }
+           return json{{"consumer", crypto::address_to_string(consumer)}, {"last_seq", last}};
          }});
   d.add({"depin_listDevices",
          "depin_listDevices({owner? | anchor? | h3_parent?, cursor?, limit?}) -> {items: devices, "
@@ -561,7 +580,12 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
                        {"witness_min_distance_m", p.witness_min_distance_m},
                        {"witness_max_distance_m", p.witness_max_distance_m},
                        {"witness_rssi_at_1m_dbm", p.witness_rssi_at_1m_dbm},
-                       {"max_proofs_per_tx", p.max_proofs_per_tx}};
+                       {"max_proofs_per_tx", p.max_proofs_per_tx},
+                       {"location_cooldown_blocks", p.location_cooldown_blocks},
+                       {"relocation_settle_blocks", p.relocation_settle_blocks},
+                       {"density_cell_e7", p.density_cell_e7},
+                       {"target_devices_per_cell", p.target_devices_per_cell},
+                       {"usage_price_per_mib", format_amount(p.usage_price_per_mib)}};
          }});
   d.add({"depin_verifyEvidence",
          "depin_verifyEvidence({evidence, owner}) -> {valid, reason, message, device_id, device_exists, "

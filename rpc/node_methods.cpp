@@ -318,19 +318,21 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            return json{{"hash", hash_to_string(*hash)}};
          }});
   d.add({"state_getSupply",
-         "state_getSupply() -> {height, genesis, minted, circulating, owed, balanced}: supply audit (scans "
-         "all accounts)",
+         "state_getSupply() -> {height, genesis, minted, burned, total, circulating, owed, balanced}: supply "
+         "audit (scans all accounts); total = genesis + minted - burned",
          [&node](const json& params) {
            reject_extra_params(params, {});
            auto audit = node.supply_audit();
            if (!audit) throw RpcError(kInternalError, audit.error().message);
            const auto& a = *audit;
            // Sums past 2^128-1 cannot balance (the VM never mints past it): say so, never wrap.
-           const auto total = checked_add(a.genesis, a.minted);
+           const auto issued = checked_add(a.genesis, a.minted);
+           const auto total = issued ? checked_sub(*issued, a.burned) : std::nullopt;
            const auto held = checked_add(a.circulating, a.owed);
            return json{{"height", a.height},
                        {"genesis", format_amount(a.genesis)},
                        {"minted", format_amount(a.minted)},
+                       {"burned", format_amount(a.burned)},
                        {"total", total ? json(format_amount(*total)) : json(nullptr)},
                        {"circulating", format_amount(a.circulating)},
                        {"owed", format_amount(a.owed)},

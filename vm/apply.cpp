@@ -38,6 +38,7 @@ std::string_view tx_fail_reason_name(TxFailReason reason) {
     case TxFailReason::kBadKeyId: return "bad_key_id";
     case TxFailReason::kDeviceInactive: return "device_inactive";
     case TxFailReason::kTooManyOwners: return "too_many_owners";
+    case TxFailReason::kLocationByDevice: return "location_by_device";
   }
   return "unknown";
 }

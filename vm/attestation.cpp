@@ -106,6 +106,7 @@ std::string_view attest_reject_name(AttestReject reason) {
     case AttestReject::kDeviceExists: return "device_exists";
     case AttestReject::kBadLocation: return "bad_location";
     case AttestReject::kKeyAlreadyRegistered: return "key_already_registered";
+    case AttestReject::kBadLocationSignature: return "bad_location_signature";
   }
   return "unknown";
 }

@@ -49,8 +49,9 @@ enum class AttestReject : uint32_t {
   kDeviceExists = 30,          // the device id is already registered
   kBadLocation = 31,           // location out of range
   kKeyAlreadyRegistered = 32,  // the device key is registered already, under this or another evidence kind
+  kBadLocationSignature = 33,  // a location without the device key's valid signature (doc/depin.md "Locations")
 };
-inline constexpr uint32_t kAttestRejectCount = 33;
+inline constexpr uint32_t kAttestRejectCount = 34;
 std::string_view attest_reject_name(AttestReject reason);
 
 // What the verifier may read of the chain.

@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "crypto/p256.h"
+#include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
 #include "crypto/x509.h"
 #include "crypto/x509_chain.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
 #include "primitives/transaction.h"
+#include "vm/density.h"
 #include "vm/depin_state.h"
 #include "vm/geo.h"
 
@@ -60,6 +62,18 @@ void DepinExecutor::begin_block(const Hash32& parent_hash) {
 
 void DepinExecutor::end_block() {
   if (epoch_dirty_) state_.put(epoch_key(current_epoch()), encode_canonical(epoch_));
+  if (burned_ == 0) return;
+  // doc/depin.md "Usage": supply = genesis + minted − burned.
+  pb::SupplyRecord supply =
+      load_record<pb::SupplyRecord>(state_, Bytes{kSupplyKey}).value_or(pb::SupplyRecord());
+  const auto before = decode_amount(as_span(supply.burned()));
+  const auto after = before ? checked_add(*before, burned_) : std::nullopt;
+  if (!after) {
+    state_.set_fault(make_error("supply_overflow", "burned supply is not a canonical amount or overflows"));
+    return;
+  }
+  supply.set_burned(to_string(encode_amount(*after)));
+  state_.put(Bytes{kSupplyKey}, encode_canonical(supply));
 }
 
 void DepinExecutor::store_device(const Address& id, const pb::Device& device) {
@@ -122,6 +136,17 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   StateChainView view(state_);
   AttestOutcome out = verify_evidence(ev, ctx, view, signatures_);
   if (!out.ok()) return fail(TxFailReason::kAttestationFailed, static_cast<uint32_t>(out.reason));
+  // A location is the device's word (doc/depin.md "Locations"): signed by the device key over the
+  // location message with the evidence's reference block, which verify_evidence found recent.
+  if (tx.has_location()) {
+    const ByteSpan sig = as_span(tx.location_signature());
+    const bool low_s = ev.key_type() == pb::KEY_P256 ? crypto::p256_is_low_s(sig) : crypto::is_low_s(sig);
+    if (!low_s || !signatures_.verify(ev.key_type(), as_span(ev.device_key()),
+                                      location_digest(chain_id_, id, tx.location(), ev.ref_height(),
+                                                      as_span(ev.ref_block_hash())),
+                                      sig))
+      return fail(TxFailReason::kAttestationFailed, static_cast<uint32_t>(AttestReject::kBadLocationSignature));
+  }
   pb::Device d;
   d.set_owner(to_string(sender));
   d.set_kind(ev.kind());
@@ -130,10 +155,14 @@ TxOutcome DepinExecutor::register_device(const Address& sender, const pb::Regist
   d.set_device_key(ev.device_key());
   d.set_anchor_id(to_string(out.anchor_id));
   for (const auto& k : out.key_ids) d.add_key_ids(to_string(k));
-  if (tx.has_location()) *d.mutable_location() = tx.location();
+  if (tx.has_location()) {
+    *d.mutable_location() = tx.location();
+    d.set_location_asserted_at(height_);
+  }
   d.set_registered_at(height_);
   d.set_statement_expiry(out.statement_expiry);
   store_device(id, d);
+  count_in_cell(state_, d.location(), params_.density_cell_e7, +1);  // doc/depin.md "Density"
   state_.put(prefixed_key(kOwnerIndexPrefix, sender, id), kIndexMarker);
   state_.put(prefixed_key(kAnchorIndexPrefix, out.anchor_id, id), kIndexMarker);
   state_.put(key_index, Bytes(id.begin(), id.end()));
@@ -149,10 +178,8 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
   if (!d) return fail(TxFailReason::kUnknownDevice);
   if (d->owner() != to_string(sender)) return fail(TxFailReason::kNotOwner);
   if (d->inactive()) return fail(TxFailReason::kDeviceInactive);
-  if (tx.has_location()) {
-    if (!valid_location(tx.location())) return fail(TxFailReason::kBadLocation);
-    *d->mutable_location() = tx.location();
-  }
+  // Locations are the device's word (doc/depin.md "Locations"): the owner cannot set one.
+  if (tx.has_location()) return fail(TxFailReason::kLocationByDevice);
   if (!tx.new_owner().empty()) {
     if (tx.new_owner().size() != 20) return fail(TxFailReason::kNotOwner);
     // doc/depin.md "Rewards": closed epochs are settled to the outgoing owner now; its weight in the
@@ -174,6 +201,7 @@ TxOutcome DepinExecutor::update_device(const Address& sender, const pb::UpdateDe
     // doc/depin.md "Rewards": deactivation forfeits the device's unsettled reward to the treasury,
     // a closed epoch's now and the open epoch's weight when that epoch is settled.
     d->set_inactive(true);
+    count_in_cell(state_, d->location(), params_.density_cell_e7, -1);  // no longer active
     settle(id, *d);
   }
   store_device(id, *d);

@@ -46,8 +46,17 @@ enum class ProofReject : uint32_t {
   kWitnessSameOwner = 24,   // the witness and the beaconer have the same owner
   kDuplicateWitnessPair = 25,  // this witness was already rewarded for this beaconer in this epoch
   kTooManyWitnesses = 26,      // the beacon already has max_witnesses_per_beacon rewarded witnesses
+  kLocationCooldown = 27,      // a location assertion within location_cooldown_blocks of the last one
+  kRelocationSettling = 28,    // the witness moved less than relocation_settle_blocks ago
+  kBeaconerSettling = 29,      // the beaconer moved less than relocation_settle_blocks ago
+  kUsageMissing = 30,          // a data contribution without a usage receipt
+  kUsageBadReference = 31,     // the receipt's reference block is not recent and canonical
+  kUsageBadSignature = 32,     // the receipt is not signed by its consumer (or has a high S)
+  kUsageSelfDealing = 33,      // the consumer is the device's owner
+  kUsageReplayed = 34,         // the receipt's seq is not above the consumer's last accepted one
+  kUsageUnpaid = 35,           // the consumer's balance does not cover the usage price
 };
-inline constexpr uint32_t kProofRejectCount = 27;
+inline constexpr uint32_t kProofRejectCount = 36;
 std::string_view proof_reject_name(ProofReject reason);
 
 // Name of a RewardRecord.forfeit value ("none", "deactivated", "anchor_revoked", "key_revoked").
@@ -66,6 +75,26 @@ struct TxOutcome {
 // The proof message (doc/depin.md) and the digest the device signs: SHA-256 of it.
 Bytes proof_message(const std::string& chain_id, const pb::Proof& proof);
 Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof);
+
+// The location message of a registration with a location (doc/depin.md "Locations"):
+// "PHYSIS/LOCATION/v1" ‖ u32 len ‖ chain id ‖ device id ‖ u32 len ‖ canonical Location ‖ u64 ref height ‖
+// ref block hash. The device key signs SHA-256 of it (location_digest), r ‖ s with low S.
+Bytes location_message(const std::string& chain_id, const Address& device_id, const pb::Location& location,
+                       uint64_t ref_height, ByteSpan ref_block_hash);
+Hash32 location_digest(const std::string& chain_id, const Address& device_id, const pb::Location& location,
+                       uint64_t ref_height, ByteSpan ref_block_hash);
+// The usage message (doc/depin.md "Usage"): "PHYSIS/USAGE/v1" ‖ u32 len ‖ chain id ‖ device id ‖
+// consumer ‖ u64 bytes ‖ u64 seq ‖ u64 ref height ‖ ref block hash. The consumer's account key signs
+// keccak256 of it (usage_digest), r ‖ s ‖ v with low S, like a transaction.
+Bytes usage_message(const std::string& chain_id, const Address& device_id, const pb::UsageReceipt& receipt);
+Hash32 usage_digest(const std::string& chain_id, const Address& device_id, const pb::UsageReceipt& receipt);
+// What a consumer pays for `bytes` of usage: ⌈bytes × price_per_mib / 2^20⌉ (per-byte pricing, the
+// total rounded up). nullopt if bytes × price does not fit 128 bits.
+std::optional<Amount> usage_cost(uint64_t bytes, Amount price_per_mib);
+
+// True while a device that moved at `device.relocated_at` is settling at `height` (doc/depin.md
+// "Locations"): it neither beacons nor witnesses then.
+bool relocation_settling(const pb::Device& device, const DepinParams& params, uint64_t height);
 
 // The most genesis + minted may ever reach: supply_cap, or 2^128 − 1 (the largest representable supply)
 // when supply_cap is 0 ("no cap").
@@ -125,6 +154,13 @@ class DepinExecutor {
   // Uptime is time served (doc/depin.md "Proofs"): kTooFrequent unless the proof's time point is at
   // least uptime_next_ref_height; on kAccepted, advances the device's uptime_next_ref_height.
   ProofReject check_uptime(const pb::Proof& proof, pb::Device& device);
+  // A LOCATION_ASSERTION (doc/depin.md "Locations"): kMalformed for an invalid location,
+  // kLocationCooldown within location_cooldown_blocks of the last assertion; on kAccepted the device
+  // takes the location, and a changed location starts the settling period.
+  ProofReject check_location(const pb::Proof& proof, pb::Device& device);
+  // A data contribution's usage receipt (doc/depin.md "Usage"): on kAccepted the consumer has paid
+  // usage_cost, which is burned, and its receipt seq is recorded.
+  ProofReject check_usage(const pb::Proof& proof, const pb::Device& device, const Address& id);
   // The witness rules after the physical ones (doc/depin.md "Proofs"): one rewarded witness per
   // (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon, in inclusion
   // order. On kAccepted the witness is recorded in the beacon's BeaconWitnesses record. The beacon
@@ -164,6 +200,7 @@ class DepinExecutor {
   std::map<std::string, bool> key_revoked_;
   std::map<uint64_t, std::string> block_hashes_;  // block hashes never change
   bool epoch_dirty_ = false;
+  Amount burned_ = 0;  // paid for usage in this block; added to the SupplyRecord by end_block
 };
 
 // ChainView over state, for the attestation verifier.

@@ -25,6 +25,9 @@ inline constexpr uint8_t kDeviceKeyIndexPrefix = 'i';
 // 'w' ‖ beaconer(20) → BeaconWitnesses: the witnesses rewarded for the beaconer in the epoch it names.
 inline constexpr uint8_t kBeaconWitnessesPrefix = 'w';
 
+// 'u' ‖ consumer(20) → u64 BE: the seq of the consumer's last accepted usage receipt.
+inline constexpr uint8_t kUsageSeqPrefix = 'u';
+
 Bytes prefixed_key(uint8_t prefix, ByteSpan a, ByteSpan b = {});
 Bytes u64_key(uint8_t prefix, uint64_t v, ByteSpan rest = {});
 inline const Bytes kIndexMarker{0x01};

@@ -1,6 +1,7 @@
 // SubmitProofs: each proof accepted or rejected on its own, with a reason code (DESIGN §3, §5).
 #include <algorithm>
 
+#include "crypto/keccak.h"
 #include "crypto/p256.h"
 #include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
@@ -8,6 +9,8 @@
 #include "primitives/codec.h"
 #include "primitives/transaction.h"
 #include "vm/depin.h"
+#include "vm/accounts.h"
+#include "vm/density.h"
 #include "vm/depin_state.h"
 #include "vm/geo.h"
 
@@ -42,6 +45,15 @@ std::string_view proof_reject_name(ProofReject reason) {
     case ProofReject::kWitnessSameOwner: return "witness_same_owner";
     case ProofReject::kDuplicateWitnessPair: return "duplicate_witness_pair";
     case ProofReject::kTooManyWitnesses: return "too_many_witnesses";
+    case ProofReject::kLocationCooldown: return "location_cooldown";
+    case ProofReject::kRelocationSettling: return "relocation_settling";
+    case ProofReject::kBeaconerSettling: return "beaconer_settling";
+    case ProofReject::kUsageMissing: return "usage_missing";
+    case ProofReject::kUsageBadReference: return "usage_bad_reference";
+    case ProofReject::kUsageBadSignature: return "usage_bad_signature";
+    case ProofReject::kUsageSelfDealing: return "usage_self_dealing";
+    case ProofReject::kUsageReplayed: return "usage_replayed";
+    case ProofReject::kUsageUnpaid: return "usage_unpaid";
   }
   return "unknown";
 }
@@ -75,6 +87,56 @@ Bytes proof_message(const std::string& chain_id, const pb::Proof& proof) {
 
 Hash32 proof_digest(const std::string& chain_id, const pb::Proof& proof) {
   return crypto::sha256(proof_message(chain_id, proof));
+}
+
+Bytes location_message(const std::string& chain_id, const Address& device_id, const pb::Location& location,
+                       uint64_t ref_height, ByteSpan ref_block_hash) {
+  Bytes m;
+  append(m, std::string_view("PHYSIS/LOCATION/v1"));
+  append_u32_be(m, static_cast<uint32_t>(chain_id.size()));
+  append(m, chain_id);
+  append(m, device_id);
+  const Bytes loc = encode_canonical(location);
+  append_u32_be(m, static_cast<uint32_t>(loc.size()));
+  append(m, loc);
+  append_u64_be(m, ref_height);
+  append(m, ref_block_hash);
+  return m;
+}
+
+Hash32 location_digest(const std::string& chain_id, const Address& device_id, const pb::Location& location,
+                       uint64_t ref_height, ByteSpan ref_block_hash) {
+  return crypto::sha256(location_message(chain_id, device_id, location, ref_height, ref_block_hash));
+}
+
+Bytes usage_message(const std::string& chain_id, const Address& device_id, const pb::UsageReceipt& receipt) {
+  Bytes m;
+  append(m, std::string_view("PHYSIS/USAGE/v1"));
+  append_u32_be(m, static_cast<uint32_t>(chain_id.size()));
+  append(m, chain_id);
+  append(m, device_id);
+  append(m, receipt.consumer());
+  append_u64_be(m, receipt.data_bytes());
+  append_u64_be(m, receipt.seq());
+  append_u64_be(m, receipt.ref_height());
+  append(m, receipt.ref_block_hash());
+  return m;
+}
+
+Hash32 usage_digest(const std::string& chain_id, const Address& device_id, const pb::UsageReceipt& receipt) {
+  return crypto::keccak256(usage_message(chain_id, device_id, receipt));
+}
+
+std::optional<Amount> usage_cost(uint64_t bytes, Amount price_per_mib) {
+  const std::optional<Amount> product = checked_mul(static_cast<Amount>(bytes), price_per_mib);
+  if (!product) return std::nullopt;
+  constexpr Amount kMiB = Amount{1} << 20;
+  return *product / kMiB + (*product % kMiB != 0 ? 1 : 0);  // ⌈product / 2^20⌉ ≤ product: no overflow
+}
+
+bool relocation_settling(const pb::Device& device, const DepinParams& params, uint64_t height) {
+  // relocated_at < height and relocation_settle_blocks ≤ 2^32 (genesis check): no overflow.
+  return device.relocated_at() != 0 && height < device.relocated_at() + params.relocation_settle_blocks;
 }
 
 ProofReject DepinExecutor::trust_standing(const pb::Device& device) {
@@ -115,11 +177,14 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       weight = params_.weight_uptime;
       return ProofReject::kAccepted;
     }
-    case pb::DATA_CONTRIBUTION:
+    case pb::DATA_CONTRIBUTION: {
+      // Weight from paid bytes only (doc/depin.md "Usage").
+      if (ProofReject r = check_usage(proof, device, id); r != ProofReject::kAccepted) return r;
       weight = static_cast<uint64_t>(
           std::min<Amount>(static_cast<Amount>(params_.weight_data_per_mib) * (pl.data_bytes() >> 20),
                            params_.device_epoch_cap));
       return ProofReject::kAccepted;
+    }
     case pb::COVERAGE_WITNESS: {
       Address beaconer = bytes_to_address(pl.beaconer());
       if (beaconer == id) return ProofReject::kWitnessSelf;
@@ -129,6 +194,9 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
       if (trust_standing(*b) != ProofReject::kAccepted) return ProofReject::kBeaconerRevoked;
       // An owner's devices vouching for each other is not service anyone else could check.
       if (b->owner() == device.owner()) return ProofReject::kWitnessSameOwner;
+      // A device that just moved neither witnesses nor beacons (doc/depin.md "Locations").
+      if (relocation_settling(device, params_, height_)) return ProofReject::kRelocationSettling;
+      if (relocation_settling(*b, params_, height_)) return ProofReject::kBeaconerSettling;
       if (!device.location().has_latlon() || !b->location().has_latlon())
         return ProofReject::kLocationUnknown;
       uint64_t d = distance_m(device.location().latlon().lat_e7(), device.location().latlon().lon_e7(),
@@ -146,9 +214,13 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
         return ProofReject::kSignalImplausible;
       // Last, so that only receipts that passed every other rule take one of the beacon's slots.
       if (ProofReject r = admit_witness(beaconer, id); r != ProofReject::kAccepted) return r;
-      weight = params_.weight_witness;
+      // Coverage weight is scaled down in the witness's crowded cell (doc/depin.md "Density").
+      const std::optional<GridCell> cell = grid_cell(device.location(), params_.density_cell_e7);
+      weight = density_scaled(params_.weight_witness, cell ? devices_in_cell(state_, *cell) : 1,
+                              params_.target_devices_per_cell);
       return ProofReject::kAccepted;
     }
+    case pb::LOCATION_ASSERTION: return check_location(proof, device);
     case pb::PROOF_NONE:
     default: return ProofReject::kMalformed;
   }
@@ -166,6 +238,73 @@ ProofReject DepinExecutor::check_uptime(const pb::Proof& proof, pb::Device& devi
   if (at < device.uptime_next_ref_height()) return ProofReject::kTooFrequent;
   // at < height_ and uptime_interval_blocks ≤ 2^32 (genesis check): no overflow for any real height.
   device.set_uptime_next_ref_height(at + params_.uptime_interval_blocks);
+  return ProofReject::kAccepted;
+}
+
+ProofReject DepinExecutor::check_location(const pb::Proof& proof, pb::Device& device) {
+  const pb::Location& loc = proof.payload().location();
+  if (!valid_location(loc)) return ProofReject::kMalformed;
+  // At most one assertion per cooldown, counted from the last one (a registration's included).
+  // location_asserted_at < height_ and the cooldown ≤ 2^32 (genesis check): no overflow.
+  if (device.location_asserted_at() != 0 &&
+      height_ < device.location_asserted_at() + params_.location_cooldown_blocks)
+    return ProofReject::kLocationCooldown;
+  // A move is a change of a set location; a device's first location is a placement, not a move.
+  const bool moved = device.has_location() && encode_canonical(device.location()) != encode_canonical(loc);
+  if (moved) device.set_relocated_at(height_);
+  // The grid counts the device in its new cell (doc/depin.md "Density"); O(1) state writes.
+  const std::optional<GridCell> from = grid_cell(device.location(), params_.density_cell_e7);
+  const std::optional<GridCell> to = grid_cell(loc, params_.density_cell_e7);
+  if (from != to) {
+    count_in_cell(state_, device.location(), params_.density_cell_e7, -1);
+    count_in_cell(state_, loc, params_.density_cell_e7, +1);
+  }
+  *device.mutable_location() = loc;
+  device.set_location_asserted_at(height_);
+  return ProofReject::kAccepted;
+}
+
+ProofReject DepinExecutor::check_usage(const pb::Proof& proof, const pb::Device& device, const Address& id) {
+  const pb::ProofPayload& pl = proof.payload();
+  if (!pl.has_usage()) return ProofReject::kUsageMissing;
+  const pb::UsageReceipt& u = pl.usage();
+  // decode_tx checks these sizes; the VM keeps its own check for callers that skip it.
+  if (u.consumer().size() != 20 || u.ref_block_hash().size() != 32 || u.signature().size() != 65 ||
+      u.data_bytes() != pl.data_bytes())
+    return ProofReject::kMalformed;
+  // The consumer's reference block: recent and canonical, the proof's window rules.
+  if (u.ref_height() >= height_ || height_ - u.ref_height() > params_.ref_window ||
+      block_hash_at(u.ref_height()) != u.ref_block_hash())
+    return ProofReject::kUsageBadReference;
+  const Address consumer = bytes_to_address(u.consumer());
+  auto signer = crypto::recover_address(usage_digest(chain_id_, id, u), as_span(u.signature()));
+  if (!signer || *signer != consumer) return ProofReject::kUsageBadSignature;
+  // Paying one's own device is not usage anyone else vouches for.
+  if (u.consumer() == device.owner()) return ProofReject::kUsageSelfDealing;
+  const Bytes seq_key = prefixed_key(kUsageSeqPrefix, consumer);
+  uint64_t last_seq = 0;
+  if (auto raw = state_.get(seq_key); raw && !raw->empty()) {
+    if (raw->size() != 8) {
+      state_.report_corrupt(seq_key, "usage seq");
+      return ProofReject::kUsageReplayed;
+    }
+    last_seq = read_u64_be(*raw);
+  }
+  if (u.seq() <= last_seq) return ProofReject::kUsageReplayed;
+  const std::optional<Amount> cost = usage_cost(u.data_bytes(), params_.usage_price_per_mib);
+  AccountState acc = load_account(state_, consumer);
+  const std::optional<Amount> left = cost ? checked_sub(acc.balance, *cost) : std::nullopt;
+  if (!left) return ProofReject::kUsageUnpaid;
+  // Debit and burn: the amount leaves every balance and the supply (SupplyRecord.burned, end_block).
+  acc.balance = *left;
+  state_.put(account_key(consumer), encode_account(acc));
+  Bytes seq;
+  append_u64_be(seq, u.seq());
+  state_.put(seq_key, std::move(seq));
+  // Every burned amount came out of a balance, so the sums stay ≤ the supply < 2^128.
+  burned_ += *cost;
+  epoch_.set_burned(to_string(encode_amount(decode_amount(as_span(epoch_.burned())).value_or(0) + *cost)));
+  epoch_dirty_ = true;
   return ProofReject::kAccepted;
 }
 

@@ -27,6 +27,8 @@ std::string tx_fail_message(TxFailReason reason) {
     case TxFailReason::kTooManyOwners:
       return "the device already earned weight for " + std::to_string(kMaxEarlierOwners) +
              " earlier owners in this epoch; transfer it in the next epoch";
+    case TxFailReason::kLocationByDevice:
+      return "a location is asserted by the device key (a LOCATION_ASSERTION proof), not by its owner";
   }
   return "unknown reason " + std::to_string(static_cast<uint32_t>(reason));
 }
@@ -58,6 +60,7 @@ std::string attest_reject_message(AttestReject reason) {
     case AttestReject::kNotSignedByAnchor: return "the certificate chain does not end at the named anchor";
     case AttestReject::kAnchorMalformed: return "the anchor's SPKI is not a strict P-256 key";
     case AttestReject::kKeyRevoked: return "a certificate key or the device key is revoked";
+    case AttestReject::kBadLocationSignature: return "the location is not signed by the device key";
     case AttestReject::kLeafKeyMismatch: return "the leaf certificate's key is not the device key";
     case AttestReject::kBadPossessionSignature:
       return "the proof-of-possession signature does not verify over the registration message (check "

@@ -19,13 +19,14 @@ enum class TxFailReason : uint32_t {
   kAttestationFailed = 7,  // receipt.detail = AttestReject value (vm/attestation.h)
   kUnknownDevice = 8,
   kNotOwner = 9,
-  kBadLocation = 10,
+  kBadLocation = 10,  // retired: UpdateDevice no longer takes a location (kLocationByDevice)
   kBadBatchSize = 11,  // SubmitProofs / ClaimRewards with 0 or too many entries
   kBadKeyId = 12,
   kDeviceInactive = 13,
   kTooManyOwners = 14,  // UpdateDevice transfer past the limit of earlier owners in one epoch
+  kLocationByDevice = 15,  // UpdateDevice with a location: only the device asserts it (LOCATION_ASSERTION)
 };
-inline constexpr uint32_t kTxFailReasonCount = 15;
+inline constexpr uint32_t kTxFailReasonCount = 16;
 std::string_view tx_fail_reason_name(TxFailReason reason);
 
 }  // namespace physis::vm

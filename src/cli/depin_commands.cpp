@@ -7,6 +7,7 @@
 #include "cli/evidence_inputs.h"
 #include "crypto/p256.h"
 #include "crypto/pem.h"
+#include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
 #include "crypto/x509_chain.h"
 #include "primitives/depin_json.h"
@@ -68,10 +69,13 @@ const std::vector<CommandSpec>& depin_commands() {
        "  (depin_getParams); register it soon, or run make-evidence again.\n"},
       tx_command(
           {"device register",
-           {"key", "evidence", "lat", "lon", "h3"},
+           {"key", "evidence", "lat", "lon", "h3", "device-key"},
            {},
-           "  device register --key OWNER.key --evidence FILE [--lat DEG_E7 --lon DEG_E7 | --h3 CELL]\n"
-           "                                     CELL: an H3 index, e.g. 8928308280fffff (15 hex digits)\n",
+           "  device register --key OWNER.key --evidence FILE [--lat DEG_E7 --lon DEG_E7 | --h3 CELL "
+           "--device-key DEVICE.pem]\n"
+           "                                     CELL: an H3 index, e.g. 8928308280fffff (15 hex digits); a "
+           "location is\n"
+           "                                     signed by the device key (doc/depin.md \"Locations\")\n",
            "\n  Prints device_id once the registration succeeded (--wait); without --wait, "
            "expected_device_id.\n"
            "  Evidence older than the reference window is refused before sending: run make-evidence "
@@ -84,19 +88,26 @@ const std::vector<CommandSpec>& depin_commands() {
        "                                     --h3-parent: devices asserting an H3 cell inside CELL\n",
        ""},
       tx_command({"device update",
-                  {"key", "id", "lat", "lon", "h3", "new-owner"},
+                  {"key", "id", "new-owner"},
                   {"deactivate"},
-                  "  device update --key OWNER.key --id ID [--lat E7 --lon E7 | --h3 CELL] [--new-owner A] "
-                  "[--deactivate]\n",
-                  ""}),
+                  "  device update --key OWNER.key --id ID [--new-owner A] [--deactivate]\n",
+                  "\n  A device moves itself: proof submit --kind location_assertion.\n"}),
       tx_command(
           {"proof submit",
-           {"key", "device", "device-key", "kind", "uptime", "beaconer", "rssi", "snr", "bytes", "seq"},
+           {"key", "device", "device-key", "kind", "uptime", "beaconer", "rssi", "snr", "bytes", "seq",
+            "consumer-key", "usage-seq", "lat", "lon", "h3"},
            {},
            "  proof submit --key PAYER.key --device ID --device-key DEVICE.pem --kind "
-           "uptime|coverage_witness|data_contribution\n"
-           "                  [--uptime S] [--beaconer ID --rssi DBM --snr DB_X10] [--bytes N] [--seq N]\n",
-           ""}),
+           "uptime|coverage_witness|data_contribution|location_assertion\n"
+           "                  [--uptime S] [--beaconer ID --rssi DBM --snr DB_X10]\n"
+           "                  [--bytes N --consumer-key CONSUMER.key [--usage-seq N]] [--lat E7 --lon E7 | --h3 "
+           "CELL] [--seq N]\n",
+           "\n  data_contribution: the consumer's account key signs a usage receipt for --bytes (doc/depin.md "
+           "\"Usage\");\n"
+           "  it pays usage_price_per_mib per MiB (burned) and must not own the device. --usage-seq defaults "
+           "to\n"
+           "  the consumer's last accepted receipt seq + 1 (depin_getUsage).\n"
+           "  location_assertion: the device moves itself to --lat/--lon or --h3 (doc/depin.md \"Locations\").\n"}),
       {"rewards",
        {"device", "owner", "epoch", "cursor", "limit"},
        {},
@@ -298,7 +309,18 @@ json cmd_device(const std::string& url, const Args& a) {
     if (!ev) throw CommandError(path + ": " + ev.error().message);
     pb::TxBody body;
     *body.mutable_register_device()->mutable_evidence() = *ev;
-    if (auto loc = location_arg(a)) *body.mutable_register_device()->mutable_location() = *loc;
+    if (auto loc = location_arg(a)) {
+      // The location is the device's word: its key signs it over the evidence's reference block.
+      if (!a.has("device-key")) throw UsageError("a location needs --device-key: the device signs it");
+      const std::string chain_id = call(url, "chain_status", json::object())["chain_id"].get<std::string>();
+      const Hash32 digest =
+          vm::location_digest(chain_id, vm::device_id_of(ev->kind(), as_span(ev->device_key())), *loc,
+                              ev->ref_height(), as_span(ev->ref_block_hash()));
+      auto sig = crypto::p256_sign(load_pem(a, "device-key"), digest);
+      if (!sig) throw CommandError(sig.error().message);
+      *body.mutable_register_device()->mutable_location() = *loc;
+      body.mutable_register_device()->set_location_signature(to_string(*sig));
+    }
     if (!a.has("dry-run")) refuse_stale_evidence(url, *ev, path);
     json out = send_tx(url, load_key(a), body, a);  // a failed receipt throws: no id is printed
     // With --wait the receipt names the device it created; before that the id is what it will be.
@@ -310,7 +332,6 @@ json cmd_device(const std::string& url, const Args& a) {
     pb::TxBody body;
     auto* u = body.mutable_update_device();
     u->set_device_id(hex_arg(a, "id", 20));
-    if (auto loc = location_arg(a)) *u->mutable_location() = *loc;
     if (a.has("new-owner")) u->set_new_owner(to_string(parse_addr(a.get("new-owner"))));
     if (a.has("deactivate")) u->set_deactivate(true);
     return send_tx(url, load_key(a), body, a);
@@ -332,11 +353,34 @@ json cmd_proof(const std::string& url, const Args& a) {
   p.set_ref_block_hash(to_string(*from_hex(ref["hash"].get<std::string>())));
   p.set_epoch(p.ref_height() / params["epoch_blocks"].get<uint64_t>());
   int kind = parse_proof_kind(a.get("kind"));
-  if (kind < 0) throw UsageError("--kind must be uptime, coverage_witness or data_contribution");
+  if (kind < 0)
+    throw UsageError("--kind must be uptime, coverage_witness, data_contribution or location_assertion");
   auto* pl = p.mutable_payload();
   pl->set_kind(static_cast<pb::ProofKind>(kind));
   if (a.has("uptime")) pl->set_uptime_seconds(parse_u64(a.get("uptime"), "--uptime"));
   if (a.has("bytes")) pl->set_data_bytes(parse_u64(a.get("bytes"), "--bytes"));
+  if (kind == pb::LOCATION_ASSERTION) {
+    auto loc = location_arg(a);
+    if (!loc) throw UsageError("location_assertion needs --lat and --lon, or --h3");
+    *pl->mutable_location() = *loc;
+  }
+  if (kind == pb::DATA_CONTRIBUTION && a.has("consumer-key")) {
+    // The consumer's usage receipt, signed by its account key (doc/depin.md "Usage").
+    const crypto::PrivateKey consumer = load_key(a, "consumer-key");
+    const Address consumer_addr = crypto::address_of(*crypto::public_key_of(consumer));
+    pb::UsageReceipt* u = pl->mutable_usage();
+    u->set_consumer(to_string(consumer_addr));
+    u->set_data_bytes(pl->data_bytes());
+    u->set_seq(a.has("usage-seq")
+                   ? parse_u64(a.get("usage-seq"), "--usage-seq")
+                   : call(url, "depin_getUsage", {{"consumer", crypto::address_to_string(consumer_addr)}})["last_seq"]
+                             .get<uint64_t>() +
+                         1);
+    u->set_ref_height(p.ref_height());
+    u->set_ref_block_hash(p.ref_block_hash());
+    u->set_signature(to_string(crypto::sign_digest(
+        consumer, vm::usage_digest(ref["chain_id"].get<std::string>(), bytes_to_address(p.device_id()), *u))));
+  }
   if (kind == pb::COVERAGE_WITNESS) {
     pl->set_beaconer(hex_arg(a, "beaconer", 20));
     pl->set_rssi_dbm(static_cast<int32_t>(std::stol(a.get("rssi"))));

@@ -4,7 +4,8 @@
 // number of epochs has closed (or Ctrl-C). It follows the service rules of doc/depin.md "Proofs": an
 // uptime proof only once per uptime_interval_blocks, witnesses only of devices with another owner, once
 // per (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon; its other
-// proofs are data contributions. Test tool: it holds device keys in memory, which real devices never
+// proofs are data contributions paid by a consumer account (usage receipts, burned), and the devices sign
+// their registration locations. Test tool: it holds device keys in memory, which real devices never
 // reveal.
 #include <signal.h>
 
@@ -19,6 +20,7 @@
 #include "cli/cli_common.h"
 #include "crypto/p256.h"
 #include "crypto/pem.h"
+#include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
@@ -46,6 +48,8 @@ Usage: physis-devsim [options]
   --owner-key FILE[,FILE]   secp256k1 key files of the devices' owners, device i owned by the (i mod k)-th
                             (default genesis/devnet-keys/dev0.key; witnesses need two owners)
   --relayer-key FILE        secp256k1 key file that pays for proofs (default genesis/devnet-keys/dev1.key)
+  --consumer-key FILE       secp256k1 key file of the account that uses the devices' data and pays for it
+                            (usage receipts, burned; must own no device; default genesis/devnet-keys/dev2.key)
   --manufacturer-key FILE   P-256 PEM of the manufacturer root anchor (default genesis/devnet-keys/manufacturer-root.key.pem)
   --class N                 device class (default 1)
   --seed S                  device keys are derived from S, so a rerun finds the same devices (default 1)
@@ -129,6 +133,30 @@ class Sender {
   uint64_t nonce_ = 0;
 };
 
+// A location is the device's word (doc/depin.md "Locations"): the device key signs the registration's
+// location over the evidence's reference block.
+void sign_registration_location(pb::RegisterDevice* reg, const crypto::P256PrivateKey& key,
+                                const std::string& chain_id) {
+  const auto& ev = reg->evidence();
+  const Hash32 digest = vm::location_digest(chain_id, vm::device_id_of(ev.kind(), as_span(ev.device_key())),
+                                            reg->location(), ev.ref_height(), as_span(ev.ref_block_hash()));
+  reg->set_location_signature(to_string(*crypto::p256_sign(key, digest)));
+}
+
+// Usage is paid by its user (doc/depin.md "Usage"): the consumer account signs a receipt for the data
+// proof's bytes with its next receipt seq, over the proof's reference block.
+void attach_usage_receipt(pb::Proof& p, const crypto::PrivateKey& consumer, uint64_t& consumer_seq,
+                          const std::string& chain_id) {
+  pb::UsageReceipt* u = p.mutable_payload()->mutable_usage();
+  u->set_consumer(to_string(crypto::address_of(*crypto::public_key_of(consumer))));
+  u->set_data_bytes(p.payload().data_bytes());
+  u->set_seq(++consumer_seq);
+  u->set_ref_height(p.ref_height());
+  u->set_ref_block_hash(p.ref_block_hash());
+  u->set_signature(to_string(
+      crypto::sign_digest(consumer, vm::usage_digest(chain_id, bytes_to_address(p.device_id()), *u))));
+}
+
 // Thrown when Ctrl-C interrupts a wait: the run ends with its summary, not an error.
 struct Interrupted {};
 
@@ -169,6 +197,9 @@ int run(const cli::Args& a) {
   auto maker_key = crypto::p256_private_key_from_pem_file(
       a.has("manufacturer-key") ? a.get("manufacturer-key")
                                 : "genesis/devnet-keys/manufacturer-root.key.pem");
+  auto consumer_key =
+      node::read_key_file(a.has("consumer-key") ? a.get("consumer-key") : "genesis/devnet-keys/dev2.key");
+  if (!consumer_key) throw std::runtime_error(consumer_key.error().message);
   if (!relayer_key) throw std::runtime_error(relayer_key.error().message);
   if (!maker_key) throw std::runtime_error(maker_key.error().message);
 
@@ -224,6 +255,7 @@ int run(const cli::Args& a) {
     ev->set_pop_signature(to_string(*pop));
     reg->mutable_location()->mutable_latlon()->set_lat_e7(static_cast<int32_t>(d.lat_e7));
     reg->mutable_location()->mutable_latlon()->set_lon_e7(static_cast<int32_t>(d.lon_e7));
+    sign_registration_location(reg, d.key, chain_id);
     pending.push_back(owner_tx[d.owner].send(body));
   }
   uint64_t registered = 0;
@@ -243,6 +275,11 @@ int run(const cli::Args& a) {
       start_epoch + epochs + 1;  // epochs start..start+epochs-1 closed when stop_epoch begins
   uint64_t sent = 0, accepted = 0, rejected = 0, next_device = 0;
   std::map<std::string, uint64_t> rejected_by_reason;
+  uint64_t consumer_seq =
+      rpc(url, "depin_getUsage",
+          {{"consumer", crypto::address_to_string(crypto::address_of(*crypto::public_key_of(*consumer_key)))}})
+          ["last_seq"]
+              .get<uint64_t>();
   WitnessBook book;
   // A neighbour of device i with another owner that i may still witness this epoch, if any. Only near
   // indices are tried: the grid puts them within a few km, inside the witness distance bounds.
@@ -293,6 +330,7 @@ int run(const cli::Args& a) {
       } else {
         pl->set_kind(pb::DATA_CONTRIBUTION);
         pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
+        attach_usage_receipt(p, *consumer_key, consumer_seq, chain_id);
       }
       p.set_signature(to_string(*crypto::p256_sign(d.key, vm::proof_digest(chain_id, p))));
       *body.mutable_submit_proofs()->add_proofs() = std::move(p);
@@ -365,7 +403,7 @@ int main(int argc, char** argv) {
   try {
     const cli::CommandSpec spec{"physis-devsim",
                                 {"rpc", "devices", "rate", "epochs", "seed", "witness-every", "class",
-                                 "owner-key", "relayer-key", "manufacturer-key"},
+                                 "owner-key", "relayer-key", "consumer-key", "manufacturer-key"},
                                 {},
                                 kUsage,
                                 ""};

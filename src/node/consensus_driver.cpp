@@ -8,6 +8,7 @@
 
 #include "consensus/sign_bytes.h"
 #include "crypto/keccak.h"
+#include "node/engine_snapshot.h"
 #include "node/node.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
@@ -26,6 +27,8 @@ constexpr size_t kMaxResendVotes = 4096;
 constexpr uint32_t kMaxBlockParts = (kMaxBlockBytes + kBlockPartBytes - 1) / kBlockPartBytes;
 constexpr size_t kMaxPartSets = 16;
 constexpr size_t kMaxTxQueue = 20'000;
+constexpr size_t kMaxTxBatch = 1024;
+constexpr size_t kTxBatchBytes = 1u << 20;
 constexpr uint64_t kSyncRequestTimeoutMs = 2000;
 constexpr size_t kSyncWindow = 64;
 
@@ -36,118 +39,6 @@ uint64_t wall_ms() {
 }
 
 std::string short_hash(const Hash32& h) { return hash_to_string(h).substr(0, 12); }
-
-// ---- the engine snapshot in the WAL ----
-
-void put_opt_hash(Bytes& out, const std::optional<Hash32>& h) {
-  out.push_back(h ? 1 : 0);
-  append(out, h.value_or(Hash32{}));
-}
-
-Bytes encode_snapshot(const consensus::EngineSnapshot& s) {
-  Bytes out;
-  out.push_back('S');
-  append_u64_be(out, s.height);
-  append_u32_be(out, s.round);
-  out.push_back(static_cast<uint8_t>(s.step));
-  put_opt_hash(out, s.locked_block);
-  append_u64_be(out, static_cast<uint64_t>(s.locked_round));
-  put_opt_hash(out, s.valid_block);
-  append_u64_be(out, static_cast<uint64_t>(s.valid_round));
-  append_u32_be(out, static_cast<uint32_t>(s.own_votes.size()));
-  for (const auto& v : s.own_votes) {
-    out.push_back(static_cast<uint8_t>(v.type));
-    append_u64_be(out, v.height);
-    append_u32_be(out, v.round);
-    put_opt_hash(out, v.block);
-    append(out, v.validator);
-  }
-  append_u32_be(out, static_cast<uint32_t>(s.own_proposals.size()));
-  for (const auto& p : s.own_proposals) {
-    append_u64_be(out, p.height);
-    append_u32_be(out, p.round);
-    append(out, p.block);
-    append_u64_be(out, static_cast<uint64_t>(p.pol_round));
-    append(out, p.proposer);
-  }
-  return out;
-}
-
-// A bounds-checked reader over a WAL record.
-struct Reader {
-  ByteSpan in;
-  size_t pos = 0;
-  bool ok = true;
-  bool need(size_t n) {
-    if (!ok || in.size() - pos < n) ok = false;
-    return ok;
-  }
-  uint8_t u8() { return need(1) ? in[pos++] : 0; }
-  uint32_t u32() {
-    if (!need(4)) return 0;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = (v << 8) | in[pos++];
-    return v;
-  }
-  uint64_t u64() {
-    if (!need(8)) return 0;
-    const uint64_t v = read_u64_be(in.subspan(pos, 8));
-    pos += 8;
-    return v;
-  }
-  template <size_t N>
-  std::array<uint8_t, N> fixed() {
-    std::array<uint8_t, N> a{};
-    if (!need(N)) return a;
-    std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(pos), N, a.begin());
-    pos += N;
-    return a;
-  }
-  std::optional<Hash32> opt_hash() {
-    const bool has = u8() != 0;
-    const Hash32 h = fixed<32>();
-    return has ? std::optional<Hash32>(h) : std::nullopt;
-  }
-};
-
-std::optional<consensus::EngineSnapshot> decode_snapshot(ByteSpan bytes) {
-  Reader r{bytes};
-  if (r.u8() != 'S') return std::nullopt;
-  consensus::EngineSnapshot s;
-  s.height = r.u64();
-  s.round = r.u32();
-  const uint8_t step = r.u8();
-  if (step < 1 || step > 4) return std::nullopt;
-  s.step = static_cast<consensus::Step>(step);
-  s.locked_block = r.opt_hash();
-  s.locked_round = static_cast<int64_t>(r.u64());
-  s.valid_block = r.opt_hash();
-  s.valid_round = static_cast<int64_t>(r.u64());
-  const uint32_t votes = r.u32();
-  for (uint32_t i = 0; i < votes && r.ok; ++i) {
-    consensus::Vote v;
-    const uint8_t type = r.u8();
-    if (type != 1 && type != 2) return std::nullopt;
-    v.type = static_cast<consensus::VoteType>(type);
-    v.height = r.u64();
-    v.round = r.u32();
-    v.block = r.opt_hash();
-    v.validator = r.fixed<20>();
-    s.own_votes.push_back(v);
-  }
-  const uint32_t proposals = r.u32();
-  for (uint32_t i = 0; i < proposals && r.ok; ++i) {
-    consensus::Proposal p;
-    p.height = r.u64();
-    p.round = r.u32();
-    p.block = r.fixed<32>();
-    p.pol_round = static_cast<int64_t>(r.u64());
-    p.proposer = r.fixed<20>();
-    s.own_proposals.push_back(p);
-  }
-  if (!r.ok || r.pos != bytes.size()) return std::nullopt;
-  return s;
-}
 
 const char* step_name(consensus::Step step) {
   switch (step) {
@@ -178,7 +69,8 @@ class ConsensusDriver::Impl {
     relay_ = std::thread([this] { relay_loop(); });
   }
   void stop();
-  void gossip_tx(const Bytes& raw, const std::string& except);
+  void gossip_tx(Bytes raw, const std::string& except);
+  void flush_gossip();
   ConsensusStatus consensus_status() const {
     std::lock_guard lock(status_mu_);
     return status_;
@@ -222,6 +114,8 @@ class ConsensusDriver::Impl {
   void send_status();
   void resend_to(const std::string& peer);
   void request_sync(uint64_t now);
+  // A log line every 5 s while far behind: height, target, blocks/s, ETA.
+  void log_sync_progress(uint64_t best, uint64_t now);
   void save_snapshot();
   void refresh_status();
   void penalize(const std::string& peer, const std::string& why);
@@ -254,6 +148,7 @@ class ConsensusDriver::Impl {
   std::deque<Incoming> inbox_;           // guarded by mu_
   std::deque<std::pair<std::string, Bytes>> tx_queue_;  // guarded by mu_ (peer, raw)
   std::condition_variable tx_cv_;
+  std::vector<std::pair<Bytes, std::string>> gossip_;  // guarded by mu_: (raw, peer it came from)
 
   // Driver thread only.
   std::optional<consensus::Engine> engine_;
@@ -281,6 +176,8 @@ class ConsensusDriver::Impl {
   std::map<uint64_t, std::pair<pb::Block, pb::Commit>> sync_blocks_;   // fetched, not yet applied
   std::map<uint64_t, std::string> sync_from_;
   uint64_t last_status_ms_ = 0;
+  uint64_t sync_log_ms_ = 0;      // 0: not syncing
+  uint64_t sync_log_height_ = 0;
   Bytes last_snapshot_;
   bool height_started_ = false;
 
@@ -393,6 +290,16 @@ void ConsensusDriver::Impl::on_envelope(const std::string& peer, const p2p::Enve
     }
     return;
   }
+  if (env.has_tx_batch()) {
+    if (static_cast<size_t>(env.tx_batch().raw_size()) > kMaxTxBatch) {
+      if (host_) host_->penalize(peer, p2p::RejectReason::kInvalid, "a transaction batch over 1024 entries");
+      return;
+    }
+    for (const auto& raw : env.tx_batch().raw())
+      if (tx_queue_.size() < kMaxTxQueue) tx_queue_.emplace_back(peer, Bytes(raw.begin(), raw.end()));
+    tx_cv_.notify_one();
+    return;
+  }
   if (inbox_.size() >= 100'000) return;  // the driver is far behind; re-sending will fill the gap
   inbox_.push_back(Incoming{peer, env});
   cv_.notify_one();
@@ -410,7 +317,7 @@ void ConsensusDriver::Impl::relay_loop() {
     }
     // The same admission as RPC (cheap checks first, rejected-tx cache); Node::submit_tx gossips what
     // it admits onwards.
-    auto admitted = node_.submit_tx(ByteSpan(item.second));
+    auto admitted = node_.submit_tx(ByteSpan(item.second), item.first);
     if (!admitted && (admitted.error().code == "malformed" || admitted.error().code == "oversize" ||
                       admitted.error().code == "bad_signature")) {
       penalize(item.first, "transaction refused: " + admitted.error().code + ": " + admitted.error().message);
@@ -418,12 +325,36 @@ void ConsensusDriver::Impl::relay_loop() {
   }
 }
 
-void ConsensusDriver::Impl::gossip_tx(const Bytes& raw, const std::string& except) {
+void ConsensusDriver::Impl::gossip_tx(Bytes raw, const std::string& except) {
   if (!host_) return;
-  p2p::Envelope env;
-  env.mutable_tx()->set_raw(to_string(raw));
-  for (const auto& p : host_->peers())
-    if (p.node_id != except) (void)host_->send(p.node_id, env);
+  std::lock_guard lock(mu_);
+  if (gossip_.size() < kMaxTxQueue) gossip_.emplace_back(std::move(raw), except);
+}
+
+// Driver thread: sends the queued transactions to each peer in batches, leaving out the ones that
+// peer sent us.
+void ConsensusDriver::Impl::flush_gossip() {
+  std::vector<std::pair<Bytes, std::string>> queued;
+  {
+    std::lock_guard lock(mu_);
+    queued.swap(gossip_);
+  }
+  if (queued.empty() || !host_) return;
+  for (const auto& p : host_->peers()) {
+    p2p::Envelope env;
+    size_t bytes = 0;
+    for (const auto& [raw, from] : queued) {
+      if (from == p.node_id) continue;
+      if (env.tx_batch().raw_size() >= static_cast<int>(kMaxTxBatch) || bytes + raw.size() > kTxBatchBytes) {
+        send(p.node_id, std::move(env));
+        env = p2p::Envelope();
+        bytes = 0;
+      }
+      env.mutable_tx_batch()->add_raw(to_string(raw));
+      bytes += raw.size();
+    }
+    if (env.tx_batch().raw_size() > 0) send(p.node_id, std::move(env));
+  }
 }
 
 void ConsensusDriver::Impl::penalize(const std::string& peer, const std::string& why) {
@@ -477,6 +408,7 @@ void ConsensusDriver::Impl::loop() {
       else if (env.has_block_request()) handle_block_request(in.peer, env.block_request());
       else if (env.has_block_response()) handle_block_response(in.peer, env.block_response());
     }
+    flush_gossip();
     const uint64_t now = wall_ms();
     if (host_ && now - last_status_ms_ >= kStatusIntervalMs) {
       send_status();
@@ -900,6 +832,7 @@ void ConsensusDriver::Impl::request_sync(uint64_t now) {
     sync_.sync_target = best > 0 ? best - 1 : 0;
     sync_.syncing = best > tip_.height + 2;
   }
+  log_sync_progress(best, now);
   if (best <= tip_.height + 1) return;  // nobody has committed a block we lack
   std::vector<std::string> ahead;
   for (const auto& [peer, h] : peer_heights_)
@@ -918,6 +851,31 @@ void ConsensusDriver::Impl::request_sync(uint64_t now) {
     send(peer, env);
     sync_requests_[h] = {peer, now};
   }
+}
+
+void ConsensusDriver::Impl::log_sync_progress(uint64_t best, uint64_t now) {
+  const bool syncing = best > tip_.height + 2;
+  if (!syncing) {
+    if (sync_log_ms_ != 0)
+      LOG_INFO(kLog, "caught up at height " << tip_.height << "; following consensus");
+    sync_log_ms_ = 0;
+    return;
+  }
+  if (sync_log_ms_ == 0) {
+    sync_log_ms_ = now;
+    sync_log_height_ = tip_.height;
+    LOG_INFO(kLog, "syncing from height " << tip_.height << " to " << best - 1);
+    return;
+  }
+  if (now - sync_log_ms_ < 5000) return;
+  const uint64_t done = tip_.height - sync_log_height_;
+  const uint64_t rate_milli = done * 1'000'000 / std::max<uint64_t>(1, now - sync_log_ms_);  // blocks/s × 1000
+  const uint64_t left = best - 1 - tip_.height;
+  LOG_INFO(kLog, "syncing: height " << tip_.height << " of " << best - 1 << ", " << rate_milli / 1000 << "."
+                                    << (rate_milli % 1000) / 100 << " blocks/s, ETA "
+                                    << (rate_milli > 0 ? std::to_string(left * 1000 / rate_milli) + " s" : "unknown"));
+  sync_log_ms_ = now;
+  sync_log_height_ = tip_.height;
 }
 
 void ConsensusDriver::Impl::handle_block_request(const std::string& peer, const p2p::BlockRequest& req) {
@@ -1042,7 +1000,9 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::start(Node& node, Driv
 ConsensusDriver::ConsensusDriver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ConsensusDriver::~ConsensusDriver() { stop(); }
 void ConsensusDriver::stop() { impl_->stop(); }
-void ConsensusDriver::gossip_tx(const Bytes& raw) { impl_->gossip_tx(raw, ""); }
+void ConsensusDriver::gossip_tx(Bytes raw, const std::string& from_peer) {
+  impl_->gossip_tx(std::move(raw), from_peer);
+}
 ConsensusStatus ConsensusDriver::consensus_status() const { return impl_->consensus_status(); }
 NetStatus ConsensusDriver::net_status() const { return impl_->net_status(); }
 SyncStatus ConsensusDriver::sync_status() const { return impl_->sync_status(); }

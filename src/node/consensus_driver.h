@@ -70,8 +70,10 @@ class ConsensusDriver {
   // Stops the thread after the input in progress, then the host. Idempotent.
   void stop();
 
-  // Gossips a transaction the node admitted from RPC. Thread-safe, non-blocking.
-  void gossip_tx(const Bytes& raw);
+  // Queues a transaction the node admitted for gossip to every peer but `from_peer` (empty: RPC);
+  // the driver sends the queue in TxBatch envelopes. Thread-safe, non-blocking; bounded (a full queue
+  // drops: peers still get the transaction in the block).
+  void gossip_tx(Bytes raw, const std::string& from_peer);
 
   ConsensusStatus consensus_status() const;
   NetStatus net_status() const;

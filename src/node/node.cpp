@@ -256,6 +256,7 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
       return corrupt("supply record", st.error().message);
     a.genesis = amount(s.genesis(), "supply record");
     a.minted = amount(s.minted(), "supply record");
+    a.burned = amount(s.burned(), "supply record");
   }
   Bytes after;
   while (true) {
@@ -324,7 +325,7 @@ vm::AttestOutcome Node::verify_evidence(const pb::AttestationEvidence& evidence,
   return vm::verify_evidence(evidence, ctx, view, sig_cache_);
 }
 
-Result<Hash32> Node::submit_tx(ByteSpan raw) {
+Result<Hash32> Node::submit_tx(ByteSpan raw, const std::string& from_peer) {
   struct InFlight {
     std::atomic<int>& n;
     explicit InFlight(std::atomic<int>& c) : n(c) { ++n; }
@@ -352,7 +353,7 @@ Result<Hash32> Node::submit_tx(ByteSpan raw) {
     return admitted;
   }
   std::lock_guard lock(driver_mutex_);
-  if (driver_) driver_->gossip_tx(raw_copy);
+  if (driver_) driver_->gossip_tx(std::move(raw_copy), from_peer);
   return admitted;
 }
 

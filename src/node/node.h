@@ -135,7 +135,9 @@ class Node {
   // transaction its sender can pay for. Errors carry the reason code; a rejection that holds for the
   // same bytes (node/admission.h rejection_lifetime) is remembered by tx hash and answered again from
   // memory, its message saying so. "corrupt_datadir" when the sender's stored account does not decode.
-  Result<Hash32> submit_tx(ByteSpan raw);
+  // An admitted transaction is gossiped to the node's peers, except `from_peer` (the P2P peer it came
+  // from; empty for RPC).
+  Result<Hash32> submit_tx(ByteSpan raw, const std::string& from_peer = {});
 
   // Lookups of committed data. Error "not_found" when there is no such block or transaction; error
   // "corrupt_datadir" when a stored record cannot be read or does not decode (the message names the
@@ -180,11 +182,13 @@ class Node {
   const RejectedTxCache& rejected_cache() const { return rejected_; }
 
   // Supply audit on one consistent state (no block commits while it runs). O(accounts + epochs): for
-  // devnets, tests and audits, not for hot paths. Invariant: circulating + owed == genesis + minted.
+  // devnets, tests and audits, not for hot paths. Invariant: circulating + owed == genesis + minted −
+  // burned.
   struct SupplyAudit {
     uint64_t height = 0;
     Amount genesis = 0;
     Amount minted = 0;       // emissions of closed epochs
+    Amount burned = 0;       // paid for usage receipts and destroyed (doc/depin.md "Usage")
     Amount circulating = 0;  // sum of all account balances
     Amount owed = 0;         // device rewards of closed epochs not yet settled (lazy settlement)
   };

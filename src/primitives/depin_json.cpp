@@ -89,6 +89,7 @@ std::string proof_kind_name(int kind) {
     case pb::UPTIME: return "uptime";
     case pb::COVERAGE_WITNESS: return "coverage_witness";
     case pb::DATA_CONTRIBUTION: return "data_contribution";
+    case pb::LOCATION_ASSERTION: return "location_assertion";
     default: return "none";
   }
 }
@@ -106,7 +107,8 @@ int parse_key_type(const std::string& s) {
 int parse_proof_kind(const std::string& s) {
   return find_name(s, {{"uptime", pb::UPTIME},
                        {"coverage_witness", pb::COVERAGE_WITNESS},
-                       {"data_contribution", pb::DATA_CONTRIBUTION}});
+                       {"data_contribution", pb::DATA_CONTRIBUTION},
+                       {"location_assertion", pb::LOCATION_ASSERTION}});
 }
 
 Result<pb::AttestationEvidence> evidence_from_json(const json& j) {

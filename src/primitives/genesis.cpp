@@ -67,13 +67,18 @@ Status parse_depin(const json& d, DepinParams& p) {
         U64{"weight_data_per_mib", &p.weight_data_per_mib}, U64{"device_epoch_cap", &p.device_epoch_cap},
         U64{"ref_window", &p.ref_window}, U64{"uptime_interval_blocks", &p.uptime_interval_blocks},
         U64{"witness_min_distance_m", &p.witness_min_distance_m},
-        U64{"witness_max_distance_m", &p.witness_max_distance_m}}) {
+        U64{"witness_max_distance_m", &p.witness_max_distance_m},
+        U64{"location_cooldown_blocks", &p.location_cooldown_blocks},
+        U64{"relocation_settle_blocks", &p.relocation_settle_blocks},
+        U64{"density_cell_e7", &p.density_cell_e7},
+        U64{"target_devices_per_cell", &p.target_devices_per_cell}}) {
     auto v = read_u64(d, f.key, *f.out);
     if (!v) return bad(std::string("depin.") + f.key + " must be an unsigned integer");
     *f.out = *v;
   }
   for (auto [key, out] :
-       {std::pair{"emission_per_epoch", &p.emission_per_epoch}, std::pair{"supply_cap", &p.supply_cap}}) {
+       {std::pair{"emission_per_epoch", &p.emission_per_epoch}, std::pair{"supply_cap", &p.supply_cap},
+        std::pair{"usage_price_per_mib", &p.usage_price_per_mib}}) {
     if (!d.contains(key)) continue;
     auto v = read_uint(d[key]);
     if (!v) return bad(std::string("depin.") + key + " must be a decimal string");
@@ -114,6 +119,19 @@ Status parse_depin(const json& d, DepinParams& p) {
   // Bounds the BeaconWitnesses record of a beaconer (one id per rewarded witness).
   if (p.max_witnesses_per_beacon == 0 || p.max_witnesses_per_beacon > 256)
     return bad("depin.max_witnesses_per_beacon must be in 1..256");
+  // At least 1: two assertions never land in one block. At most 2^32, so a height plus it cannot overflow.
+  if (p.location_cooldown_blocks == 0 || p.location_cooldown_blocks > kMaxWeight)
+    return bad("depin.location_cooldown_blocks must be in 1..2^32");
+  if (p.relocation_settle_blocks > kMaxWeight) return bad("depin.relocation_settle_blocks must be at most 2^32");
+  // A cell at least 1e-7° wide and at most the whole longitude range (two cells per axis at most then).
+  if (p.density_cell_e7 == 0 || p.density_cell_e7 > 3'600'000'000ULL)
+    return bad("depin.density_cell_e7 must be in 1..3600000000");
+  // target × weight (both ≤ 2^32) must fit 64 bits.
+  if (p.target_devices_per_cell == 0 || p.target_devices_per_cell > kMaxWeight)
+    return bad("depin.target_devices_per_cell must be in 1..2^32");
+  // Usage must cost something (self-dealing then burns tokens); bytes × price then fits 128 bits.
+  if (p.usage_price_per_mib == 0 || p.usage_price_per_mib > static_cast<Amount>(UINT64_MAX))
+    return bad("depin.usage_price_per_mib must be in 1..2^64-1");
   // decode_tx refuses longer batches (primitives/tx_fields.h), so a larger limit could never be used.
   if (p.max_proofs_per_tx == 0 || p.max_proofs_per_tx > static_cast<uint32_t>(kMaxBatchEntries))
     return bad("depin.max_proofs_per_tx must be in 1.." + std::to_string(kMaxBatchEntries));
@@ -230,6 +248,11 @@ pb::Params params_record(const Genesis& g) {
   rd.set_witness_max_snr_db_x10(d.witness_max_snr_db_x10);
   rd.set_max_proofs_per_tx(d.max_proofs_per_tx);
   rd.set_max_witnesses_per_beacon(d.max_witnesses_per_beacon);
+  rd.set_location_cooldown_blocks(d.location_cooldown_blocks);
+  rd.set_relocation_settle_blocks(d.relocation_settle_blocks);
+  rd.set_density_cell_e7(d.density_cell_e7);
+  rd.set_target_devices_per_cell(d.target_devices_per_cell);
+  rd.set_usage_price_per_mib(to_string(encode_amount(d.usage_price_per_mib)));
   return r;
 }
 

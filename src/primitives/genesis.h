@@ -78,6 +78,19 @@ struct DepinParams {
   // Most coverage witnesses rewarded per beacon (today: per beaconer per epoch), in inclusion order;
   // bounds the BeaconWitnesses record (doc/depin.md "Proofs"). 1..256.
   uint32_t max_witnesses_per_beacon = 10;
+  // Locations are the device's word (doc/depin.md "Locations"): at most one accepted assertion per
+  // location_cooldown_blocks (1..2^32); after a move the device neither beacons nor witnesses for
+  // relocation_settle_blocks (0..2^32).
+  uint64_t location_cooldown_blocks = 100;
+  uint64_t relocation_settle_blocks = 50;
+  // Density (doc/depin.md "Density"): active devices are counted per cell of an integer lat/lon grid
+  // with cells of density_cell_e7 × density_cell_e7 (degrees × 1e7; 1..3,600,000,000); in a cell with
+  // n > target_devices_per_cell (1..2^32) devices a coverage weight is multiplied by target / n.
+  uint64_t density_cell_e7 = 100'000;  // 0.01°: about 1.1 km of latitude
+  uint64_t target_devices_per_cell = 10;
+  // Usage is paid (doc/depin.md "Usage"): a consumer pays this per MiB of a usage receipt (per byte,
+  // the total rounded up), and the payment is burned. 1..2^64.
+  Amount usage_price_per_mib = 1;
   std::vector<GenesisAnchor> anchors;
 };
 

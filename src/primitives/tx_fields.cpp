@@ -94,8 +94,13 @@ Status check_proofs(const pb::SubmitProofs& s) {
     const pb::Proof& proof = s.proofs(i);
     const size_t beaconer = proof.payload().beaconer().size();
     // The common case without building the field path (admission decodes batches of hundreds).
+    const pb::UsageReceipt& usage = proof.payload().usage();
+    const bool usage_ok = !proof.payload().has_usage() ||
+                          (usage.consumer().size() == kAddressBytes && usage.ref_block_hash().size() == kHashBytes &&
+                           usage.signature().size() == kRecoverableSignatureBytes);
     if (proof.device_id().size() == kAddressBytes && proof.ref_block_hash().size() == kHashBytes &&
-        (beaconer == 0 || beaconer == kAddressBytes) && proof.signature().size() == kCompactSignatureBytes)
+        (beaconer == 0 || beaconer == kAddressBytes) && proof.signature().size() == kCompactSignatureBytes &&
+        usage_ok)
       continue;
     const std::string p = at("submit_proofs.proofs", i) + ".";
     if (auto st = exact(proof.device_id(), kAddressBytes, p + "device_id", "device id"); !st) return st;
@@ -106,6 +111,15 @@ Status check_proofs(const pb::SubmitProofs& s) {
       return st;
     if (auto st = exact(proof.signature(), kCompactSignatureBytes, p + "signature", "signature (r ‖ s)"); !st)
       return st;
+    if (proof.payload().has_usage()) {
+      if (auto st = exact(usage.consumer(), kAddressBytes, p + "payload.usage.consumer", "address"); !st) return st;
+      if (auto st = exact(usage.ref_block_hash(), kHashBytes, p + "payload.usage.ref_block_hash", "block hash"); !st)
+        return st;
+      if (auto st = exact(usage.signature(), kRecoverableSignatureBytes, p + "payload.usage.signature",
+                          "signature (r ‖ s ‖ v)");
+          !st)
+        return st;
+    }
   }
   return ok_status();
 }
@@ -130,7 +144,10 @@ Status check_tx_fields(const pb::TxBody& body) {
       return exact(body.revoke_anchor().anchor_id(), kHashBytes, "revoke_anchor.anchor_id", "anchor id");
     case pb::TxBody::kRevokeKey:
       return exact(body.revoke_key().key_id(), kHashBytes, "revoke_key.key_id", "key id");
-    case pb::TxBody::kRegisterDevice: return check_evidence(body.register_device().evidence());
+    case pb::TxBody::kRegisterDevice:
+      if (auto st = check_evidence(body.register_device().evidence()); !st) return st;
+      return empty_or(body.register_device().location_signature(), kCompactSignatureBytes,
+                      "register_device.location_signature", "signature");
     case pb::TxBody::kUpdateDevice: return check_update(body.update_device());
     case pb::TxBody::kSubmitProofs: return check_proofs(body.submit_proofs());
     case pb::TxBody::kClaimRewards: return check_claim(body.claim_rewards());

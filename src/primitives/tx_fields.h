@@ -17,6 +17,7 @@ inline constexpr size_t kHashBytes = 32;              // block hashes, anchor an
 inline constexpr size_t kAddressBytes = 20;           // accounts and device ids
 inline constexpr size_t kDeviceKeyBytes = 65;         // uncompressed SEC1 point, P-256 or secp256k1
 inline constexpr size_t kCompactSignatureBytes = 64;  // r ‖ s of device, PoP and registrar signatures
+inline constexpr size_t kRecoverableSignatureBytes = 65;  // r ‖ s ‖ v of account signatures (usage receipts)
 inline constexpr size_t kMaxChainIdBytes = 64;        // also the genesis limit on chain_id
 // Proofs in one SubmitProofs and device ids in one ClaimRewards. The genesis max_proofs_per_tx (checked
 // by the VM, reason bad_batch_size) may not exceed it.

@@ -34,7 +34,7 @@ def register_device(env, node, owner_key):
     env.cli(node, "device", "make-evidence", "--device-key", f"{work}/dev.pem", "--owner", owner, "--class", 1,
             "--certs", f"{work}/dev.der", "--anchor-spki-file", f"{work}/root.spki.der", "--out", f"{work}/ev.json")
     _, reg = env.cli(node, "device", "register", "--key", owner_key, "--evidence", f"{work}/ev.json",
-                     "--lat", 387100000, "--lon", -91100000, "--wait")
+                     "--lat", 387100000, "--lon", -91100000, "--device-key", f"{work}/dev.pem", "--wait")
     assert reg["status"] == "success", reg
     return reg["device_id"]
 

@@ -158,11 +158,48 @@ def transfer_payload(to_hex, amount):
     return f_bytes(1, bytes.fromhex(to_hex[2:])) + f_bytes(2, amount_bytes(amount))
 
 
-def proof(device_id_hex, seq, epoch, signature, ref_height=0, ref_block_hash=bytes(32)):
-    """A proof with an empty payload. ref_block_hash must be 32 bytes (checked at decode)."""
+def proof(device_id_hex, seq, epoch, signature, ref_height=0, ref_block_hash=bytes(32), payload=b""):
+    """A proof (empty payload unless given, e.g. location_payload or data_payload). ref_block_hash must be
+    32 bytes (checked at decode)."""
     return (f_bytes(1, bytes.fromhex(device_id_hex[2:] if device_id_hex.startswith("0x") else device_id_hex)) +
             f_uint(2, seq) + f_uint(3, epoch) + f_uint(4, ref_height) + f_bytes(5, ref_block_hash) +
-            f_bytes(7, signature))
+            (f_msg(6, payload) if payload else b"") + f_bytes(7, signature))
+
+
+def _zigzag32(v):
+    return (v << 1) ^ (v >> 31)
+
+
+def latlon_location(lat_e7, lon_e7):
+    """A Location { latlon: LatLon { lat_e7, lon_e7 } } (sint32 fields)."""
+    return f_msg(2, f_uint(1, _zigzag32(lat_e7) & 0xFFFFFFFF) + f_uint(2, _zigzag32(lon_e7) & 0xFFFFFFFF))
+
+
+LOCATION_ASSERTION, DATA_CONTRIBUTION = 10, 3  # pb::ProofKind
+
+
+def location_payload(lat_e7, lon_e7):
+    """A ProofPayload asserting the device's location (doc/depin.md "Locations"); the device signs the proof."""
+    return f_uint(1, LOCATION_ASSERTION) + f_msg(20, latlon_location(lat_e7, lon_e7))
+
+
+def usage_receipt(consumer_key, chain_id, device_id_hex, data_bytes, seq, ref_height, ref_block_hash):
+    """A UsageReceipt signed by the consumer's account key over keccak256 of the usage message
+    (doc/depin.md "Usage")."""
+    device = bytes.fromhex(device_id_hex[2:] if device_id_hex.startswith("0x") else device_id_hex)
+    cid = chain_id.encode()
+    message = (b"PHYSIS/USAGE/v1" + len(cid).to_bytes(4, "big") + cid + device + consumer_key.address_bytes +
+               data_bytes.to_bytes(8, "big") + seq.to_bytes(8, "big") + ref_height.to_bytes(8, "big") +
+               ref_block_hash)
+    signature = consumer_key.sign(keccak256(message))
+    return (f_bytes(1, consumer_key.address_bytes) + f_uint(2, data_bytes) + f_uint(3, seq) +
+            f_uint(4, ref_height) + f_bytes(5, ref_block_hash) + f_bytes(6, signature))
+
+
+def data_payload(data_bytes, receipt=b""):
+    """A data-contribution ProofPayload with its usage receipt (usage_receipt); without one it is rejected
+    usage_missing."""
+    return f_uint(1, DATA_CONTRIBUTION) + f_uint(6, data_bytes) + (f_msg(21, receipt) if receipt else b"")
 
 
 def submit_proofs_payload(proofs):

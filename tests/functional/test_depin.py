@@ -152,6 +152,7 @@ def test_depin(env):
                           "--epochs", "3",
                           "--owner-key", os.path.join(keys, "dev0.key") + "," + os.path.join(keys, "dev4.key"),
                           "--relayer-key", os.path.join(keys, "dev1.key"),
+                          "--consumer-key", os.path.join(keys, "dev2.key"),
                           "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem")],
                          capture_output=True, text=True, timeout=300)
     assert sim.returncode == 0, sim.stderr
@@ -186,10 +187,21 @@ def test_depin(env):
     assert witnessed > 0
     assert uptime and max(uptime.values()) <= (B - 1) // I + 1, uptime
 
-    # 3. Supply: balances + unsettled rewards = genesis + minted.
+    # 3. Supply: balances + unsettled rewards = genesis + minted − burned. devsim's data proofs are paid
+    # by its consumer account (dev2) and the payment is burned (doc/depin.md "Usage"); depin_getEpoch
+    # shows each epoch's part.
     s = node.rpc("state_getSupply")
     assert s["balanced"], s
-    assert int(s["minted"]) > 0
+    assert int(s["minted"]) > 0 and int(s["burned"]) > 0, s
+    assert int(s["circulating"]) + int(s["owed"]) == int(s["genesis"]) + int(s["minted"]) - int(s["burned"]), s
+    assert int(s["total"]) == int(s["genesis"]) + int(s["minted"]) - int(s["burned"]), s
+    per_epoch = sum(int(node.rpc("depin_getEpoch", {"epoch": e})["burned"]) for e in range(node.height() // B + 1))
+    assert per_epoch == int(s["burned"]), (per_epoch, s)
+    consumer = env.address("dev2")
+    assert node.rpc("depin_getUsage", {"consumer": consumer})["last_seq"] > 0
+    data_proofs = sum(1 for e in range(first, first + 3) for p in paged(node, "depin_getProofs", {"epoch": e}, limit=500)
+                      if p["accepted"] and p["kind"] == "data_contribution")
+    assert data_proofs > 0
 
     # 4. A device registered through the CLI, with rejected proofs and their reasons.
     work = os.path.join(env.tmp, "dev")
@@ -207,7 +219,7 @@ def test_depin(env):
     wrong_owner = node.rpc("depin_verifyEvidence", {"evidence": evidence, "owner": env.address("dev2")})
     assert not wrong_owner["valid"] and wrong_owner["reason"] == "bad_possession_signature", wrong_owner
     _, reg = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/ev.json",
-                     "--lat", 387100000, "--lon", -91100000, "--wait")
+                     "--lat", 387100000, "--lon", -91100000, "--device-key", f"{work}/dev.pem", "--wait")
     assert reg["status"] == "success", reg
     dev = reg["device_id"]
     code, again = env.cli(node, "device", "register", "--key", env.key("dev0"), "--evidence", f"{work}/ev.json",
@@ -226,6 +238,21 @@ def test_depin(env):
     assert prove(key="other.pem") == "bad_signature"
     reasons = [p["reason"] for p in node.rpc("depin_getProofs", {"device": dev})["items"]]
     assert reasons == ["accepted", "too_frequent", "replayed_seq", "seq_gap", "bad_signature"], reasons
+    # Locations are the device's word and rate-limited; data is paid by a consumer that is not the owner.
+    def submit(*args):
+        _, out = env.cli(node, "proof", "submit", "--key", env.key("dev1"), "--device", dev, "--device-key",
+                         f"{work}/dev.pem", *args, "--wait")
+        return out["proofs"][0]["reason"]
+
+    assert submit("--kind", "location_assertion", "--lat", 387100100, "--lon", -91100000) == "location_cooldown"
+    assert submit("--kind", "data_contribution", "--bytes", 1 << 20) == "usage_missing"
+    assert submit("--kind", "data_contribution", "--bytes", 1 << 20, "--consumer-key", env.key("dev0")) == \
+        "usage_self_dealing"
+    burned = int(node.rpc("state_getSupply")["burned"])
+    assert submit("--kind", "data_contribution", "--bytes", 1 << 20, "--consumer-key", env.key("dev3")) == "accepted"
+    s = node.rpc("state_getSupply")
+    assert int(s["burned"]) == burned + int(params["usage_price_per_mib"]) and s["balanced"], s
+    assert node.rpc("depin_getDevice", {"id": dev})["location_asserted_at"] > 0
     earned_epoch = node.rpc("depin_getDevice", {"id": dev})["accrued_epoch"]
 
     # 5. Governance: only the governance key may revoke; revoking the anchor stops the device's proofs.

@@ -84,7 +84,8 @@ def check_mid_epoch_transfer(env, node, work, B):
             """Including height and credited weight of one data proof (it accrues in that height's epoch).
             Data, not uptime: uptime proofs earn once per uptime_interval_blocks (doc/depin.md "Proofs")."""
             _, out = env.cli(node, "proof", "submit", "--key", env.key("dev3"), "--device", dev, "--device-key",
-                             f"{work}/{name}.pem", "--kind", "data_contribution", "--bytes", mib << 20, "--wait")
+                             f"{work}/{name}.pem", "--kind", "data_contribution", "--bytes", mib << 20,
+                             "--consumer-key", env.key("dev4"), "--wait")
             assert out["status"] == "success" and out["proofs"][0]["reason"] == "accepted", out
             return out["height"], out["proofs"][0]["weight"]
 
@@ -162,6 +163,7 @@ def test_depin_rpc(env):
     sim = subprocess.Popen([env.bin("physis-devsim"), "--rpc", node.url, "--devices", "6", "--rate", "20",
                             "--epochs", "2", "--owner-key", os.path.join(keys, "dev0.key"),
                             "--relayer-key", os.path.join(keys, "dev1.key"),
+                          "--consumer-key", os.path.join(keys, "dev2.key"),
                             "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     env.procs.append(sim)
@@ -176,7 +178,7 @@ def test_depin_rpc(env):
         env.cli(node, "device", "make-evidence", "--device-key", f"{work}/{n}.pem", "--owner", cli_owner, "--class", 1,
                 "--certs", f"{work}/{n}.der", "--anchor-spki-file", f"{work}/root.spki.der", "--out", f"{work}/{n}.json")
         _, reg = env.cli(node, "device", "register", "--key", env.key("dev2"), "--evidence", f"{work}/{n}.json",
-                         *where, "--wait")
+                         *where, "--device-key", f"{work}/{n}.pem", "--wait")
         assert reg["status"] == "success", reg
         ids[n] = reg["device_id"]
     assert node.rpc("depin_getDevice", {"id": ids["in"]})["location"] == {"h3": IN_CELL}
@@ -199,7 +201,8 @@ def test_depin_rpc(env):
     # 2. The pending reward of an open epoch while the tip is its last block: null, not "0".
     for attempt in range(5):
         _, out = env.cli(node, "proof", "submit", "--key", env.key("dev3"), "--device", ids["in"], "--device-key",
-                         f"{work}/in.pem", "--kind", "data_contribution", "--bytes", 1 << 20, "--wait")
+                         f"{work}/in.pem", "--kind", "data_contribution", "--bytes", 1 << 20,
+                         "--consumer-key", env.key("dev4"), "--wait")
         assert out["proofs"][0]["reason"] == "accepted", out
         epoch = out["height"] // B
         last = epoch * B + B - 1

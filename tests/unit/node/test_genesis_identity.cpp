@@ -85,6 +85,11 @@ const std::vector<Mutation>& mutations() {
       {"DepinParams.witness_max_snr_db_x10", [](Genesis& g) { g.depin.witness_max_snr_db_x10 -= 1; }},
       {"DepinParams.max_proofs_per_tx", [](Genesis& g) { g.depin.max_proofs_per_tx -= 1; }},
       {"DepinParams.max_witnesses_per_beacon", [](Genesis& g) { g.depin.max_witnesses_per_beacon -= 1; }},
+      {"DepinParams.location_cooldown_blocks", [](Genesis& g) { g.depin.location_cooldown_blocks += 1; }},
+      {"DepinParams.relocation_settle_blocks", [](Genesis& g) { g.depin.relocation_settle_blocks += 1; }},
+      {"DepinParams.density_cell_e7", [](Genesis& g) { g.depin.density_cell_e7 += 1; }},
+      {"DepinParams.target_devices_per_cell", [](Genesis& g) { g.depin.target_devices_per_cell += 1; }},
+      {"DepinParams.usage_price_per_mib", [](Genesis& g) { g.depin.usage_price_per_mib += 1; }},
       // Validators ('v' ‖ address → ValidatorRecord).
       {"GenesisValidator.address", [](Genesis& g) { g.validators.at(0).address[19] ^= 1; }},
       {"GenesisValidator.power", [](Genesis& g) { g.validators.at(0).power += 1; }},

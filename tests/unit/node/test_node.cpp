@@ -16,7 +16,7 @@ using namespace physis::node_test;
 // for issue 7: the state holds every DePIN parameter too, tests/unit/node/test_genesis_identity.cpp.)
 TEST_F(NodeTest, DevnetGenesisHashIsPinned) {
   GenesisBlock g = make_genesis_block(genesis_);
-  EXPECT_EQ(hash_to_string(g.hash), "0x04041fe3b9135f2a651c1e95b36b7da2adb72551e96c21d1c9477f63b36191b6");
+  EXPECT_EQ(hash_to_string(g.hash), "0x8cba4f6f0d9270e286a40298dd55c2038f6b29f34649acc55d758cc3f8f1c5e3");
 }
 
 TEST_F(NodeTest, GenesisHeaderFields) {

@@ -82,6 +82,37 @@ json depin_doc() {
   return doc;
 }
 
+// Locations, density and usage price (doc/depin.md "Locations", "Density", "Usage"): devnet values and ranges.
+TEST(Genesis, ParsesLocationDensityAndUsageParams) {
+  auto g = parse_genesis(devnet_json());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->depin.location_cooldown_blocks, 20u);
+  EXPECT_EQ(g->depin.relocation_settle_blocks, 10u);
+  EXPECT_EQ(g->depin.density_cell_e7, 100000u);
+  EXPECT_EQ(g->depin.target_devices_per_cell, 4u);
+  EXPECT_TRUE(g->depin.usage_price_per_mib == static_cast<Amount>(1'000'000'000'000'000ULL));
+  const std::vector<std::pair<const char*, json>> bad = {
+      {"location_cooldown_blocks must be in 1..2^32", 0},
+      {"location_cooldown_blocks must be in 1..2^32", (uint64_t{1} << 32) + 1},
+      {"relocation_settle_blocks must be at most 2^32", (uint64_t{1} << 32) + 1},
+      {"density_cell_e7 must be in 1..3600000000", 0},
+      {"density_cell_e7 must be in 1..3600000000", 3600000001ULL},
+      {"target_devices_per_cell must be in 1..2^32", 0},
+      {"usage_price_per_mib must be in 1..2^64-1", "0"},
+      {"usage_price_per_mib must be in 1..2^64-1", "18446744073709551616"},
+  };
+  for (const auto& [message, value] : bad) {
+    json doc = depin_doc();
+    const std::string m = message;
+    doc["depin"][m.substr(0, m.find(' '))] = value;
+    expect_bad(doc, message);
+  }
+  json doc = depin_doc();
+  doc["depin"]["relocation_settle_blocks"] = 0;  // no settling at all is allowed
+  doc["depin"]["usage_price_per_mib"] = "18446744073709551615";
+  ASSERT_TRUE(parse_genesis(doc.dump()).ok());
+}
+
 }  // namespace
 
 TEST(Genesis, ParsesDevnetJson) {

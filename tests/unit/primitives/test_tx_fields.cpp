@@ -186,6 +186,32 @@ TEST(TxFields, SignaturesAre64BytesAndDeviceKeys65) {
   }));
 }
 
+// A usage receipt (doc/depin.md "Usage") has a 20-byte consumer, a 32-byte reference hash and a 65-byte
+// recoverable signature; a registration's location signature is empty or 64 bytes.
+TEST(TxFields, UsageReceiptAndLocationSignatureSizes) {
+  auto with_usage = [](std::function<void(pb::UsageReceipt&)> change) {
+    return proofs_body([change](pb::Proof& p) {
+      pb::UsageReceipt* u = p.mutable_payload()->mutable_usage();
+      u->set_consumer(bytes_of(20));
+      u->set_ref_block_hash(bytes_of(32));
+      u->set_signature(bytes_of(65));
+      change(*u);
+    });
+  };
+  expect_ok(with_usage([](auto&) {}));
+  expect_malformed(with_usage([](auto& u) { u.set_consumer(bytes_of(21)); }),
+                   "submit_proofs.proofs[0].payload.usage.consumer", "20-byte");
+  expect_malformed(with_usage([](auto& u) { u.clear_ref_block_hash(); }),
+                   "submit_proofs.proofs[0].payload.usage.ref_block_hash", "32-byte");
+  expect_malformed(with_usage([](auto& u) { u.set_signature(bytes_of(64)); }),
+                   "submit_proofs.proofs[0].payload.usage.signature", "65-byte");
+  pb::TxBody reg = evidence_body([](auto&) {});
+  reg.mutable_register_device()->set_location_signature(bytes_of(64));
+  expect_ok(reg);
+  reg.mutable_register_device()->set_location_signature(bytes_of(65));
+  expect_malformed(reg, "register_device.location_signature", "64-byte");
+}
+
 // ---------------------------------------------------------------- amounts and chain id
 
 TEST(TxFields, AmountsAreCanonicalAndAtMost16Bytes) {

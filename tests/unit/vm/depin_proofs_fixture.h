@@ -23,14 +23,23 @@ inline constexpr uint64_t kEpochBlocks = 10;
 inline constexpr uint64_t kRefWindow = 8;
 inline constexpr uint64_t kUptimeInterval = 3;
 inline constexpr uint32_t kMaxWitnesses = 2;
+inline constexpr uint64_t kLocationCooldown = 5;
+inline constexpr uint64_t kRelocationSettle = 4;
+inline constexpr Amount kUsagePrice = 1'000'000;  // per MiB, per byte rounded up
+const crypto::PrivateKey kConsumer = acct_key(0x65);  // pays for data; owns no device
+inline constexpr uint64_t kDensityCell = 100'000;  // 0.01°: w_ and c_ share a cell in Berlin
 
-inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000) {
+inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000, uint64_t target_devices_per_cell = 10) {
   Genesis g = depin_base_genesis();
   g.depin.epoch_blocks = kEpochBlocks;
   g.depin.emission_per_epoch = 1'000'000;
   g.depin.ref_window = kRefWindow;
   g.depin.uptime_interval_blocks = kUptimeInterval;
   g.depin.max_witnesses_per_beacon = kMaxWitnesses;
+  g.depin.location_cooldown_blocks = kLocationCooldown;
+  g.depin.relocation_settle_blocks = kRelocationSettle;
+  g.depin.density_cell_e7 = kDensityCell;
+  g.depin.target_devices_per_cell = target_devices_per_cell;
   g.depin.max_proofs_per_tx = 50;
   g.depin.weight_uptime = 10;
   g.depin.weight_witness = 20;
@@ -39,6 +48,9 @@ inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000) {
   g.depin.witness_min_distance_m = 30;
   g.depin.witness_max_distance_m = 100'000;
   g.depin.witness_rssi_at_1m_dbm = -10;
+  g.depin.usage_price_per_mib = kUsagePrice;
+  g.accounts.push_back({"consumer", address_of_key(kConsumer), kFunds});
+  std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
   g.depin.anchors.push_back(genesis_anchor(maker_a(), pb::MANUFACTURER_ROOT, pb::SE_P256, "maker A"));
   g.depin.anchors.push_back(genesis_anchor(maker_b(), pb::MANUFACTURER_ROOT, pb::SE_P256, "maker B"));
   g.depin.anchors.push_back(genesis_anchor(registrar(), pb::REGISTRAR, pb::REGISTRAR_STATEMENT, "registrar"));
@@ -108,6 +120,14 @@ inline pb::ProofPayload witness(const Address& beaconer, int32_t rssi_dbm, int32
   return p;
 }
 
+// A location assertion by the device (doc/depin.md "Locations").
+inline pb::ProofPayload locate(const pb::Location& where) {
+  pb::ProofPayload p;
+  p.set_kind(pb::LOCATION_ASSERTION);
+  *p.mutable_location() = where;
+  return p;
+}
+
 // Berlin and points at known offsets from it.
 inline constexpr int32_t kBerlinLat = 525200000, kBerlinLon = 134050000;
 
@@ -116,7 +136,7 @@ using R = ProofReject;
 // Members are public so that the table of scenarios (test_depin_witness.cpp) can drive a fresh fixture.
 class DepinProofs : public ::testing::Test {
  public:
-  explicit DepinProofs(uint64_t cap = 1000) : chain_(proofs_genesis(cap)) {
+  explicit DepinProofs(uint64_t cap = 1000, uint64_t target = 10) : chain_(proofs_genesis(cap, target)) {
     chain_.block();                     // height 1
     // Alice owns the witness w_; Bob owns the devices it hears, so that the witness rules about
     // owners (witness_same_owner) only apply where a test asks for them.
@@ -181,6 +201,10 @@ class DepinProofs : public ::testing::Test {
     pr.set_ref_height(ref_height);
     pr.set_ref_block_hash(str(test_block_hash(ref_height)));
     *pr.mutable_payload() = payload;
+    // A data contribution without a receipt gets one from kConsumer (paid usage), unless the test
+    // turned that off to send unpaid data.
+    if (payload.kind() == pb::DATA_CONTRIBUTION && !payload.has_usage() && auto_usage_)
+      attach_usage(*pr.mutable_payload(), p.id, kConsumer, ++usage_seq_, ref_height);
     sign(pr, p.signer);
     return pr;
   }
@@ -238,6 +262,8 @@ class DepinProofs : public ::testing::Test {
     while (chain_.height() < height) chain_.block();
   }
 
+  bool auto_usage_ = true;
+  mutable uint64_t usage_seq_ = 0;  // kConsumer's receipt seq (gaps are allowed)
   static constexpr uint64_t kStatementExpiry = 12;
   DepinChain chain_;
   Dev w_, n_, c_, f_, h_, x_, b_, v_, u_;

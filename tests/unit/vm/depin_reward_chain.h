@@ -126,6 +126,9 @@ class RewardChain final : public StateReader {
     p.set_ref_height(height_);
     p.set_ref_block_hash(str(test_block_hash(height_)));
     *p.mutable_payload() = payload;
+    // Data is paid for: the governance key (no device's owner here) consumes it.
+    if (payload.kind() == pb::DATA_CONTRIBUTION && !payload.has_usage())
+      attach_usage(*p.mutable_payload(), dev.id, kGovernance, ++usage_seq_, height_);
     p.set_signature(p256_sign_str(dev.key, proof_digest(kChain, p)));
     return p;
   }
@@ -216,6 +219,7 @@ class RewardChain final : public StateReader {
   std::vector<std::vector<VerifiedTx>> history_;
   std::vector<Hash32> roots_;
   DirectSignatureVerifier verifier_;
+  mutable uint64_t usage_seq_ = 0;  // the consumer's receipt seq (gaps are allowed)
 };
 
 inline pb::ProofPayload uptime() {
@@ -260,12 +264,14 @@ inline Split expected_split(Amount emission, bool any_weight, const Validators& 
 
 inline void expect_supply_invariant(const RewardChain& c) {
   const pb::SupplyRecord sup = c.supply();
-  const Amount genesis = amount_of(sup.genesis()), minted = amount_of(sup.minted());
+  const Amount genesis = amount_of(sup.genesis()), minted = amount_of(sup.minted()),
+               burned = amount_of(sup.burned());
   EXPECT_AMOUNT(genesis, kFunds * 4);
+  // doc/depin.md "Usage": what consumers paid is burned.
   const Amount lhs = c.sum_balances() + c.unsettled_device_rewards();
-  EXPECT_TRUE(lhs == genesis + minted)
+  EXPECT_TRUE(lhs == genesis + minted - burned)
       << "at height " << c.height() << ": balances + unsettled = " << fmt(lhs)
-      << ", genesis + minted = " << fmt(genesis + minted);
+      << ", genesis + minted - burned = " << fmt(genesis + minted - burned);
   if (c.genesis().depin.supply_cap > 0) {
     EXPECT_TRUE(genesis + minted <= c.genesis().depin.supply_cap);
   }

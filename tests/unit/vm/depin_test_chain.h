@@ -154,6 +154,19 @@ inline VerifiedTx signed_test_tx(const ChainParams& params, uint64_t nonce, cons
   return std::move(v).value();
 }
 
+// A usage receipt (doc/depin.md "Usage") for `payload`'s data_bytes, signed by `consumer` for `device`
+// with `seq` and reference block `ref` (test_block_hash).
+inline void attach_usage(pb::ProofPayload& payload, const Address& device, const crypto::PrivateKey& consumer,
+                         uint64_t seq, uint64_t ref) {
+  pb::UsageReceipt* u = payload.mutable_usage();
+  u->set_consumer(str(address_of_key(consumer)));
+  u->set_data_bytes(payload.data_bytes());
+  u->set_seq(seq);
+  u->set_ref_height(ref);
+  u->set_ref_block_hash(str(test_block_hash(ref)));
+  u->set_signature(str(crypto::sign_digest(consumer, usage_digest(kChain, device, *u))));
+}
+
 // The DePIN tests' common genesis: validator kProposer, the governance key, Alice, Bob and the
 // relayer funded with kFunds each (sorted, as parse_genesis requires), governance and treasury set.
 // Tests then set the epoch, emission, weight and anchor parameters they are about.
@@ -238,19 +251,31 @@ class DepinChain {
     ev.set_pop_signature(p256_sign_str(dev.key, crypto::sha256(registration_message(kChain, ev, owner))));
     return ev;
   }
+  // With a location, the device key signs it (doc/depin.md "Locations") over the evidence's reference.
   VerifiedTx register_tx(const crypto::PrivateKey& owner, const Dev& dev, const Maker& maker,
                          std::optional<pb::Location> loc = std::nullopt) {
     pb::TxBody body;
-    *body.mutable_register_device()->mutable_evidence() = evidence(dev, maker, address_of_key(owner));
-    if (loc) *body.mutable_register_device()->mutable_location() = *loc;
+    auto* reg = body.mutable_register_device();
+    *reg->mutable_evidence() = evidence(dev, maker, address_of_key(owner));
+    if (loc) {
+      *reg->mutable_location() = *loc;
+      reg->set_location_signature(p256_sign_str(dev.key, location_digest_of(reg->evidence(), *loc)));
+    }
     return tx(owner, body);
   }
+  // `location_signature` as given (the caller signs location_digest_of with the device key).
   VerifiedTx register_tx(const crypto::PrivateKey& owner, const pb::AttestationEvidence& ev,
-                         std::optional<pb::Location> loc = std::nullopt) {
+                         std::optional<pb::Location> loc = std::nullopt, std::string location_signature = {}) {
     pb::TxBody body;
     *body.mutable_register_device()->mutable_evidence() = ev;
     if (loc) *body.mutable_register_device()->mutable_location() = *loc;
+    body.mutable_register_device()->set_location_signature(std::move(location_signature));
     return tx(owner, body);
+  }
+  // The digest a device signs for a location given at registration with `ev`.
+  static Hash32 location_digest_of(const pb::AttestationEvidence& ev, const pb::Location& loc) {
+    return location_digest(kChain, device_id_of(ev.kind(), as_span(ev.device_key())), loc, ev.ref_height(),
+                           as_span(ev.ref_block_hash()));
   }
   VerifiedTx update_tx(const crypto::PrivateKey& sender, const Address& id, std::optional<pb::Location> loc,
                        std::optional<Address> new_owner = std::nullopt, bool deactivate = false) {

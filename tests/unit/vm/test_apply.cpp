@@ -553,7 +553,7 @@ TEST(GenesisState, DevnetRootIsPinned) {
   auto g = parse_genesis(read_file(std::string(PHYSIS_SOURCE_DIR) + "/genesis/devnet.json"));
   ASSERT_TRUE(g.ok()) << g.error().message;
   EXPECT_EQ(to_hex0x(genesis_state(*g).state_root),
-            "0x2d86d04ecb9b9cb8214de042944bd0edac7bc42118cd7a57c12a2d85be5a3ce0");
+            "0x1ec654729c75204fe09f8355604231c8d7e2807583668e5921a70ad7af842a7a");
 }
 
 TEST(Accounts, MissingAccountReadsAsZero) {

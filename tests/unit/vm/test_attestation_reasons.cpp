@@ -267,6 +267,16 @@ std::vector<Scenario> scenarios() {
            return detail_of(c, c.register_tx(dt::kAlice, d, dt::maker_a(), dt::latlon(900000001, 0)));
          });
        }},
+      {A::kBadLocationSignature,
+       [] {
+         return through_block([](dt::DepinChain& c, const dt::Dev& d) {
+           // The location signed by the device, but over another location than the one registered.
+           const auto ev = c.evidence(d, dt::maker_a(), dt::address_of_key(dt::kAlice));
+           const std::string sig =
+               dt::p256_sign_str(d.key, dt::DepinChain::location_digest_of(ev, dt::latlon(1, 2)));
+           return detail_of(c, c.register_tx(dt::kAlice, ev, dt::latlon(1, 3), sig));
+         });
+       }},
       {A::kKeyAlreadyRegistered,
        [] {
          return through_block([](dt::DepinChain& c, const dt::Dev& d) {

@@ -400,7 +400,9 @@ TEST_F(DepinApply, RegisterDeviceByRegistrarStatementRecordsExpiry) {
   const auto dkey = p256_key_of(0x21);
   const Address bob = address_of_key(kBob);
   pb::AttestationEvidence ev = registrar_ev(chain_, dkey, bob);
-  pb::Receipt r = expect_ok(chain_.register_tx(kBob, ev, h3(0x8928308280fffffULL)));
+  const pb::Location loc = h3(0x8928308280fffffULL);
+  pb::Receipt r = expect_ok(
+      chain_.register_tx(kBob, ev, loc, p256_sign_str(dkey, DepinChain::location_digest_of(ev, loc))));
   const Address id = device_id_of(pb::REGISTRAR_STATEMENT, p256_pub(dkey));
   EXPECT_EQ(r.device_id(), str(id));
   auto dev = chain_.device(id);
@@ -524,18 +526,53 @@ TEST_F(DepinApply, RevocationEarlierInTheBlockAppliesToLaterTransactions) {
   EXPECT_EQ(b.receipts[1].detail(), static_cast<uint32_t>(AttestReject::kAnchorRevoked));
 }
 
-TEST_F(DepinApply, UpdateDeviceLocation) {
+// Locations are the device's word (doc/depin.md "Locations"): the owner cannot set one, whatever else
+// the update does; the device asserts it with a LOCATION_ASSERTION proof (test_depin_location.cpp).
+TEST_F(DepinApply, UpdateDeviceLocationIsRefused) {
   Dev d = make_device(maker_a(), 0x30);
-  register_ok(kAlice, d);
-  EXPECT_FALSE(chain_.device(d.id)->has_location());
-  pb::Receipt r = expect_ok(chain_.update_tx(kAlice, d.id, latlon(-338688000, 1512093000)));
-  EXPECT_EQ(r.gas_used(), gas::kUpdateDevice);
-  EXPECT_EQ(chain_.device(d.id)->location().latlon().lat_e7(), -338688000);
-  EXPECT_EQ(chain_.device(d.id)->location().latlon().lon_e7(), 1512093000);
-  expect_ok(chain_.update_tx(kAlice, d.id, h3(0x872830828ffffffULL)));
-  EXPECT_EQ(chain_.device(d.id)->location().h3_cell(), 0x872830828ffffffULL);
-  EXPECT_FALSE(chain_.device(d.id)->location().has_latlon());
+  register_ok(kAlice, d, latlon(5, 5));
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, latlon(-338688000, 1512093000)),
+                         TxFailReason::kLocationByDevice);
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, h3(0x872830828ffffffULL), address_of_key(kBob)),
+                         TxFailReason::kLocationByDevice);
+  EXPECT_EQ(chain_.device(d.id)->location().latlon().lat_e7(), 5);
   EXPECT_EQ(chain_.device(d.id)->owner(), str(address_of_key(kAlice)));
+}
+
+// A registration's location needs the device key's signature over the location message with the
+// evidence's reference block: none, another key's, another location's, or a high-S one is refused.
+TEST_F(DepinApply, RegistrationLocationNeedsTheDeviceSignature) {
+  Dev d = make_device(maker_a(), 0x3a);
+  Dev other = make_device(maker_a(), 0x3b);
+  const pb::Location loc = latlon(100, 200);
+  const pb::AttestationEvidence ev = chain_.evidence(d, maker_a(), address_of_key(kAlice));
+  const Hash32 digest = DepinChain::location_digest_of(ev, loc);
+  const std::string good = p256_sign_str(d.key, digest);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"no signature", ""},
+      {"another key", p256_sign_str(other.key, digest)},
+      {"another location", p256_sign_str(d.key, DepinChain::location_digest_of(ev, latlon(100, 201)))},
+      {"high S", [&] {
+         std::string s = good;
+         int borrow = 0;
+         for (int i = 31; i >= 0; --i) {
+           const size_t j = static_cast<size_t>(i);
+           int v = static_cast<int>(crypto::kP256Order[j]) - static_cast<uint8_t>(good[32 + j]) - borrow;
+           borrow = v < 0 ? 1 : 0;
+           s[32 + j] = static_cast<char>(static_cast<uint8_t>(v + (borrow ? 256 : 0)));
+         }
+         return s;
+       }()},
+  };
+  for (const auto& [what, sig] : bad) {
+    SCOPED_TRACE(what);
+    expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, ev, loc, sig), TxFailReason::kAttestationFailed,
+                           static_cast<uint32_t>(AttestReject::kBadLocationSignature));
+  }
+  EXPECT_FALSE(chain_.device(d.id).has_value());
+  expect_ok(chain_.register_tx(kAlice, ev, loc, good));
+  EXPECT_EQ(chain_.device(d.id)->location().latlon().lon_e7(), 200);
+  EXPECT_EQ(chain_.device(d.id)->location_asserted_at(), chain_.height());
 }
 
 TEST_F(DepinApply, UpdateDeviceNewOwnerMovesTheIndex) {
@@ -552,8 +589,8 @@ TEST_F(DepinApply, UpdateDeviceNewOwnerMovesTheIndex) {
   EXPECT_EQ(chain_.get(owner_index(bob, d.id)), kIndexMarker);
   EXPECT_EQ(chain_.get(anchor_index(maker_a().id, d.id)), kIndexMarker);
   // The old owner lost control; the new owner has it.
-  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, latlon(0, 0)), TxFailReason::kNotOwner);
-  expect_ok(chain_.update_tx(kBob, d.id, latlon(0, 0)));
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, std::nullopt, alice), TxFailReason::kNotOwner);
+  expect_ok(chain_.update_tx(kBob, d.id, std::nullopt, alice));
 }
 
 TEST_F(DepinApply, UpdateDeviceDeactivate) {
@@ -562,7 +599,8 @@ TEST_F(DepinApply, UpdateDeviceDeactivate) {
   expect_ok(chain_.update_tx(kAlice, d.id, std::nullopt, std::nullopt, true));
   EXPECT_TRUE(chain_.device(d.id)->inactive());
   // An inactive device cannot be updated any more (nor re-registered: its id is taken).
-  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, latlon(1, 1)), TxFailReason::kDeviceInactive);
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, std::nullopt, address_of_key(kBob)),
+                         TxFailReason::kDeviceInactive);
   expect_failed_only_fee(kAlice, chain_.register_tx(kAlice, d, maker_a()), TxFailReason::kAttestationFailed,
                          static_cast<uint32_t>(AttestReject::kDeviceExists));
 }
@@ -570,7 +608,6 @@ TEST_F(DepinApply, UpdateDeviceDeactivate) {
 TEST_F(DepinApply, UpdateDeviceNotOwner) {
   Dev d = make_device(maker_a(), 0x33);
   register_ok(kAlice, d, latlon(10, 10));
-  expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, latlon(20, 20)), TxFailReason::kNotOwner);
   expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, std::nullopt, address_of_key(kBob)),
                          TxFailReason::kNotOwner);
   expect_failed_only_fee(kBob, chain_.update_tx(kBob, d.id, std::nullopt, std::nullopt, true),
@@ -582,27 +619,13 @@ TEST_F(DepinApply, UpdateDeviceNotOwner) {
 }
 
 TEST_F(DepinApply, UpdateDeviceUnknownDevice) {
-  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, fixed_address(0xab), latlon(0, 0)),
+  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, fixed_address(0xab), std::nullopt, std::nullopt, true),
                          TxFailReason::kUnknownDevice);
   pb::TxBody body;
   body.mutable_update_device()->set_device_id(std::string(19, '\x01'));
   body.mutable_update_device()->set_deactivate(true);
   // Malformed at decode (primitives/tx_fields.h); the VM's own check, without decoding.
   expect_failed_only_fee(kAlice, chain_.tx_without_decode(kAlice, body), TxFailReason::kUnknownDevice);
-}
-
-TEST_F(DepinApply, UpdateDeviceBadLocation) {
-  Dev d = make_device(maker_a(), 0x34);
-  register_ok(kAlice, d, latlon(5, 5));
-  // A bad location fails the whole update: the owner change in the same transaction does not happen either.
-  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, latlon(0, -1800000001), address_of_key(kBob)),
-                         TxFailReason::kBadLocation);
-  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, h3(0xffffffffffffffffULL)),
-                         TxFailReason::kBadLocation);
-  expect_failed_only_fee(kAlice, chain_.update_tx(kAlice, d.id, pb::Location()), TxFailReason::kBadLocation);
-  auto dev = chain_.device(d.id);
-  EXPECT_EQ(dev->owner(), str(address_of_key(kAlice)));
-  EXPECT_EQ(dev->location().latlon().lat_e7(), 5);
 }
 
 TEST_F(DepinApply, UpdateDeviceMalformedNewOwnerFailsWithoutPartialWrites) {
@@ -655,9 +678,9 @@ TEST_F(DepinApply, ClaimRewardsForAnUnknownDeviceFails) {
 
 TEST(DepinNames, TxFailReasonAndProofRejectNamesAreDistinct) {
   std::set<std::string_view> tx_names;
-  for (uint32_t i = 0; i <= static_cast<uint32_t>(TxFailReason::kTooManyOwners); ++i)
+  for (uint32_t i = 0; i <= static_cast<uint32_t>(TxFailReason::kLocationByDevice); ++i)
     tx_names.insert(tx_fail_reason_name(static_cast<TxFailReason>(i)));
-  EXPECT_EQ(tx_names.size(), static_cast<size_t>(TxFailReason::kTooManyOwners) + 1);
+  EXPECT_EQ(tx_names.size(), static_cast<size_t>(TxFailReason::kLocationByDevice) + 1);
   EXPECT_FALSE(tx_names.count("unknown"));
   std::set<std::string_view> proof_names;
   for (uint32_t i = 0; i < kProofRejectCount; ++i)

@@ -402,4 +402,15 @@ TEST_F(DepinRewardsSettlement, SameBlocksOnAFreshStateGiveIdenticalRoots) {
   EXPECT_EQ(distinct.size(), chain_.roots().size());
 }
 
+// Supply with burns: balances + unsettled rewards = genesis + minted − burned after every block, with
+// paid data in every block over several epochs.
+TEST_F(DepinRewardsSettlement, SupplyInvariantHoldsWithBurns) {
+  for (int i = 0; i < 12; ++i) {
+    chain_.block({chain_.proofs_tx({chain_.proof(a_, data_mib(2)), chain_.proof(b_, data_mib(1))})});
+    expect_supply_invariant(chain_);
+  }
+  const Amount burned = amount_of(chain_.supply().burned());
+  EXPECT_TRUE(burned == Amount{4 + 12 * 3});  // price 1 per MiB (the default); the fixture's 4 MiB first
+}
+
 }  // namespace

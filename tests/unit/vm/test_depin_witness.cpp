@@ -44,8 +44,11 @@ TEST_F(DepinProofs, LocationUnknown) {
   EXPECT_PROOF(submit_one(proof(prover_of(h_), 1, witness(w_.id, -80))), R::kLocationUnknown);  // witness: H3
   EXPECT_PROOF(submit_one(proof(prover_of(x_), 1, witness(w_.id, -80))),
                R::kLocationUnknown);  // witness: none
-  // Once the beaconer asserts a lat/lon, the same witness proof is accepted.
-  chain_.run(chain_.update_tx(kBob, h_.id, latlon(kBerlinLat - 50000, kBerlinLon)));
+  // Once the beaconer asserts a lat/lon (a move from its H3 cell) and has settled, the same witness proof
+  // is accepted.
+  advance_to(2 + kLocationCooldown);
+  EXPECT_PROOF(submit_one(proof(prover_of(h_), 1, locate(latlon(kBerlinLat - 50000, kBerlinLon)))), R::kAccepted);
+  advance_to(chain_.height() + kRelocationSettle - 1);
   EXPECT_PROOF(submit_one(proof(w, 1, witness(h_.id, -80))), R::kAccepted);
 }
 
@@ -219,6 +222,52 @@ std::vector<Scenario> scenarios() {
                    t.proof(prover_of(t.v_), 1, witness(t.n_.id, -90))});
          return t.submit_one(t.proof(prover_of(t.u_), 1, witness(t.n_.id, -90)));
        }},
+      {R::kLocationCooldown,  // w_ asserted its location at registration (height 2)
+       [](T& t) { return t.submit_one(t.proof(prover_of(t.w_), 1, locate(latlon(kBerlinLat + 7, kBerlinLon)))); }},
+      {R::kRelocationSettling,
+       [](T& t) {
+         t.advance_to(2 + kLocationCooldown - 1);
+         t.submit_one(t.proof(prover_of(t.w_), 1, locate(latlon(kBerlinLat + 7, kBerlinLon))));
+         return t.submit_one(t.proof(prover_of(t.w_), 2, witness(t.n_.id, -90)));
+       }},
+      {R::kBeaconerSettling,
+       [](T& t) {
+         t.advance_to(2 + kLocationCooldown - 1);
+         t.submit_one(t.proof(prover_of(t.n_), 1, locate(latlon(kBerlinLat + 100007, kBerlinLon))));
+         return t.submit_one(t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)));
+       }},
+      {R::kUsageMissing,
+       [](T& t) {
+         t.auto_usage_ = false;
+         return t.submit_one(t.proof(prover_of(t.w_), 1, data(1 << 20)));
+       }},
+      {R::kUsageBadReference,
+       [](T& t) {
+         pb::ProofPayload pl = data(1 << 20);
+         attach_usage(pl, t.w_.id, kConsumer, 1, t.chain_.height() + 1);  // a block that does not exist yet
+         return t.submit_one(t.proof(prover_of(t.w_), 1, pl));
+       }},
+      {R::kUsageBadSignature,
+       [](T& t) {
+         pb::ProofPayload pl = data(1 << 20);
+         attach_usage(pl, t.n_.id, kConsumer, 1, t.chain_.height());  // signed for another device
+         return t.submit_one(t.proof(prover_of(t.w_), 1, pl));
+       }},
+      {R::kUsageSelfDealing,  // Alice pays for her own device
+       [](T& t) {
+         pb::ProofPayload pl = data(1 << 20);
+         attach_usage(pl, t.w_.id, kAlice, 1, t.chain_.height());
+         return t.submit_one(t.proof(prover_of(t.w_), 1, pl));
+       }},
+      {R::kUsageReplayed,
+       [](T& t) {
+         pb::ProofPayload pl = data(1 << 20);
+         attach_usage(pl, t.w_.id, kConsumer, 1, t.chain_.height());
+         t.submit_one(t.proof(prover_of(t.w_), 1, pl));
+         return t.submit_one(t.proof(prover_of(t.w_), 2, pl));
+       }},
+      {R::kUsageUnpaid,  // 2^40 bytes cost 2^20 × kUsagePrice > kFunds
+       [](T& t) { return t.submit_one(t.proof(prover_of(t.w_), 1, data(uint64_t{1} << 40))); }},
   };
 }
 
