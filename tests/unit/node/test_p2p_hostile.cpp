@@ -4,7 +4,9 @@
 // and stays identical on every node, that nothing the attacker sent reaches a block, and how node 0
 // scores the attacker (p2p/peer_score.h: 100 to start, 25 per refused message, dropped and banned at 0):
 // messages the driver refuses cost score until the attacker is banned; messages it merely ignores
-// (parts of a block no signed proposal named, a BlockResponse nobody asked for) cost nothing.
+// (parts of a block no signed proposal named, a BlockResponse nobody asked for) cost nothing. A second
+// fixture adds a fifth validator that never runs, whose key the test holds, so that the attacker can send
+// a correctly signed proposal and then parts that do not hash to it.
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <thread>
 
 #include "consensus/sign_bytes.h"
+#include "crypto/keccak.h"
 #include "node_test_fixture.h"
 #include "p2p/host.h"
 #include "p2p/node_key.h"
@@ -21,7 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kValidators = 4;
+constexpr int kRunning = 4;  // validator Nodes that run; a fixture may add validators that never run
 
 Hash32 random_hash() {
   Hash32 h{};
@@ -37,13 +40,13 @@ class P2pHostileTest : public ::testing::Test {
     genesis_ = devnet();
     genesis_.params.block_time_ms = 200;
     genesis_.validators.clear();
-    for (int i = 0; i < kValidators; ++i) {
+    for (int i = 0; i < validators_; ++i) {
       keys_.push_back(crypto::generate_private_key());
       genesis_.validators.push_back({"v" + std::to_string(i), address_of_key(keys_.back()), 10});
     }
     std::sort(genesis_.validators.begin(), genesis_.validators.end(),
               [](const auto& a, const auto& b) { return a.address < b.address; });
-    for (int i = 0; i < kValidators + 1; ++i) {
+    for (int i = 0; i < kRunning + 1; ++i) {
       auto k = p2p::generate_node_key();
       ASSERT_TRUE(k.ok());
       node_keys_.push_back(*k);
@@ -51,7 +54,7 @@ class P2pHostileTest : public ::testing::Test {
     // Below the ephemeral range and apart from test_network.cpp's ports (20000 + (pid % 2500) * 5), so
     // both binaries can run at once.
     base_port_ = 10000 + static_cast<int>(::getpid() % 2000) * 5;
-    for (int i = 0; i < kValidators; ++i) start(i);
+    for (int i = 0; i < kRunning; ++i) start(i);
     ASSERT_TRUE(wait_height(2));
   }
   void TearDown() override {
@@ -70,7 +73,7 @@ class P2pHostileTest : public ::testing::Test {
     o.validator_key = keys_[static_cast<size_t>(i)];
     o.node_key = node_keys_[static_cast<size_t>(i)];
     o.p2p.listen_address = endpoint(i);
-    for (int j = 0; j < kValidators; ++j)
+    for (int j = 0; j < kRunning; ++j)
       if (j != i) o.p2p.persistent_peers.push_back({node_id(j), endpoint(j)});
     o.engine.propose_base_ms = 1000;
     o.engine.prevote_base_ms = 300;
@@ -195,7 +198,8 @@ class P2pHostileTest : public ::testing::Test {
     v.set_block_hash(to_string(block));
     v.set_validator(to_string(validator));
     const crypto::Signature sig = crypto::sign_digest(
-        key, consensus::vote_digest(genesis_.chain_id, consensus::VoteType::kPrevote, st.height, st.round, block));
+        key,
+        consensus::vote_digest(genesis_.chain_id, consensus::VoteType::kPrevote, st.height, st.round, block));
     v.set_signature(to_string(sig));
     return vote_envelope(to_string(encode_canonical(v)));
   }
@@ -208,12 +212,13 @@ class P2pHostileTest : public ::testing::Test {
     p.set_round(st.round);
     p.set_block_hash(to_string(block));
     p.set_proposer(to_string(proposer));
-    const crypto::Signature sig =
-        crypto::sign_digest(key, consensus::proposal_digest(genesis_.chain_id, st.height, st.round, std::nullopt, block));
+    const crypto::Signature sig = crypto::sign_digest(
+        key, consensus::proposal_digest(genesis_.chain_id, st.height, st.round, std::nullopt, block));
     p.set_signature(to_string(sig));
     return proposal_envelope(to_string(encode_canonical(p)));
   }
 
+  int validators_ = kRunning;
   TempDir dir_;
   Genesis genesis_;
   std::vector<crypto::PrivateKey> keys_;
@@ -391,6 +396,55 @@ TEST_F(P2pHostileTest, OversizeEnvelopeIsDroppedAndNothingOfItIsApplied) {
   // attacker reconnected, and it is not listed otherwise.
   const auto s = score_at_node0(attacker_key().node_id());
   EXPECT_TRUE(!s || *s == 100);
+}
+
+// Five validators of which four run; the test holds the fifth key, as a byzantine validator would. When
+// that validator is the proposer, the attacker sends a correctly signed proposal of a block hash and then
+// block parts for that hash that do not decode, or decode to another block: the proposal is accepted (it
+// is the proposer's), each bad part set costs score, and the round ends without the block.
+class P2pHostileByzantineProposerTest : public P2pHostileTest {
+ protected:
+  P2pHostileByzantineProposerTest() { validators_ = kRunning + 1; }
+};
+
+TEST_F(P2pHostileByzantineProposerTest, BlockPartsThatDoNotHashToTheProposedBlockCostScoreUntilBanned) {
+  connect_attacker();
+  const std::string id = attacker_key().node_id();
+  const crypto::PrivateKey& byzantine = keys_.back();
+  const Address byzantine_address = address_of_key(byzantine);
+  auto other_block = nodes_[0]->block_at(1);
+  ASSERT_TRUE(other_block.ok());
+  const std::string other_bytes = to_string(encode_canonical(other_block->block));
+  std::vector<Hash32> named;
+  bool banned = false;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!banned && std::chrono::steady_clock::now() < deadline) {
+    const ConsensusStatus st = nodes_[0]->consensus_status();
+    if (!st.proposer || *st.proposer != byzantine_address || st.step != "propose") {
+      std::this_thread::sleep_for(20ms);
+      continue;
+    }
+    named.push_back(random_hash());
+    ASSERT_TRUE(attacker_->send(node_id(0), proposal(byzantine_address, byzantine, named.back())).ok());
+    for (int i = 0; i < 6 && !banned; ++i) {
+      p2p::Envelope env;
+      p2p::BlockPart* part = env.mutable_block_part();
+      part->set_height(st.height);
+      part->set_index(0);
+      part->set_total(1);
+      part->set_data(i % 2 == 0 ? std::string("not a block") : other_bytes);
+      part->set_block_hash(to_string(named.back()));
+      ASSERT_TRUE(attacker_->send(node_id(0), env).ok());
+      std::this_thread::sleep_for(100ms);
+      banned = !score_at_node0(id);
+    }
+    // Let the round end before trying again (the byzantine validator proposes once per round).
+    while (nodes_[0]->consensus_status().round == st.round &&
+           nodes_[0]->consensus_status().height == st.height && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(banned);
+  expect_chain_goes_on(named);
 }
 
 }  // namespace
