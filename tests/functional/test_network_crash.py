@@ -2,7 +2,7 @@
 
 Four validators under a transfer load. Eight times, one validator (in turn) is killed with SIGKILL at a
 random moment of a height (1-second blocks: the kill lands between a signature and the commit it leads
-to), its DATADIR/signer_state is read before it restarts (doc/consensus-safety.md "Signer state file"),
+to) or, every other time, right after its signer state file changed (a signature just persisted), its DATADIR/signer_state is read before it restarts (doc/consensus-safety.md "Signer state file"),
 it restarts from its datadir and WAL, and then:
   - the chain goes on and every node has the same block hash and state root at every height;
   - no node's log holds "equivocated" (the driver logs "validator <addr> equivocated at h/r" when it
@@ -70,6 +70,22 @@ def equivocations(nodes):
     return found
 
 
+def just_signed(path, rng, timeout=10):
+    """Returns as soon as the signer state file changes (a new signature was persisted and is about to
+    leave, its commit still ahead), after skipping 0-2 changes so that every step gets hit."""
+    skip = rng.randrange(3)
+    last = os.stat(path).st_mtime_ns
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        now = os.stat(path).st_mtime_ns
+        if now != last:
+            if skip == 0:
+                return
+            skip -= 1
+            last = now
+        time.sleep(0.002)
+
+
 def wait_progress(nodes, blocks, timeout=PROGRESS_TIMEOUT):
     target = max(heights(nodes).values()) + blocks
     return wait_all_height(nodes, target, timeout)
@@ -88,9 +104,12 @@ def test_network_crash(env):
     try:
         for k in range(KILLS):
             victim = v[k % len(v)]
-            time.sleep(rng.uniform(0.0, 1.5))
-            victim.kill9()
             path = os.path.join(victim.datadir, "signer_state")
+            if k % 2 == 0:
+                time.sleep(rng.uniform(0.0, 1.5))
+            else:
+                just_signed(path, rng)
+            victim.kill9()
             before = read_signer_state(path)
             assert before is not None, f"{victim.name} never signed before kill {k}"
             # The three others hold 30 of 40 power: the chain goes on without the victim.
