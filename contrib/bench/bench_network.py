@@ -334,13 +334,15 @@ def sync_phase(bench):
         params = g["doc"]["params"]
         full_block = min(params["max_block_txs"], params["block_gas_limit"] // params["transfer_gas"])
         bursts = ns.sync_blocks // 10
-        per_sender = full_block // len(g["accounts"]) + 1
-        signed = [bench.presign(a, chain_id, to, per_sender * bursts) for a in g["accounts"]]
+        # Each sender's share of a burst, exactly full_block in all (a sender skipping a nonce would have
+        # every later transfer refused with nonce_gap).
+        n = len(g["accounts"])
+        share = [full_block // n + (1 if i < full_block % n else 0) for i in range(n)]
+        signed = [bench.presign(a, chain_id, to, share[i] * bursts) for i, a in enumerate(g["accounts"])]
         txs = 0
         for burst in range(bursts):
             start_height = rpc.call("chain_status")["height"]
-            chunk = [s[burst * per_sender:(burst + 1) * per_sender] for s in signed]
-            flat = [t for c in chunk for t in c][:full_block]
+            flat = [t for i, s in enumerate(signed) for t in s[burst * share[i]:(burst + 1) * share[i]]]
             for k in range(0, len(flat), 1000):
                 replies = rpc.batch([("tx_send", {"raw": raw}) for raw, _ in flat[k:k + 1000]])
                 txs += sum(1 for r in replies if "error" not in r)
