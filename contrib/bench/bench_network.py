@@ -16,6 +16,11 @@ devnet against a single validator measured in the same run, and block sync speed
    starts from genesis. Reported: blocks/s and transactions/s replayed, and the multiple of real time
    (the chain's time span over the time the full node took).
 
+Known limit (Dec 2026): each gossiped transaction is one P2P message and every node re-sends what it admits
+to every peer, so above about 500 transfers/s offered each link exceeds the per-peer budget (500
+messages/s, burst 1000, p2p/peer_score.h), peers ban each other for 60 s and the 4-validator chain halts
+for that long: compare capacities below that rate until transactions are gossiped in batches.
+
 Figures need a physisd that runs the consensus driver (net_info.enabled with P2P flags); without it the
 N-validator and sync parts are reported as "not measured" and only the single-validator figures are real.
 Uses only the Python standard library, plus build/bin/{physisd,physis-cli,bench_presign}.
