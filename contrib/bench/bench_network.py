@@ -16,6 +16,11 @@ devnet against a single validator measured in the same run, and block sync speed
    starts from genesis. Reported: blocks/s and transactions/s replayed, and the multiple of real time
    (the chain's time span over the time the full node took).
 
+Known limit (Dec 2026): each gossiped transaction is one P2P message and every node re-sends what it admits
+to every peer, so above about 500 transfers/s offered each link exceeds the per-peer budget (500
+messages/s, burst 1000, p2p/peer_score.h), peers ban each other for 60 s and the 4-validator chain halts
+for that long: compare capacities below that rate until transactions are gossiped in batches.
+
 Figures need a physisd that runs the consensus driver (net_info.enabled with P2P flags); without it the
 N-validator and sync parts are reported as "not measured" and only the single-validator figures are real.
 Uses only the Python standard library, plus build/bin/{physisd,physis-cli,bench_presign}.
@@ -81,13 +86,13 @@ class Rpc:
 
 
 class Node:
-    def __init__(self, bench, name, genesis, key=None, p2p=None, peers=None):
+    def __init__(self, bench, name, genesis, key=None, p2p=None, peers=None, log_level="warn"):
         self.bench = bench
         self.name = name
         self.datadir = os.path.join(bench.work, name)
         self.port = free_port()
         self.args = [bench.bin("physisd"), "--datadir", self.datadir, "--genesis", genesis, "--rpc-port",
-                     str(self.port), "--log-level", "warn", "--rpc-max-body", str(16 << 20),
+                     str(self.port), "--log-level", log_level, "--rpc-max-body", str(16 << 20),
                      "--rpc-max-batch", "1000"]
         if key:
             self.args += ["--validator-key", key]
@@ -146,19 +151,28 @@ class Bench:
         else:
             print(f"work directory kept: {self.work}")
 
-    def genesis(self, name, validators):
+    def genesis(self, name, validators, block_time_ms=None):
         out = os.path.join(self.work, name)
-        p = subprocess.run([sys.executable, os.path.join(ROOT, "contrib", "make-genesis.py"), "--validators",
-                            str(validators), "--fund", str(SENDERS), "--out", out, "--cli", self.bin("physis-cli")],
-                           capture_output=True, text=True, check=True)
+        cmd = [sys.executable, os.path.join(ROOT, "contrib", "make-genesis.py"), "--validators", str(validators),
+               "--fund", str(SENDERS), "--out", out, "--cli", self.bin("physis-cli")]
+        if block_time_ms is not None:
+            # The devnet genesis with another block time (the chain identity changes with it, as it must).
+            with open(os.path.join(ROOT, "genesis", "devnet.json")) as f:
+                base = json.load(f)
+            base["params"]["block_time_ms"] = block_time_ms
+            base_path = os.path.join(self.work, f"{name}-base.json")
+            with open(base_path, "w") as f:
+                json.dump(base, f, indent=2)
+            cmd += ["--base", base_path]
+        p = subprocess.run(cmd, capture_output=True, text=True, check=True)
         doc = json.loads(p.stdout)
         with open(doc["genesis"]) as f:
             doc["doc"] = json.load(f)
         return doc
 
-    def network(self, name, validators, p2p):
+    def network(self, name, validators, p2p, block_time_ms=None):
         """Starts `validators` validators (P2P between them if p2p); returns (genesis doc, nodes)."""
-        g = self.genesis(name, validators)
+        g = self.genesis(name, validators, block_time_ms)
         nodes = []
         ids, ports = [], []
         for i in range(validators):
@@ -305,9 +319,15 @@ def load_phase(bench, name, validators, p2p):
 
 
 def sync_phase(bench):
-    """Builds a chain with one validator over P2P, then times a full node syncing it from genesis."""
+    """Builds a chain with one validator over P2P, then times a full node syncing it from genesis.
+
+    The chain is made with --sync-block-ms blocks (default 250 ms) so that a few hundred blocks take
+    seconds to build; what the full node replays does not depend on the block time (it applies blocks as
+    fast as it fetches and executes them). Reported: the multiple of real time of this chain (its span of
+    block times over the sync time) and, the figure the issue's target is about, the multiple for the
+    same chain with 1-second blocks (blocks replayed per second × 1 s)."""
     ns = bench.ns
-    g, nodes = bench.network("sync", 1, True)
+    g, nodes = bench.network("sync", 1, True, ns.sync_block_ms)
     validator = nodes[0]
     full = None
     try:
@@ -316,41 +336,91 @@ def sync_phase(bench):
         rpc = Rpc(validator.port)
         chain_id = g["doc"]["chain_id"]
         to = g["doc"]["accounts"][0]["address"]
-        full_block = g["doc"]["params"]["max_block_txs"]
+        params = g["doc"]["params"]
+        full_block = min(params["max_block_txs"], params["block_gas_limit"] // params["transfer_gas"])
         bursts = ns.sync_blocks // 10
-        per_sender = full_block // len(g["accounts"]) + 1
-        signed = [bench.presign(a, chain_id, to, per_sender * bursts) for a in g["accounts"]]
+        # Each sender's share of a burst, exactly full_block in all (a sender skipping a nonce would have
+        # every later transfer refused with nonce_gap).
+        n = len(g["accounts"])
+        share = [full_block // n + (1 if i < full_block % n else 0) for i in range(n)]
+        signed = [bench.presign(a, chain_id, to, share[i] * bursts) for i, a in enumerate(g["accounts"])]
         txs = 0
         for burst in range(bursts):
             start_height = rpc.call("chain_status")["height"]
-            chunk = [s[burst * per_sender:(burst + 1) * per_sender] for s in signed]
-            flat = [t for c in chunk for t in c][:full_block]
-            for k in range(0, len(flat), 500):
-                replies = rpc.batch([("tx_send", {"raw": raw}) for raw, _ in flat[k:k + 500]])
+            flat = [t for i, s in enumerate(signed) for t in s[burst * share[i]:(burst + 1) * share[i]]]
+            for k in range(0, len(flat), 1000):
+                replies = rpc.batch([("tx_send", {"raw": raw}) for raw, _ in flat[k:k + 1000]])
                 txs += sum(1 for r in replies if "error" not in r)
-            while rpc.call("chain_status")["height"] < start_height + 10:
-                time.sleep(0.2)
-            print(f"  sync chain: burst {burst + 1}/{bursts} done, height {rpc.call('chain_status')['height']}",
-                  flush=True)
+            # A burst takes longer to admit than a short block (it spreads over several blocks): the next one
+            # waits for at least 10 blocks and for the mempool to drain, so no 10 blocks hold more than one
+            # full block's worth of transfers.
+            while rpc.call("chain_status")["height"] < start_height + 10 or rpc.call("mempool_status")["txs"]:
+                time.sleep(0.05)
+            if (burst + 1) % 5 == 0 or burst + 1 == bursts:
+                print(f"  sync chain: burst {burst + 1}/{bursts} done, height {rpc.call('chain_status')['height']}",
+                      flush=True)
         while rpc.call("mempool_status")["txs"]:
             time.sleep(0.2)
         target = rpc.call("chain_status")["height"]
-        span_s = (rpc.call("chain_getBlock", {"height": target})["time"] -
-                  rpc.call("chain_getBlock", {"height": 1})["time"]) / 1000.0
-        chain_txs = sum(len(rpc.call("chain_getBlock", {"height": h})["txs"]) for h in range(1, target + 1))
-        full = Node(bench, "sync-full", g["genesis"], None, free_port(), f"{g['ids'][0]}@127.0.0.1:{g['p2p_ports'][0]}")
+        block_txs = {}
+        times = {}
+        for h in range(1, target + 1):
+            b = rpc.call("chain_getBlock", {"height": h})
+            block_txs[h] = len(b["txs"])
+            times[h] = b["time"]
+        span_s = (times[target] - times[1]) / 1000.0
+        chain_txs = sum(block_txs.values())
+        full_blocks = sum(1 for n in block_txs.values() if n >= full_block)
+        full = Node(bench, "sync-full", g["genesis"], None, free_port(),
+                    f"{g['ids'][0]}@127.0.0.1:{g['p2p_ports'][0]}", log_level="info")
         t0 = time.time()
         full.start()
+        t_rpc = time.time()
         frpc = Rpc(full.port)
         deadline = t0 + 3600
-        while frpc.call("chain_status")["height"] < target:
+        reached = {}  # height → first time the full node reported it
+        height = 0
+        while height < target:
             if time.time() > deadline:
                 return None, f"full node did not reach height {target} within an hour"
-            time.sleep(0.05)
-        took = time.time() - t0
-        return {"blocks": target, "txs": chain_txs, "seconds": round(took, 2),
+            h = frpc.call("chain_status")["height"]
+            now = time.time()
+            for k in range(height + 1, h + 1):
+                reached[k] = now
+            height = h
+            time.sleep(0.01)
+        t_end = time.time()
+        took = t_end - t0
+        first = reached.get(1, t_end)
+        replay = t_end - first  # from the first block applied to the tip
+        # Time spent on blocks with transfers vs empty blocks (poll granularity 10 ms).
+        prev = first
+        busy = idle = 0.0
+        for k in range(2, target + 1):
+            dt = reached[k] - prev
+            prev = reached[k]
+            if block_txs[k]:
+                busy += dt
+            else:
+                idle += dt
+        with_txs = sum(1 for k in range(2, target + 1) if block_txs[k])
+        empty = target - 1 - with_txs
+        # The issue's chain: one full block of transfers and 9 empty blocks per 10 seconds, replayed at the
+        # measured cost of a transfer (time in blocks with transfers / their transfers) and of an empty block.
+        projected = None
+        if with_txs and empty:
+            per_tx = busy / sum(block_txs[k] for k in range(2, target + 1))
+            projected = round(10.0 / (full_block * per_tx + 10 * idle / empty), 1)
+        return {"blocks": target, "txs": chain_txs, "full_block_txs": full_block, "full_blocks": full_blocks,
+                "block_time_ms": ns.sync_block_ms, "seconds": round(took, 2),
+                "startup_s": round(first - t0, 2), "rpc_up_s": round(t_rpc - t0, 2),
+                "replay_s": round(replay, 2),
                 "blocks_per_s": round(target / took, 1), "txs_per_s": round(chain_txs / took, 1),
-                "chain_span_s": round(span_s, 1), "x_real_time": round(span_s / took, 1)}, None
+                "chain_span_s": round(span_s, 1), "x_real_time": round(span_s / took, 1),
+                "x_real_time_1s_blocks": round(target * 1.0 / took, 1),
+                "ms_per_block_with_txs": round(1000 * busy / with_txs, 1) if with_txs else None,
+                "ms_per_empty_block": round(1000 * idle / empty, 1) if empty else None,
+                "max_block_txs_seen": max(block_txs.values()), "x_real_time_projected_full": projected}, None
     finally:
         for n in nodes + ([full] if full else []):
             n.stop()
@@ -371,7 +441,9 @@ def main():
     ap.add_argument("--seconds", type=int, default=30, help="load duration per network")
     ap.add_argument("--in-flight", type=int, default=900, help="most pending transfers per sender")
     ap.add_argument("--sync-blocks", type=int, default=100, help="length of the chain the full node syncs")
+    ap.add_argument("--sync-block-ms", type=int, default=250, help="block_time_ms of the chain the full node syncs")
     ap.add_argument("--skip-sync", action="store_true")
+    ap.add_argument("--skip-load", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (datadirs, logs)")
     ns = ap.parse_args()
     for b in ("physisd", "physis-cli", "bench_presign"):
@@ -380,27 +452,35 @@ def main():
     bench = Bench(ns)
     results = {"rate": ns.rate, "seconds": ns.seconds}
     try:
-        print(f"Load: {ns.rate} transfers/s for {ns.seconds} s, {SENDERS} senders", flush=True)
-        single, _ = load_phase(bench, "single", 1, False)
-        show("1 validator", single)
-        results["single"] = single
-        multi, why = load_phase(bench, f"v{ns.validators}", ns.validators, True)
-        results["multi"] = multi
-        if multi:
-            show(f"{ns.validators} validators", multi)
-            ratio = multi["tps"] / single["tps"] if single["tps"] else None
-            results["ratio"] = round(ratio, 3) if ratio else None
-            print(f"  ratio {ns.validators}-validator/single throughput: {results['ratio']}")
-        else:
-            print(f"  {ns.validators} validators: {why}")
+        if not ns.skip_load:
+            print(f"Load: {ns.rate} transfers/s for {ns.seconds} s, {SENDERS} senders", flush=True)
+            single, _ = load_phase(bench, "single", 1, False)
+            show("1 validator", single)
+            results["single"] = single
+            multi, why = load_phase(bench, f"v{ns.validators}", ns.validators, True)
+            results["multi"] = multi
+            if multi:
+                show(f"{ns.validators} validators", multi)
+                ratio = multi["tps"] / single["tps"] if single["tps"] else None
+                results["ratio"] = round(ratio, 3) if ratio else None
+                print(f"  ratio {ns.validators}-validator/single throughput: {results['ratio']}")
+            else:
+                print(f"  {ns.validators} validators: {why}")
         if not ns.skip_sync:
             print(f"Block sync: a full node replays {ns.sync_blocks} blocks (a full block of transfers every 10)",
                   flush=True)
             sync, why = sync_phase(bench)
             results["sync"] = sync
             if sync:
-                print(f"  {sync['blocks']} blocks, {sync['txs']} transfers in {sync['seconds']} s: "
-                      f"{sync['blocks_per_s']} blocks/s, {sync['txs_per_s']} tx/s, {sync['x_real_time']}x real time")
+                print(f"  {sync['blocks']} blocks ({sync['full_blocks']} full of {sync['full_block_txs']} transfers), "
+                      f"{sync['txs']} transfers in {sync['seconds']} s (start to first block {sync['startup_s']} s): "
+                      f"{sync['blocks_per_s']} blocks/s, {sync['txs_per_s']} tx/s; "
+                      f"{sync['x_real_time']}x real time of this {sync['block_time_ms']} ms-block chain, "
+                      f"{sync['x_real_time_1s_blocks']}x for 1-second blocks; "
+                      f"{sync['ms_per_block_with_txs']} ms per block with transfers, "
+                      f"{sync['ms_per_empty_block']} ms per empty block (largest block {sync['max_block_txs_seen']} "
+                      f"transfers); projected for 1-second blocks with a full block every 10: "
+                      f"{sync['x_real_time_projected_full']}x real time")
             else:
                 print(f"  {why}")
         print(json.dumps(results))
