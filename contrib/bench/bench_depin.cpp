@@ -12,7 +12,9 @@
 //      and the projected time to settle every device.
 //
 // Usage: bench_depin [--devices N] [--proofs-per-device K] [--close-devices M] [--settle-devices S]
-//                    [--verbose 1]
+//                    [--verbose 1] [--raw-only 1]
+// --raw-only 1 prints figure 1 and stops (contrib/bench/bench_live_load.sh measures the raw rate beside
+// a live node with it).
 #include <unistd.h>
 
 #include <chrono>
@@ -232,6 +234,7 @@ int main(int argc, char** argv) {
   const double raw1 = p256_rate(1);
   const double raw2 = p256_rate(2);
   std::printf("P-256 verifications/s: 1 thread %.0f, 2 threads %.0f\n", raw1, raw2);
+  if (arg(argc, argv, "raw-only", 0)) return 0;
 
   // Chain with a manufacturer root, funded owners and relayers.
   crypto::P256PrivateKey root = crypto::p256_generate();

@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "primitives/transaction.h"
@@ -59,7 +60,7 @@ class TipWatcher {
 
 // Totals of all relayers. Counts after the window closed go to the late_ fields.
 struct Counters {
-  std::atomic<uint64_t> sent{0}, accepted{0}, rejected{0}, late_accepted{0}, send_refusals{0};
+  std::atomic<uint64_t> sent{0}, accepted{0}, rejected{0}, late_accepted{0}, send_refusals{0}, dropped_batches{0};
   std::mutex mutex;
   std::map<std::string, uint64_t> rejected_by_reason;  // guarded by mutex
   std::map<std::string, uint64_t> refusals_by_code;    // guarded by mutex
@@ -69,11 +70,14 @@ struct Counters {
 struct Signed {
   size_t device;
   uint64_t prev_next_uptime;  // to undo if the node refuses the batch
+  uint64_t seq;
+  uint32_t generation;  // the device's generation when signed (see Relayer::generation_)
 };
 
 struct InFlight {
   std::string hash;
-  std::vector<size_t> devices;
+  uint64_t ref_height = 0;
+  std::vector<Signed> proofs;
 };
 
 class Relayer {
@@ -81,7 +85,7 @@ class Relayer {
   Relayer(const LoadOptions& o, crypto::PrivateKey key, std::vector<Device>& fleet, std::vector<size_t> mine,
           const TipWatcher& tip, Counters& c, const std::atomic<bool>& window_over, Clock::time_point start)
       : o_(o), sender_(o.url, key, o.chain_id), fleet_(fleet), mine_(std::move(mine)), tip_(tip), c_(c),
-        window_over_(window_over), start_(start) {}
+        window_over_(window_over), start_(start), generation_(fleet.size(), 0), signers_(fleet.size()) {}
 
   void run() {
     while (!window_over_ && !g_stop) {
@@ -102,10 +106,14 @@ class Relayer {
     pb::TxBody body;
     auto* sp = body.mutable_submit_proofs();
     std::vector<Signed> signed_now;
+    // Uptime only when the batch will surely be included in the reference's epoch: one included in
+    // the next epoch counts at that epoch's start (doc/depin.md "Proofs"), which would make the
+    // device's next uptime proof, already in flight, too_frequent.
+    const bool uptime_safe = (height + latency_blocks_) / o_.epoch_blocks == height / o_.epoch_blocks;
     for (uint64_t k = 0; k < o_.batch && k < mine_.size(); ++k) {
       const size_t i = mine_[cursor_++ % mine_.size()];
       Device& d = fleet_[i];
-      signed_now.push_back({i, d.next_uptime_ref});
+      signed_now.push_back({i, d.next_uptime_ref, d.seq + 1, generation_[i]});
       pb::Proof p;
       p.set_device_id(to_string(d.id));
       p.set_seq(d.seq + 1);
@@ -114,7 +122,7 @@ class Relayer {
       p.set_epoch(height / o_.epoch_blocks);
       auto* pl = p.mutable_payload();
       // Uptime when it earns (once per uptime_interval_blocks), otherwise a data contribution.
-      if (height >= d.next_uptime_ref) {
+      if (uptime_safe && height >= d.next_uptime_ref) {
         pl->set_kind(pb::UPTIME);
         pl->set_uptime_seconds(60);
         d.next_uptime_ref = height + o_.uptime_interval;
@@ -122,7 +130,10 @@ class Relayer {
         pl->set_kind(pb::DATA_CONTRIBUTION);
         pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
       }
-      p.set_signature(to_string(*crypto::p256_sign(d.key, vm::proof_digest(o_.chain_id, p))));
+      // Each device key imported once: signing is then a fraction of a verification, and the load
+      // generator leaves the shared cores to the node.
+      if (!signers_[i]) signers_[i] = crypto::P256SigningKey::create(d.key);
+      p.set_signature(to_string(*signers_[i]->sign(vm::proof_digest(o_.chain_id, p))));
       *sp->add_proofs() = std::move(p);
       ++d.seq;
     }
@@ -143,16 +154,30 @@ class Relayer {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       return false;
     }
-    InFlight f{*hash, {}};
-    for (const auto& s : signed_now) f.devices.push_back(s.device);
-    q_.push_back(std::move(f));
     c_.sent += signed_now.size();
+    q_.push_back(InFlight{*hash, height, std::move(signed_now)});
     return true;
   }
 
   bool take_receipt() {
     auto r = rpc::rpc_call(o_.url, "chain_getReceipt", {{"hash", q_.front().hash}});
-    if (!r) return false;  // not included yet
+    if (!r) {
+      // Not included yet; or, if the node no longer holds it either (for more than a few seconds, past
+      // any race with the block that includes it), dropped: its proofs are lost and its nonce is free.
+      if (r.error().code != "rpc_error" || r.error().message.find("pending") != std::string::npos) {
+        missing_since_.reset();
+        return false;
+      }
+      if (!missing_since_) missing_since_ = Clock::now();
+      if (Clock::now() - *missing_since_ < std::chrono::seconds(3)) return false;
+      missing_since_.reset();
+      ++c_.dropped_batches;
+      for (const Signed& s : q_.front().proofs) rejected(s, "dropped");
+      q_.pop_front();
+      sender_.resync();
+      return true;
+    }
+    missing_since_.reset();
     const bool late = window_over_;
     if (!late && c_.first_receipt_ms < 0) {
       int64_t expected = -1;
@@ -160,17 +185,19 @@ class Relayer {
           expected, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_).count());
     }
     const InFlight& f = q_.front();
+    // The pipeline's depth in blocks, for the uptime rule above: how late batches are included.
+    const uint64_t included = (*r).value("height", f.ref_height + 1);
+    latency_blocks_ = std::max<uint64_t>(latency_blocks_ * 7 / 8, included - std::min(included, f.ref_height) + 1);
     uint64_t ok = 0, bad = 0;
     std::map<std::string, uint64_t> reasons;
     if ((*r)["status"] != "success") {
-      bad = f.devices.size();
+      bad = f.proofs.size();
       reasons["tx:" + (*r).value("reason", std::string("?"))] += bad;
-      for (size_t i : f.devices) resync(fleet_[i]);
+      for (const Signed& s : f.proofs) rejected(s, "tx_failed");
     }
     for (const auto& pr : (*r).value("proofs", json::array())) {
       const size_t index = pr["index"].get<size_t>();
-      if (index >= f.devices.size()) continue;
-      Device& d = fleet_[f.devices[index]];
+      if (index >= f.proofs.size()) continue;
       if (pr["accepted"].get<bool>()) {
         ++ok;
         continue;
@@ -178,8 +205,7 @@ class Relayer {
       ++bad;
       const std::string reason = pr.value("reason", std::string("?"));
       ++reasons[reason];
-      if (reason == "too_frequent") d.next_uptime_ref = 0;  // try again with the next proof
-      if (reason == "replayed_seq" || reason == "seq_gap") resync(d);
+      rejected(f.proofs[index], reason);
     }
     if (late) {
       c_.late_accepted += ok;
@@ -195,9 +221,20 @@ class Relayer {
     return true;
   }
 
-  void resync(Device& d) {
-    if (auto dev = rpc::rpc_call(o_.url, "depin_getDevice", {{"id", to_hex0x(d.id)}}))
-      d.seq = (*dev)["seq"].get<uint64_t>();
+  // A rejected proof leaves the device's seq on chain below it, so every later proof of the device
+  // signed before this moment fails too (seq_gap). The first rejection of a generation rewinds the
+  // device's seq and starts a new generation; the rejections of the older proofs then change nothing.
+  void rejected(const Signed& s, const std::string& reason) {
+    Device& d = fleet_[s.device];
+    if (reason == "too_frequent") d.next_uptime_ref = tip_.get().first + o_.uptime_interval;
+    if (s.generation != generation_[s.device]) return;
+    ++generation_[s.device];
+    if (reason == "replayed_seq") {  // the chain is ahead (an earlier run): ask it
+      if (auto dev = rpc::rpc_call(o_.url, "depin_getDevice", {{"id", to_hex0x(d.id)}}))
+        d.seq = (*dev)["seq"].get<uint64_t>();
+      return;
+    }
+    d.seq = s.seq - 1;
   }
 
   const LoadOptions& o_;
@@ -210,6 +247,10 @@ class Relayer {
   Clock::time_point start_;
   std::deque<InFlight> q_;
   size_t cursor_ = 0;
+  std::vector<uint32_t> generation_;  // per fleet index: bumped when the device's seq is rewound
+  std::vector<std::optional<crypto::P256SigningKey>> signers_;  // per fleet index, made on first use
+  std::optional<Clock::time_point> missing_since_;  // when the front batch was first seen nowhere
+  uint64_t latency_blocks_ = 3;       // blocks from a batch's reference to its inclusion, recent maximum
 };
 
 // Funds each relayer account that holds less than half of kRelayerFunds, and waits for the transfers.
@@ -308,6 +349,7 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
           {"rejected_by_reason", c.rejected_by_reason},
           {"refused_batches", c.send_refusals.load()},
           {"refusals", c.refusals_by_code},
+          {"dropped_batches", c.dropped_batches.load()},
           {"accepted_per_s", rate},
           {"accepted_per_s_from_first_receipt", steady}};
 }
