@@ -4,13 +4,15 @@
 # Ctrl-C stops it cleanly; the chain is kept in the datadir and resumes on the next run.
 #
 # With --devices N, physis-devsim runs beside the node: N simulated devices with certificates from the
-# devnet's test manufacturer register and submit proofs, so rewards appear every epoch.
+# devnet's test manufacturer register and submit proofs, so rewards appear every epoch. --cheaters K adds
+# K cheating devices (physis-devsim --cheaters: spam, unheard and same-owner witnesses, location jumps,
+# replays); its summary of what the chain rejected, with reasons, is printed when it stops.
 #
 # If the node dies, physis-devsim is stopped too and the script exits non-zero.
 # --bindir DIR uses the binaries in DIR and skips installing and building.
 #
 # Usage: contrib/devnet.sh [--datadir DIR] [--rpc-port PORT] [--reset] [--devices N] [--rate R]
-#                          [--bindir DIR] [-- extra physisd flags]
+#                          [--cheaters K] [--bindir DIR] [-- extra physisd flags]
 set -euo pipefail
 start_dir="$PWD"
 cd "$(dirname "$0")/.."
@@ -20,6 +22,7 @@ port=8545
 reset=0
 devices=0
 rate=20
+cheaters=0
 extra=()
 bindir=""
 while [ $# -gt 0 ]; do
@@ -29,9 +32,10 @@ while [ $# -gt 0 ]; do
     --reset) reset=1; shift ;;
     --devices) devices="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
+    --cheaters) cheaters="$2"; shift 2 ;;
     --bindir) bindir="$2"; [[ "$bindir" = /* ]] || bindir="$start_dir/$bindir"; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "devnet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -97,7 +101,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "Starting physis-devsim with $devices devices at $rate proofs/s (rewards: physis-cli rewards --owner <dev0>)"
-"$bindir/physis-devsim" --rpc "http://127.0.0.1:$port" --devices "$devices" --rate "$rate" --epochs 0 &
+"$bindir/physis-devsim" --rpc "http://127.0.0.1:$port" --devices "$devices" --rate "$rate" --epochs 0 \
+  --cheaters "$cheaters" &
 sim_pid=$!
 while true; do
   code=0

@@ -103,7 +103,8 @@ def main():
                     sys.stderr.write(line)
         reader = threading.Thread(target=follow)
         reader.start()
-        out, _ = sim.communicate(timeout=3600)
+        out = sim.stdout.read()  # the JSON summary, small; stderr is read by the thread alone
+        sim.wait()
         reader.join()
         if sim.returncode != 0:
             raise RuntimeError(f"physis-devsim failed ({sim.returncode})")

@@ -20,9 +20,9 @@ constexpr uint64_t kJumpEveryRounds = 5;
 constexpr uint64_t kUnpaidMiB = 64;
 constexpr uint64_t kCheaterKeyBase = uint64_t{1} << 40;  // device key indices of the cheaters
 
-constexpr CheatKind kAllKinds[] = {CheatKind::kSpamUptime,       CheatKind::kUnpaidData,
-                                   CheatKind::kUnheardWitness,   CheatKind::kSameOwnerWitness,
-                                   CheatKind::kLocationJump,     CheatKind::kReplay};
+constexpr CheatKind kAllKinds[] = {CheatKind::kSpamUptime,     CheatKind::kUnpaidData,
+                                   CheatKind::kUnheardWitness, CheatKind::kSameOwnerWitness,
+                                   CheatKind::kLocationJump,   CheatKind::kReplay};
 
 uint64_t distance(const Device& a, const Device& b) {
   return vm::distance_m(a.lat_e7, a.lon_e7, b.lat_e7, b.lon_e7);
@@ -73,8 +73,8 @@ void make_cheater(Device& d, uint64_t seed, uint64_t index) {
   d.lon_e7 = kSiteLonE7 + static_cast<int64_t>(index / 5) * 230000;
 }
 
-CheaterFleet::CheaterFleet(std::vector<Device>& fleet, size_t honest, std::set<CheatKind> kinds, RadioModel radio,
-                           std::string chain_id, uint64_t epoch_blocks)
+CheaterFleet::CheaterFleet(std::vector<Device>& fleet, size_t honest, std::set<CheatKind> kinds,
+                           RadioModel radio, std::string chain_id, uint64_t epoch_blocks)
     : fleet_(fleet),
       honest_(honest),
       kinds_(std::move(kinds)),

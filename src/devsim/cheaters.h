@@ -79,9 +79,9 @@ class CheaterFleet {
   RadioModel radio_;
   std::string chain_id_;
   uint64_t epoch_blocks_;
-  std::vector<uint64_t> cycle_;                   // per cheater: position in its kind cycle
-  std::vector<std::optional<pb::Proof>> accepted_;  // per cheater: its last accepted proof
-  std::vector<Pending> pending_;                   // proofs of the batch in flight, in batch order
+  std::vector<uint64_t> cycle_;                          // per cheater: position in its kind cycle
+  std::vector<std::optional<pb::Proof>> accepted_;       // per cheater: its last accepted proof
+  std::vector<Pending> pending_;                         // proofs of the batch in flight, in batch order
   std::deque<std::pair<std::string, CheatKind>> jumps_;  // tx hashes of location moves not yet included
   std::map<CheatKind, Tally> tally_;
 };

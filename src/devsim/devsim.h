@@ -31,7 +31,7 @@ struct Device {
   Address id{};
   uint64_t seq = 0;
   int64_t lat_e7 = 0, lon_e7 = 0;
-  size_t owner = 0;               // index into the owners
+  size_t owner = 0;              // index into the owners
   uint64_t next_uptime_ref = 0;  // the chain's uptime_next_ref_height, as far as devsim knows it
 };
 
@@ -39,7 +39,7 @@ struct Device {
 struct WitnessBook {
   uint64_t epoch = UINT64_MAX;
   std::set<std::pair<size_t, size_t>> pairs;  // (witness, beaconer) rewarded this epoch
-  std::map<size_t, uint32_t> per_beacon;       // beaconer → rewarded witnesses this epoch
+  std::map<size_t, uint32_t> per_beacon;      // beaconer → rewarded witnesses this epoch
   void start(uint64_t e) {
     if (e == epoch) return;
     epoch = e;

@@ -60,7 +60,8 @@ class TipWatcher {
 
 // Totals of all relayers. Counts after the window closed go to the late_ fields.
 struct Counters {
-  std::atomic<uint64_t> sent{0}, accepted{0}, rejected{0}, late_accepted{0}, send_refusals{0}, dropped_batches{0};
+  std::atomic<uint64_t> sent{0}, accepted{0}, rejected{0}, late_accepted{0}, send_refusals{0},
+      dropped_batches{0};
   std::mutex mutex;
   std::map<std::string, uint64_t> rejected_by_reason;  // guarded by mutex
   std::map<std::string, uint64_t> refusals_by_code;    // guarded by mutex
@@ -84,8 +85,16 @@ class Relayer {
  public:
   Relayer(const LoadOptions& o, crypto::PrivateKey key, std::vector<Device>& fleet, std::vector<size_t> mine,
           const TipWatcher& tip, Counters& c, const std::atomic<bool>& window_over, Clock::time_point start)
-      : o_(o), sender_(o.url, key, o.chain_id), fleet_(fleet), mine_(std::move(mine)), tip_(tip), c_(c),
-        window_over_(window_over), start_(start), generation_(fleet.size(), 0), signers_(fleet.size()) {}
+      : o_(o),
+        sender_(o.url, key, o.chain_id),
+        fleet_(fleet),
+        mine_(std::move(mine)),
+        tip_(tip),
+        c_(c),
+        window_over_(window_over),
+        start_(start),
+        generation_(fleet.size(), 0),
+        signers_(fleet.size()) {}
 
   void run() {
     while (!window_over_ && !g_stop) {
@@ -187,7 +196,8 @@ class Relayer {
     const InFlight& f = q_.front();
     // The pipeline's depth in blocks, for the uptime rule above: how late batches are included.
     const uint64_t included = (*r).value("height", f.ref_height + 1);
-    latency_blocks_ = std::max<uint64_t>(latency_blocks_ * 7 / 8, included - std::min(included, f.ref_height) + 1);
+    latency_blocks_ =
+        std::max<uint64_t>(latency_blocks_ * 7 / 8, included - std::min(included, f.ref_height) + 1);
     uint64_t ok = 0, bad = 0;
     std::map<std::string, uint64_t> reasons;
     if ((*r)["status"] != "success") {
@@ -249,8 +259,8 @@ class Relayer {
   size_t cursor_ = 0;
   std::vector<uint32_t> generation_;  // per fleet index: bumped when the device's seq is rewound
   std::vector<std::optional<crypto::P256SigningKey>> signers_;  // per fleet index, made on first use
-  std::optional<Clock::time_point> missing_since_;  // when the front batch was first seen nowhere
-  uint64_t latency_blocks_ = 3;       // blocks from a batch's reference to its inclusion, recent maximum
+  std::optional<Clock::time_point> missing_since_;              // when the front batch was first seen nowhere
+  uint64_t latency_blocks_ = 3;  // blocks from a batch's reference to its inclusion, recent maximum
 };
 
 // Funds each relayer account that holds less than half of kRelayerFunds, and waits for the transfers.
@@ -268,7 +278,8 @@ void fund_relayers(const LoadOptions& o, const std::vector<crypto::PrivateKey>& 
     json r = wait_receipt(o.url, h);
     if (r["status"] != "success") throw std::runtime_error("funding a relayer failed: " + r.dump());
   }
-  std::fprintf(stderr, "devsim load: %zu relayer accounts funded (%zu transfers)\n", keys.size(), pending.size());
+  std::fprintf(stderr, "devsim load: %zu relayer accounts funded (%zu transfers)\n", keys.size(),
+               pending.size());
 }
 
 }  // namespace
@@ -276,7 +287,8 @@ void fund_relayers(const LoadOptions& o, const std::vector<crypto::PrivateKey>& 
 json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
   const uint64_t r_count = std::max<uint64_t>(1, std::min<uint64_t>(o.relayers, fleet.size()));
   std::vector<crypto::PrivateKey> keys;
-  for (uint64_t r = 0; r < r_count; ++r) keys.push_back(derive_account_key("physis-devsim-relayer", o.seed, r));
+  for (uint64_t r = 0; r < r_count; ++r)
+    keys.push_back(derive_account_key("physis-devsim-relayer", o.seed, r));
   fund_relayers(o, keys);
 
   TipWatcher tip(o.url);
@@ -288,13 +300,16 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
   for (uint64_t r = 0; r < r_count; ++r) {
     std::vector<size_t> mine;
     for (size_t i = r; i < fleet.size(); i += r_count) mine.push_back(i);
-    relayers.push_back(std::make_unique<Relayer>(o, keys[r], fleet, std::move(mine), tip, c, window_over, start));
+    relayers.push_back(
+        std::make_unique<Relayer>(o, keys[r], fleet, std::move(mine), tip, c, window_over, start));
   }
   const uint64_t start_height = tip.get().first;
   std::fprintf(stderr,
-               "devsim load: %llu relayers, %llu batches of %llu proofs in flight each, %zu devices, from height %llu\n",
+               "devsim load: %llu relayers, %llu batches of %llu proofs in flight each, %zu devices, from "
+               "height %llu\n",
                static_cast<unsigned long long>(r_count), static_cast<unsigned long long>(o.in_flight),
-               static_cast<unsigned long long>(o.batch), fleet.size(), static_cast<unsigned long long>(start_height));
+               static_cast<unsigned long long>(o.batch), fleet.size(),
+               static_cast<unsigned long long>(start_height));
   std::vector<std::thread> threads;
   for (auto& rel : relayers) threads.emplace_back([&rel] { rel->run(); });
 
@@ -308,13 +323,14 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
     if (now - last < std::chrono::seconds(o.report_s)) continue;
     const uint64_t acc = c.accepted;
     const double dt = std::chrono::duration<double>(now - last).count();
-    std::fprintf(stderr,
-                 "devsim load: %5.0f s height %llu: sent %llu accepted %llu (%.0f proofs/s) rejected %llu refused "
-                 "batches %llu\n",
-                 elapsed, static_cast<unsigned long long>(tip.get().first),
-                 static_cast<unsigned long long>(c.sent.load()), static_cast<unsigned long long>(acc),
-                 static_cast<double>(acc - last_accepted) / dt, static_cast<unsigned long long>(c.rejected.load()),
-                 static_cast<unsigned long long>(c.send_refusals.load()));
+    std::fprintf(
+        stderr,
+        "devsim load: %5.0f s height %llu: sent %llu accepted %llu (%.0f proofs/s) rejected %llu refused "
+        "batches %llu\n",
+        elapsed, static_cast<unsigned long long>(tip.get().first),
+        static_cast<unsigned long long>(c.sent.load()), static_cast<unsigned long long>(acc),
+        static_cast<double>(acc - last_accepted) / dt, static_cast<unsigned long long>(c.rejected.load()),
+        static_cast<unsigned long long>(c.send_refusals.load()));
     last_accepted = acc;
     last = now;
   }
@@ -327,15 +343,17 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
   // From the first receipt on, so the pipeline's fill time (about one block) is left out.
   const double first = c.first_receipt_ms >= 0 ? static_cast<double>(c.first_receipt_ms) / 1000 : 0;
   const double steady = window > first ? static_cast<double>(c.accepted) / (window - first) : 0;
-  std::fprintf(stderr,
-               "devsim load: summary: %.1f s, %llu relayers x %llu in flight x %llu proofs, %zu devices, heights "
-               "%llu..%llu: sent %llu, accepted %llu (+%llu after the window), rejected %llu; sustained %.0f "
-               "accepted proofs/s (%.0f from the first receipt)\n",
-               window, static_cast<unsigned long long>(r_count), static_cast<unsigned long long>(o.in_flight),
-               static_cast<unsigned long long>(o.batch), fleet.size(), static_cast<unsigned long long>(start_height),
-               static_cast<unsigned long long>(end_height), static_cast<unsigned long long>(c.sent.load()),
-               static_cast<unsigned long long>(c.accepted.load()), static_cast<unsigned long long>(c.late_accepted.load()),
-               static_cast<unsigned long long>(c.rejected.load()), rate, steady);
+  std::fprintf(
+      stderr,
+      "devsim load: summary: %.1f s, %llu relayers x %llu in flight x %llu proofs, %zu devices, heights "
+      "%llu..%llu: sent %llu, accepted %llu (+%llu after the window), rejected %llu; sustained %.0f "
+      "accepted proofs/s (%.0f from the first receipt)\n",
+      window, static_cast<unsigned long long>(r_count), static_cast<unsigned long long>(o.in_flight),
+      static_cast<unsigned long long>(o.batch), fleet.size(), static_cast<unsigned long long>(start_height),
+      static_cast<unsigned long long>(end_height), static_cast<unsigned long long>(c.sent.load()),
+      static_cast<unsigned long long>(c.accepted.load()),
+      static_cast<unsigned long long>(c.late_accepted.load()),
+      static_cast<unsigned long long>(c.rejected.load()), rate, steady);
   return {{"seconds", window},
           {"relayers", r_count},
           {"in_flight", o.in_flight},

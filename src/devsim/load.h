@@ -19,9 +19,9 @@ struct LoadOptions {
   std::string chain_id;
   uint64_t seed = 1;
   uint64_t relayers = 2;
-  uint64_t in_flight = 16;     // batches per relayer sent and not yet included
-  uint64_t batch = 500;        // proofs per batch (at most max_proofs_per_tx)
-  uint64_t duration_s = 60;    // 0 = until Ctrl-C
+  uint64_t in_flight = 16;   // batches per relayer sent and not yet included
+  uint64_t batch = 500;      // proofs per batch (at most max_proofs_per_tx)
+  uint64_t duration_s = 60;  // 0 = until Ctrl-C
   uint64_t report_s = 5;
   uint64_t epoch_blocks = 10;
   uint64_t uptime_interval = 1;

@@ -20,8 +20,8 @@ double link_unit(uint64_t a, uint64_t b) {
 
 std::optional<Reception> RadioModel::hear(uint64_t distance_m, uint64_t a, uint64_t b) const {
   const double d = std::max<double>(1.0, static_cast<double>(distance_m));
-  double rssi = p_.rssi_at_1m_dbm - 10.0 * p_.path_loss_exponent * std::log10(d) +
-                p_.shadowing_db * link_unit(a, b);
+  double rssi =
+      p_.rssi_at_1m_dbm - 10.0 * p_.path_loss_exponent * std::log10(d) + p_.shadowing_db * link_unit(a, b);
   if (rssi < p_.sensitivity_dbm) return std::nullopt;
   // The chain's bound: rssi_at_1m − 6 dB per doubling of distance (integer log2). A real signal may
   // beat free space by luck of reflections, but then a receiver saturates; report the bound.
@@ -36,8 +36,8 @@ std::optional<Reception> RadioModel::hear(uint64_t distance_m, uint64_t a, uint6
 }
 
 double RadioModel::max_range_m() const {
-  return std::pow(10.0, (p_.rssi_at_1m_dbm + p_.shadowing_db - p_.sensitivity_dbm) /
-                            (10.0 * p_.path_loss_exponent));
+  return std::pow(
+      10.0, (p_.rssi_at_1m_dbm + p_.shadowing_db - p_.sensitivity_dbm) / (10.0 * p_.path_loss_exponent));
 }
 
 }  // namespace physis::devsim

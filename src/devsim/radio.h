@@ -13,13 +13,13 @@
 namespace physis::devsim {
 
 struct RadioParams {
-  double rssi_at_1m_dbm = -10;     // the chain's witness_rssi_at_1m_dbm: what the beacon gives at 1 m
-  double path_loss_exponent = 3.0;  // 2 in free space; 2.7–3.5 suburban
-  double shadowing_db = 4;          // σ of the per-link term (walls, terrain)
-  double sensitivity_dbm = -125;    // LoRa SF9/125 kHz receivers hear down to about −125 dBm
-  double noise_floor_dbm = -117;    // thermal noise in 125 kHz plus a 6 dB noise figure
-  int32_t chain_min_rssi_dbm = -150;     // the chain's witness_min_rssi_dbm
-  int32_t chain_min_snr_db_x10 = -300;   // the chain's witness SNR range
+  double rssi_at_1m_dbm = -10;          // the chain's witness_rssi_at_1m_dbm: what the beacon gives at 1 m
+  double path_loss_exponent = 3.0;      // 2 in free space; 2.7–3.5 suburban
+  double shadowing_db = 4;              // σ of the per-link term (walls, terrain)
+  double sensitivity_dbm = -125;        // LoRa SF9/125 kHz receivers hear down to about −125 dBm
+  double noise_floor_dbm = -117;        // thermal noise in 125 kHz plus a 6 dB noise figure
+  int32_t chain_min_rssi_dbm = -150;    // the chain's witness_min_rssi_dbm
+  int32_t chain_min_snr_db_x10 = -300;  // the chain's witness SNR range
   int32_t chain_max_snr_db_x10 = 500;
 };
 
