@@ -1,5 +1,5 @@
-"""physis-devsim --cheaters on a real devnet node: 30 honest devices of three owners and 6 cheaters (owned
-by the first owner, at a site of their own ~300 km away) over 2 epochs. Honest devices earn; every
+"""physis-devsim --cheaters on a real devnet node: 40 honest devices of three owners and 10 cheaters (owned
+by the first owner, at a site of their own ~300 km away) over 3 epochs. Honest devices earn; every
 cheating proof the chain rejects shows its reason over RPC (depin_getProofs), the same reasons devsim
 tallied from the receipts; each cheater earns at most what a median honest device earns; the supply
 audit balances. Unpaid data claims are only sent when the chain prices usage (usage_price_per_mib):
@@ -35,17 +35,17 @@ def test_devsim_cheaters(env):
     else:
         print("note: the chain does not price usage yet; unpaid_data claims are not sent")
 
-    sim = subprocess.run([env.bin("physis-devsim"), "--rpc", node.url, "--devices", "30", "--cheaters", "6",
-                          "--cheats", ",".join(kinds), "--rate", "30", "--epochs", "2",
+    sim = subprocess.run([env.bin("physis-devsim"), "--rpc", node.url, "--devices", "40", "--cheaters", "10",
+                          "--cheats", ",".join(kinds), "--rate", "40", "--epochs", "3",
                           "--owner-key", ",".join(os.path.join(keys, f"{k}.key") for k in ("dev0", "dev2", "dev4")),
                           "--relayer-key", os.path.join(keys, "dev1.key"),
                           "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem")],
                          capture_output=True, text=True, timeout=150)
     assert sim.returncode == 0, sim.stderr
     summary = json.loads(sim.stdout)
-    assert summary["registered"] == 36, summary
+    assert summary["registered"] == 50, summary
     honest, cheaters = summary["device_ids"], summary["cheaters"]["device_ids"]
-    assert len(honest) == 30 and len(cheaters) == 6 and not set(honest) & set(cheaters)
+    assert len(honest) == 40 and len(cheaters) == 10 and not set(honest) & set(cheaters)
     # The honest fleet follows the rules; a proof included a block late may still be too early or a duplicate.
     assert set(summary["rejected_by_reason"]) <= {"too_frequent", "duplicate_witness_pair"}, summary
     by_kind = summary["cheaters"]["by_kind"]
@@ -85,7 +85,7 @@ def test_devsim_cheaters(env):
     # Rewards of the closed epochs: honest devices earn; no cheater earns more than a median honest device.
     first = summary["start_epoch"]
     earned = {}
-    for e in range(first, first + 2):
+    for e in range(first, first + 3):
         for r in paged(node, "depin_getRewards", {"epoch": e}):
             earned[r["device_id"]] = earned.get(r["device_id"], 0) + int(r["amount"])
     honest_earned = sorted(earned.get(d, 0) for d in honest)
@@ -95,7 +95,7 @@ def test_devsim_cheaters(env):
         assert earned.get(c, 0) <= median, (c, earned.get(c, 0), median)
     # Honest devices witness the beacons they hear (the radio model keeps them in range).
     witnessed = sum(p["accepted"] and p["kind"] == "coverage_witness"
-                    for e in range(first, first + 2) for p in paged(node, "depin_getProofs", {"epoch": e}, 500))
+                    for e in range(first, first + 3) for p in paged(node, "depin_getProofs", {"epoch": e}, 500))
     assert witnessed > 0
 
     s = node.rpc("state_getSupply")
