@@ -42,6 +42,13 @@ def rpc(url, method, params=None):
     return reply["result"]
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds a live process has used (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def raw_rate(bindir):
     out = subprocess.run([os.path.join(bindir, "bench_depin"), "--raw-only", "1"], capture_output=True, text=True,
                          check=True).stdout
@@ -98,13 +105,17 @@ def main():
             for line in sim.stderr:
                 if "relayer accounts funded" in line:
                     marks["registered"] = time.time()
+                if "batches of" in line:  # the load starts: CPU used so far by each process
+                    marks["cpu_start"] = (cpu_seconds(node.pid), cpu_seconds(sim.pid))
                 # Registration progress only every 1,000 devices.
                 if "devsim: registered" not in line or line.split()[2].split("/")[0].endswith("000"):
                     sys.stderr.write(line)
         reader = threading.Thread(target=follow)
         reader.start()
         out = sim.stdout.read()  # the JSON summary, small; stderr is read by the thread alone
-        sim.wait()
+        node_cpu_end = cpu_seconds(node.pid)
+        _, status, usage = os.wait4(sim.pid, 0)
+        sim.returncode = os.waitstatus_to_exitcode(status)
         reader.join()
         if sim.returncode != 0:
             raise RuntimeError(f"physis-devsim failed ({sim.returncode})")
@@ -129,6 +140,11 @@ def main():
         print(f"raw 2-thread P-256 verifications/s: {raw:.0f} (before {raw_before:.0f}, after {raw_after:.0f})")
         ratio = rate / raw if raw > 0 else 0
         print(f"ratio: {ratio:.2f} (target >= 0.40: {'MET' if ratio >= 0.40 else 'NOT MET'})")
+        if "cpu_start" in marks:
+            node_cpu = node_cpu_end - marks["cpu_start"][0]
+            sim_cpu = usage.ru_utime + usage.ru_stime - marks["cpu_start"][1]
+            print(f"CPU during the load: physisd {node_cpu:.1f} s, physis-devsim {sim_cpu:.1f} s of "
+                  f"{2 * load['seconds']:.0f} core-seconds on 2 cores")
         print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before, {load_after:.1f} after "
               f"(shared: other work competes for the same cores)")
     finally:

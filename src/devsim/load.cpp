@@ -304,6 +304,11 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
         std::make_unique<Relayer>(o, keys[r], fleet, std::move(mine), tip, c, window_over, start));
   }
   const uint64_t start_height = tip.get().first;
+  // A device of an earlier run may have had an uptime proof accepted up to now, which the chain does not
+  // show; its next one then earns from at most start + interval (doc/depin.md "Proofs"). Waiting that
+  // long once keeps the first uptime proofs from being too_frequent, and the rest of each device's
+  // pipelined proofs from failing behind them.
+  for (Device& d : fleet) d.next_uptime_ref = std::max(d.next_uptime_ref, start_height + o.uptime_interval);
   std::fprintf(stderr,
                "devsim load: %llu relayers, %llu batches of %llu proofs in flight each, %zu devices, from "
                "height %llu\n",
