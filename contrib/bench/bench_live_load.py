@@ -50,9 +50,11 @@ def cpu_seconds(pid):
 
 
 def raw_rate(bindir):
+    """(verifications/s on 2 threads, verifications per CPU-second) from bench_depin --raw-only 1."""
     out = subprocess.run([os.path.join(bindir, "bench_depin"), "--raw-only", "1"], capture_output=True, text=True,
-                         check=True).stdout
-    return float(out.split()[-1])  # "P-256 verifications/s: 1 thread N, 2 threads M"
+                         check=True).stdout.splitlines()
+    # "P-256 verifications/s: 1 thread N, 2 threads M" and "P-256 verifications per CPU-second (2 threads): C"
+    return float(out[0].split()[-1]), float(out[1].split()[-1])
 
 
 def main():
@@ -73,7 +75,7 @@ def main():
     node = None
     try:
         load_before = os.getloadavg()[0]
-        raw_before = raw_rate(bindir)
+        raw_before, cpu_raw_before = raw_rate(bindir)
         print(f"raw P-256 verifications/s on 2 threads (before): {raw_before:.0f}", flush=True)
 
         log = open(os.path.join(tmp, "physisd.log"), "wb")
@@ -122,7 +124,7 @@ def main():
         summary = json.loads(out)
         load = summary["load"]
 
-        raw_after = raw_rate(bindir)
+        raw_after, cpu_raw_after = raw_rate(bindir)
         load_after = os.getloadavg()[0]
         print(f"raw P-256 verifications/s on 2 threads (after): {raw_after:.0f}", flush=True)
         raw = (raw_before + raw_after) / 2
@@ -145,6 +147,13 @@ def main():
             sim_cpu = usage.ru_utime + usage.ru_stime - marks["cpu_start"][1]
             print(f"CPU during the load: physisd {node_cpu:.1f} s, physis-devsim {sim_cpu:.1f} s of "
                   f"{2 * load['seconds']:.0f} core-seconds on 2 cores")
+            # The same ratio per CPU-second: accepted proofs per CPU-second of node + load generator against
+            # verifications per CPU-second. Close to the wall-clock ratio on an idle machine if the node
+            # keeps both cores busy; on a shared one it shows what the node does with the CPU it gets.
+            per_cpu = load["proofs_accepted"] / (node_cpu + sim_cpu) if node_cpu + sim_cpu > 0 else 0
+            raw_cpu = (cpu_raw_before + cpu_raw_after) / 2
+            print(f"per CPU-second: {per_cpu:.0f} accepted proofs (node + devsim) against {raw_cpu:.0f} raw "
+                  f"verifications: ratio {per_cpu / raw_cpu:.2f}")
         print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before, {load_after:.1f} after "
               f"(shared: other work competes for the same cores)")
     finally:

@@ -123,12 +123,15 @@ int run(const cli::Args& a) {
   RadioParams radio_params;
   radio_params.rssi_at_1m_dbm = params.value("witness_rssi_at_1m_dbm", -10);
   radio_params.chain_min_rssi_dbm = params.value("witness_min_rssi_dbm", radio_params.chain_min_rssi_dbm);
-  radio_params.chain_min_snr_db_x10 = params.value("witness_min_snr_db_x10", radio_params.chain_min_snr_db_x10);
-  radio_params.chain_max_snr_db_x10 = params.value("witness_max_snr_db_x10", radio_params.chain_max_snr_db_x10);
+  radio_params.chain_min_snr_db_x10 =
+      params.value("witness_min_snr_db_x10", radio_params.chain_min_snr_db_x10);
+  radio_params.chain_max_snr_db_x10 =
+      params.value("witness_max_snr_db_x10", radio_params.chain_max_snr_db_x10);
   const RadioModel radio(radio_params);
   const Bytes anchor_spki = crypto::p256_spki_der(*crypto::p256_public_key(*maker_key));
   const Hash32 anchor_id = crypto::spki_id(anchor_spki);
-  std::fprintf(stderr, "devsim: chain %s, anchor %s, %llu devices, %llu cheaters, radio range up to %.1f km\n",
+  std::fprintf(stderr,
+               "devsim: chain %s, anchor %s, %llu devices, %llu cheaters, radio range up to %.1f km\n",
                chain_id.c_str(), to_hex0x(anchor_id).c_str(), static_cast<unsigned long long>(n),
                static_cast<unsigned long long>(cheaters), radio.max_range_m() / 1000);
 
@@ -199,7 +202,8 @@ int run(const cli::Args& a) {
     lo.chain_id = chain_id;
     lo.seed = seed;
     lo.relayers = a.has("relayers") ? cli::parse_u64(a.get("relayers"), "--relayers") : 2;
-    lo.in_flight = std::max<uint64_t>(1, a.has("in-flight") ? cli::parse_u64(a.get("in-flight"), "--in-flight") : 16);
+    lo.in_flight =
+        std::max<uint64_t>(1, a.has("in-flight") ? cli::parse_u64(a.get("in-flight"), "--in-flight") : 16);
     const uint64_t max_batch = params["max_proofs_per_tx"].get<uint64_t>();
     lo.batch = std::clamp<uint64_t>(a.has("batch") ? cli::parse_u64(a.get("batch"), "--batch") : max_batch, 1,
                                     max_batch);
@@ -231,7 +235,8 @@ int run(const cli::Args& a) {
       if (fleet[j].owner == fleet[i].owner || book.pairs.count({i, j}) ||
           book.per_beacon[j] >= max_witnesses)
         continue;
-      const uint64_t dist = vm::distance_m(fleet[i].lat_e7, fleet[i].lon_e7, fleet[j].lat_e7, fleet[j].lon_e7);
+      const uint64_t dist =
+          vm::distance_m(fleet[i].lat_e7, fleet[i].lon_e7, fleet[j].lat_e7, fleet[j].lon_e7);
       if (auto rx = radio.hear(dist, i, j)) return std::pair{j, *rx};
     }
     return std::nullopt;
@@ -357,8 +362,8 @@ int main(int argc, char** argv) {
   signal(SIGTERM, on_signal);
   try {
     const cli::CommandSpec spec{"physis-devsim",
-                                {"rpc", "devices", "rate", "epochs", "seed", "witness-every", "class", "cheaters",
-                                 "cheats", "relayers", "in-flight", "batch", "duration",
+                                {"rpc", "devices", "rate", "epochs", "seed", "witness-every", "class",
+                                 "cheaters", "cheats", "relayers", "in-flight", "batch", "duration",
                                  "owner-key", "relayer-key", "manufacturer-key"},
                                 {"load"},
                                 kUsage,
