@@ -92,9 +92,15 @@ int run(const cli::Args& a) {
   const uint32_t device_class =
       static_cast<uint32_t>(a.has("class") ? cli::parse_u64(a.get("class"), "--class") : 1);
   const uint64_t cheaters = a.has("cheaters") ? cli::parse_u64(a.get("cheaters"), "--cheaters") : 0;
-  const std::set<CheatKind> cheat_kinds = parse_cheat_kinds(a.has("cheats") ? a.get("cheats") : "all");
+  std::set<CheatKind> cheat_kinds;
+  try {
+    cheat_kinds = parse_cheat_kinds(a.has("cheats") ? a.get("cheats") : "all");
+  } catch (const std::runtime_error& e) {
+    throw cli::UsageError(std::string("--cheats: ") + e.what());
+  }
   const bool load = a.has("load");
   if (load && cheaters > 0) throw cli::UsageError("--cheaters does not combine with --load");
+  if (load && n == 0) throw cli::UsageError("--load needs devices (--devices N, N > 0)");
   std::vector<crypto::PrivateKey> owner_keys;
   std::vector<Address> owners;
   const std::string owner_files = a.has("owner-key") ? a.get("owner-key") : "genesis/devnet-keys/dev0.key";
