@@ -4,7 +4,9 @@
 # Ctrl-C stops it cleanly; the chain is kept in the datadir and resumes on the next run.
 #
 # With --devices N, physis-devsim runs beside the node: N simulated devices with certificates from the
-# devnet's test manufacturer register and submit proofs, so rewards appear every epoch.
+# devnet's test manufacturer register and submit proofs, so rewards appear every epoch. --cheaters K adds
+# K cheating devices (physis-devsim --cheaters: spam, unheard and same-owner witnesses, location jumps,
+# replays); its summary of what the chain rejected, with reasons, is printed when it stops.
 #
 # If the node dies, physis-devsim is stopped too and the script exits non-zero.
 # --bindir DIR uses the binaries in DIR and skips installing and building.
@@ -17,7 +19,7 @@
 # from them (RPC port PORT+N). --devices runs physis-devsim against the first node.
 #
 # Usage: contrib/devnet.sh [--datadir DIR] [--rpc-port PORT] [--reset] [--devices N] [--rate R]
-#                          [--validators N] [--full-node] [--p2p-port PORT]
+#                          [--cheaters K] [--validators N] [--full-node] [--p2p-port PORT]
 #                          [--bindir DIR] [-- extra physisd flags]
 set -euo pipefail
 start_dir="$PWD"
@@ -28,6 +30,7 @@ port=8545
 reset=0
 devices=0
 rate=20
+cheaters=0
 extra=()
 bindir=""
 validators=1
@@ -43,9 +46,10 @@ while [ $# -gt 0 ]; do
     --validators) validators="$2"; shift 2 ;;
     --full-node) full_node=1; shift ;;
     --p2p-port) p2p_port="$2"; shift 2 ;;
+    --cheaters) cheaters="$2"; shift 2 ;;
     --bindir) bindir="$2"; [[ "$bindir" = /* ]] || bindir="$start_dir/$bindir"; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "devnet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -137,7 +141,8 @@ if [ "$validators" -gt 1 ] || [ "$full_node" = 1 ]; then
   echo "Ctrl-C stops them all."
   if [ "$devices" != 0 ]; then
     echo "Starting physis-devsim with $devices devices at $rate proofs/s against http://127.0.0.1:$port"
-    "$bindir/physis-devsim" --rpc "http://127.0.0.1:$port" --devices "$devices" --rate "$rate" --epochs 0 &
+    "$bindir/physis-devsim" --rpc "http://127.0.0.1:$port" --devices "$devices" --rate "$rate" --epochs 0 \
+      --cheaters "$cheaters" &
     sim_pid=$!
   fi
   # A node that exits is reported and the others keep running (a devnet survives a lost validator);
@@ -207,7 +212,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "Starting physis-devsim with $devices devices at $rate proofs/s (rewards: physis-cli rewards --owner <dev0>)"
-"$bindir/physis-devsim" --rpc "http://127.0.0.1:$port" --devices "$devices" --rate "$rate" --epochs 0 &
+"$bindir/physis-devsim" --rpc "http://127.0.0.1:$port" --devices "$devices" --rate "$rate" --epochs 0 \
+  --cheaters "$cheaters" &
 sim_pid=$!
 while true; do
   code=0

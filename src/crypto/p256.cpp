@@ -193,31 +193,35 @@ std::optional<P256PublicKey> p256_public_key(const P256PrivateKey& key) {
   return out;
 }
 
-Result<P256Signature> p256_sign(const P256PrivateKey& key, const Hash32& digest) {
+std::optional<P256SigningKey> P256SigningKey::create(const P256PrivateKey& key) {
   auto pub = p256_public_key(key);
-  if (!pub) return make_error("bad_private_key", "P-256 private key is zero or not below the group order");
-  const auto failure = [] {
-    ERR_clear_error();
-    return make_error("openssl_failure", "OpenSSL could not produce a P-256 signature");
-  };
-
+  if (!pub) return std::nullopt;
   std::unique_ptr<BIGNUM, BnClearFree> scalar(BN_secure_new());
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> build(OSSL_PARAM_BLD_new());
-  if (!scalar || !build || BN_bin2bn(key.data(), static_cast<int>(key.size()), scalar.get()) == nullptr)
-    return failure();
-  if (OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+  if (!scalar || !build || BN_bin2bn(key.data(), static_cast<int>(key.size()), scalar.get()) == nullptr ||
+      OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
       OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_PRIV_KEY, scalar.get()) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, pub->data(), pub->size()) != 1)
-    return failure();
+      OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, pub->data(), pub->size()) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(build.get()));
   PkeyCtx import(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* raw_pkey = nullptr;
   if (!params || !import || EVP_PKEY_fromdata_init(import.get()) != 1 ||
-      EVP_PKEY_fromdata(import.get(), &raw_pkey, EVP_PKEY_KEYPAIR, params.get()) != 1)
-    return failure();
-  Pkey pkey(raw_pkey);
+      EVP_PKEY_fromdata(import.get(), &raw_pkey, EVP_PKEY_KEYPAIR, params.get()) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  return P256SigningKey(std::shared_ptr<EVP_PKEY>(raw_pkey, EVP_PKEY_free));
+}
 
-  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+Result<P256Signature> P256SigningKey::sign(const Hash32& digest) const {
+  const auto failure = [] {
+    ERR_clear_error();
+    return make_error("openssl_failure", "OpenSSL could not produce a P-256 signature");
+  };
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
   uint8_t der[80];
   size_t der_len = sizeof der;
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
@@ -238,6 +242,12 @@ Result<P256Signature> p256_sign(const P256PrivateKey& key, const Hash32& digest)
     std::copy(low.begin(), low.end(), out.begin() + 32);
   }
   return out;
+}
+
+Result<P256Signature> p256_sign(const P256PrivateKey& key, const Hash32& digest) {
+  auto signer = P256SigningKey::create(key);
+  if (!signer) return make_error("bad_private_key", "P-256 private key is zero or not below the group order");
+  return signer->sign(digest);
 }
 
 bool p256_is_low_s(ByteSpan signature) {

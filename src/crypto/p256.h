@@ -71,4 +71,20 @@ class P256VerifyKey {
   std::shared_ptr<::evp_pkey_st> key_;  // OpenSSL's EVP_PKEY, never null, never modified
 };
 
+// A private key imported into OpenSSL once, for signing many digests (a load generator signs with each
+// device key again and again): each sign then skips deriving the public key and importing the key, most
+// of p256_sign's cost. Same signatures as p256_sign. Copies share the immutable key object; sign() is
+// const and safe to call from many threads on one instance at once. Never used by consensus code.
+class P256SigningKey {
+ public:
+  // nullopt if the scalar is zero or not below n (or OpenSSL cannot import it).
+  static std::optional<P256SigningKey> create(const P256PrivateKey& key);
+  // Same contract as p256_sign with this key; error "openssl_failure" only.
+  Result<P256Signature> sign(const Hash32& digest) const;
+
+ private:
+  explicit P256SigningKey(std::shared_ptr<::evp_pkey_st> key) : key_(std::move(key)) {}
+  std::shared_ptr<::evp_pkey_st> key_;  // OpenSSL's EVP_PKEY, never null, never modified
+};
+
 }  // namespace physis::crypto

@@ -5,8 +5,10 @@
 // uptime proof only once per uptime_interval_blocks, witnesses only of devices with another owner, once
 // per (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon; its other
 // proofs are data contributions paid by a consumer account (usage receipts, burned), and the devices sign
-// their registration locations. Test tool: it holds device keys in memory, which real devices never
-// reveal.
+// their registration locations. Witnesses follow a radio model (radio.h): a device only witnesses a
+// beacon it could hear, and reports the signal it would have received. --cheaters K adds K cheating
+// devices (cheaters.h); --load turns the proof phase into a load generator that saturates the node
+// (load.h). Test tool: it holds device keys in memory, which real devices never reveal.
 #include <signal.h>
 
 #include <atomic>
@@ -24,6 +26,10 @@
 #include "crypto/sha256.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
+#include "devsim/cheaters.h"
+#include "devsim/devsim.h"
+#include "devsim/load.h"
+#include "devsim/radio.h"
 #include "node/keyfile.h"
 #include "primitives/depin_json.h"
 #include "primitives/transaction.h"
@@ -31,12 +37,18 @@
 #include "vm/apply.h"
 #include "vm/attestation.h"
 #include "vm/depin.h"
+#include "vm/geo.h"
 
 using namespace physis;
+using namespace physis::devsim;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+using devsim::rpc;  // the helper, where physis::rpc is the client's namespace
+
+void on_signal(int) { g_stop = true; }
 
 constexpr const char* kUsage = R"(physis-devsim — simulated devices that register and earn rewards on a devnet
 
@@ -54,84 +66,24 @@ Usage: physis-devsim [options]
   --class N                 device class (default 1)
   --seed S                  device keys are derived from S, so a rerun finds the same devices (default 1)
   --witness-every K         every K-th proof is a coverage witness of a neighbour with another owner,
-                            where the witness rules allow one (default 4; 0 = none)
+                            where the witness rules allow one and the radio model lets it hear the
+                            beacon (default 4; 0 = none)
+  --cheaters K              K more devices that cheat (default 0), at a site of their own far from the
+                            fleet, owned by the first owner: each round one spam uptime or unpaid data
+                            claim or witness of an unheard or same-owner beacon, a replay of an old
+                            proof, and every 5 rounds a location jump; the summary tallies per kind what
+                            was sent and the reject reasons the receipts gave
+  --cheats LIST             the kinds the cheaters use, comma-separated (default all): spam_uptime,
+                            unpaid_data, unheard_witness, same_owner_witness, location_jump, replay
+Load mode (instead of the paced proofs; registration as above):
+  --load                    saturate the node: relayers with their own accounts (funded from
+                            --relayer-key), each with several batches in flight; prints accepted proofs/s
+  --relayers R              relayer threads and accounts (default 2)
+  --in-flight K             batches each relayer keeps pending (default 16)
+  --batch B                 proofs per batch (default max_proofs_per_tx)
+  --duration S              seconds of load (default 60; 0 = until Ctrl-C)
 Prints progress lines on stderr and a JSON summary on stdout.
 )";
-
-std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM; the only process-wide state, as signals need
-void on_signal(int) { g_stop = true; }
-
-struct Device {
-  crypto::P256PrivateKey key{};
-  crypto::P256PublicKey pub{};
-  Address id{};
-  uint64_t seq = 0;
-  int64_t lat_e7 = 0, lon_e7 = 0;
-  size_t owner = 0;               // index into the owners
-  uint64_t next_uptime_ref = 0;  // the chain's uptime_next_ref_height, as far as devsim knows it
-};
-
-// The witness rules of one epoch as devsim tracks them, so that it only sends witnesses that can earn.
-struct WitnessBook {
-  uint64_t epoch = UINT64_MAX;
-  std::set<std::pair<size_t, size_t>> pairs;  // (witness, beaconer) rewarded this epoch
-  std::map<size_t, uint32_t> per_beacon;       // beaconer → rewarded witnesses this epoch
-  void start(uint64_t e) {
-    if (e == epoch) return;
-    epoch = e;
-    pairs.clear();
-    per_beacon.clear();
-  }
-};
-
-json rpc(const std::string& url, const std::string& method, const json& params) {
-  json data;
-  auto r = rpc::rpc_call(url, method, params, &data);
-  if (!r) throw std::runtime_error(method + ": " + r.error().message);
-  return *r;
-}
-
-crypto::P256PrivateKey derive_key(uint64_t seed, uint64_t index) {
-  for (uint64_t attempt = 0;; ++attempt) {
-    Bytes m;
-    append(m, std::string_view("physis-devsim"));
-    append_u64_be(m, seed);
-    append_u64_be(m, index);
-    append_u64_be(m, attempt);
-    Hash32 h = crypto::sha256(m);
-    if (crypto::p256_scalar_in_range(h)) return h;
-  }
-}
-
-class Sender {
- public:
-  Sender(std::string url, crypto::PrivateKey key, std::string chain_id)
-      : url_(std::move(url)), key_(key), chain_id_(std::move(chain_id)), params_(cli::chain_params(url_)) {
-    addr_ = crypto::address_of(*crypto::public_key_of(key_));
-    nonce_ = rpc(url_, "state_getAccount", {{"address", crypto::address_to_string(addr_)}})["nonce"]
-                 .get<uint64_t>();
-  }
-  // Sends and returns the tx hash.
-  std::string send(pb::TxBody body) {
-    body.set_chain_id(chain_id_);
-    body.set_nonce(nonce_);
-    // The node's own gas schedule and minimum price, so a genesis with other fees works too.
-    body.set_gas_price(params_.min_gas_price);
-    body.set_gas_limit(vm::intrinsic_gas(params_, body));
-    Bytes raw = sign_tx(body, key_);
-    json r = rpc(url_, "tx_send", {{"raw", to_hex0x(raw)}});
-    ++nonce_;
-    return r["hash"].get<std::string>();
-  }
-
- private:
-  std::string url_;
-  crypto::PrivateKey key_;
-  std::string chain_id_;
-  ChainParams params_;
-  Address addr_{};
-  uint64_t nonce_ = 0;
-};
 
 // A location is the device's word (doc/depin.md "Locations"): the device key signs the registration's
 // location over the evidence's reference block.
@@ -157,20 +109,6 @@ void attach_usage_receipt(pb::Proof& p, const crypto::PrivateKey& consumer, uint
       crypto::sign_digest(consumer, vm::usage_digest(chain_id, bytes_to_address(p.device_id()), *u))));
 }
 
-// Thrown when Ctrl-C interrupts a wait: the run ends with its summary, not an error.
-struct Interrupted {};
-
-json wait_receipt(const std::string& url, const std::string& hash, int timeout_s = 60) {
-  auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
-  while (Clock::now() < deadline) {
-    if (g_stop) throw Interrupted{};
-    auto r = rpc::rpc_call(url, "chain_getReceipt", {{"hash", hash}});
-    if (r) return *r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  throw std::runtime_error("transaction " + hash + " not included in time");
-}
-
 int run(const cli::Args& a) {
   const std::string url = a.has("rpc") ? a.get("rpc") : "http://127.0.0.1:8545";
   const uint64_t n = a.has("devices") ? cli::parse_u64(a.get("devices"), "--devices") : 10;
@@ -181,6 +119,16 @@ int run(const cli::Args& a) {
       a.has("witness-every") ? cli::parse_u64(a.get("witness-every"), "--witness-every") : 4;
   const uint32_t device_class =
       static_cast<uint32_t>(a.has("class") ? cli::parse_u64(a.get("class"), "--class") : 1);
+  const uint64_t cheaters = a.has("cheaters") ? cli::parse_u64(a.get("cheaters"), "--cheaters") : 0;
+  std::set<CheatKind> cheat_kinds;
+  try {
+    cheat_kinds = parse_cheat_kinds(a.has("cheats") ? a.get("cheats") : "all");
+  } catch (const std::runtime_error& e) {
+    throw cli::UsageError(std::string("--cheats: ") + e.what());
+  }
+  const bool load = a.has("load");
+  if (load && cheaters > 0) throw cli::UsageError("--cheaters does not combine with --load");
+  if (load && n == 0) throw cli::UsageError("--load needs devices (--devices N, N > 0)");
   std::vector<crypto::PrivateKey> owner_keys;
   std::vector<Address> owners;
   const std::string owner_files = a.has("owner-key") ? a.get("owner-key") : "genesis/devnet-keys/dev0.key";
@@ -209,17 +157,39 @@ int run(const cli::Args& a) {
   const uint64_t epoch_blocks = params["epoch_blocks"].get<uint64_t>();
   const uint64_t uptime_interval = params.value("uptime_interval_blocks", uint64_t{1});
   const uint32_t max_witnesses = params.value("max_witnesses_per_beacon", uint32_t{1});
+  RadioParams radio_params;
+  radio_params.rssi_at_1m_dbm = params.value("witness_rssi_at_1m_dbm", -10);
+  radio_params.chain_min_rssi_dbm = params.value("witness_min_rssi_dbm", radio_params.chain_min_rssi_dbm);
+  radio_params.chain_min_snr_db_x10 =
+      params.value("witness_min_snr_db_x10", radio_params.chain_min_snr_db_x10);
+  radio_params.chain_max_snr_db_x10 =
+      params.value("witness_max_snr_db_x10", radio_params.chain_max_snr_db_x10);
+  const RadioModel radio(radio_params);
   const Bytes anchor_spki = crypto::p256_spki_der(*crypto::p256_public_key(*maker_key));
   const Hash32 anchor_id = crypto::spki_id(anchor_spki);
-  std::fprintf(stderr, "devsim: chain %s, anchor %s, %llu devices\n", chain_id.c_str(),
-               to_hex0x(anchor_id).c_str(), static_cast<unsigned long long>(n));
+  std::fprintf(stderr,
+               "devsim: chain %s, anchor %s, %llu devices, %llu cheaters, radio range up to %.1f km\n",
+               chain_id.c_str(), to_hex0x(anchor_id).c_str(), static_cast<unsigned long long>(n),
+               static_cast<unsigned long long>(cheaters), radio.max_range_m() / 1000);
 
   // 1. Devices: keys, certificates, registration.
-  std::vector<Device> fleet(n);
+  std::vector<Device> fleet(n + cheaters);  // the honest devices, then the cheaters
   std::vector<Sender> owner_tx;
   for (const auto& k : owner_keys) owner_tx.emplace_back(url, k, chain_id);
   std::vector<std::string> pending;
-  for (uint64_t i = 0; i < n; ++i) {
+  uint64_t registered = 0;
+  // Waits for the registrations sent so far; called every few hundred, as the mempool holds at most
+  // 1,000 pending transactions per sender.
+  auto wait_registrations = [&] {
+    for (size_t i = registered; i < pending.size(); ++i) {
+      json r = wait_receipt(url, pending[i]);
+      if (r["status"] != "success") throw std::runtime_error("registration failed: " + r.dump());
+      if (++registered % 100 == 0 || registered == pending.size())
+        std::fprintf(stderr, "devsim: registered %llu/%zu new devices\n",
+                     static_cast<unsigned long long>(registered), pending.size());
+    }
+  };
+  for (uint64_t i = 0; i < fleet.size(); ++i) {
     Device& d = fleet[i];
     d.owner = i % owners.size();
     d.key = derive_key(seed, i);
@@ -228,6 +198,7 @@ int run(const cli::Args& a) {
     // A grid with 2 km spacing around Lisbon: neighbours are plausible witnesses.
     d.lat_e7 = 387000000 + static_cast<int64_t>(i % 10) * 180000;
     d.lon_e7 = -91000000 + static_cast<int64_t>(i / 10) * 230000;
+    if (i >= n) make_cheater(d, seed, i - n);
     if (auto existing = rpc::rpc_call(url, "depin_getDevice", {{"id", to_hex0x(d.id)}})) {
       d.seq = (*existing)["seq"].get<uint64_t>();
       continue;
@@ -257,14 +228,31 @@ int run(const cli::Args& a) {
     reg->mutable_location()->mutable_latlon()->set_lon_e7(static_cast<int32_t>(d.lon_e7));
     sign_registration_location(reg, d.key, chain_id);
     pending.push_back(owner_tx[d.owner].send(body));
+    if (pending.size() - registered >= 400 * owners.size()) wait_registrations();
   }
-  uint64_t registered = 0;
-  for (size_t i = 0; i < pending.size(); ++i) {
-    json r = wait_receipt(url, pending[i]);
-    if (r["status"] != "success") throw std::runtime_error("registration failed: " + r.dump());
-    if (++registered % 10 == 0 || registered == pending.size())
-      std::fprintf(stderr, "devsim: registered %llu/%zu new devices\n",
-                   static_cast<unsigned long long>(registered), pending.size());
+  wait_registrations();
+  json owner_list = json::array();
+  for (const auto& o : owners) owner_list.push_back(crypto::address_to_string(o));
+
+  if (load) {  // 2'. Load mode instead of paced proofs.
+    LoadOptions lo;
+    lo.url = url;
+    lo.chain_id = chain_id;
+    lo.seed = seed;
+    lo.relayers = a.has("relayers") ? cli::parse_u64(a.get("relayers"), "--relayers") : 2;
+    lo.in_flight =
+        std::max<uint64_t>(1, a.has("in-flight") ? cli::parse_u64(a.get("in-flight"), "--in-flight") : 16);
+    const uint64_t max_batch = params["max_proofs_per_tx"].get<uint64_t>();
+    lo.batch = std::clamp<uint64_t>(a.has("batch") ? cli::parse_u64(a.get("batch"), "--batch") : max_batch, 1,
+                                    max_batch);
+    lo.duration_s = a.has("duration") ? cli::parse_u64(a.get("duration"), "--duration") : 60;
+    lo.epoch_blocks = epoch_blocks;
+    lo.uptime_interval = uptime_interval;
+    lo.funder = *relayer_key;
+    json result = run_load(lo, fleet);
+    json summary = {{"devices", n}, {"registered", registered}, {"owners", owner_list}, {"load", result}};
+    std::cout << summary.dump(2) << std::endl;
+    return 0;
   }
 
   // 2. Proofs at the given rate until `epochs` epochs have closed.
@@ -283,16 +271,21 @@ int run(const cli::Args& a) {
   WitnessBook book;
   // A neighbour of device i with another owner that i may still witness this epoch, if any. Only near
   // indices are tried: the grid puts them within a few km, inside the witness distance bounds.
-  auto beaconer_for = [&](size_t i) -> std::optional<size_t> {
+  // The radio model decides whether i hears j's beacon, and with what signal.
+  auto beaconer_for = [&](size_t i) -> std::optional<std::pair<size_t, Reception>> {
     for (uint64_t o = 1; o < std::min<uint64_t>(n, 24); ++o) {
       const size_t j = (i + o) % n;
       if (fleet[j].owner == fleet[i].owner || book.pairs.count({i, j}) ||
           book.per_beacon[j] >= max_witnesses)
         continue;
-      return j;
+      const uint64_t dist =
+          vm::distance_m(fleet[i].lat_e7, fleet[i].lon_e7, fleet[j].lat_e7, fleet[j].lon_e7);
+      if (auto rx = radio.hear(dist, i, j)) return std::pair{j, *rx};
     }
     return std::nullopt;
   };
+  CheaterFleet cheater_fleet(fleet, n, cheat_kinds, radio, chain_id, epoch_blocks);
+  uint64_t round = 0;
   auto last_report = Clock::now();
   while (!g_stop) {
     auto round_start = Clock::now();
@@ -301,7 +294,9 @@ int run(const cli::Args& a) {
     if (epochs > 0 && height / epoch_blocks >= stop_epoch) break;
     const std::string ref_hash = to_string(*from_hex(tip["latest_hash"].get<std::string>()));
     pb::TxBody body;
-    const uint64_t batch = std::min<uint64_t>(rate, params["max_proofs_per_tx"].get<uint64_t>());
+    // Room for the cheaters' proofs (at most 2 each) in the batch.
+    const uint64_t batch = std::min<uint64_t>(
+        rate, params["max_proofs_per_tx"].get<uint64_t>() - std::min<uint64_t>(2 * cheaters, 250));
     std::vector<size_t> in_batch;
     book.start((height + 1) / epoch_blocks);  // the batch is expected in the next block
     for (uint64_t k = 0; k < batch && k < n; ++k) {
@@ -315,18 +310,18 @@ int run(const cli::Args& a) {
       p.set_epoch(height / epoch_blocks);
       auto* pl = p.mutable_payload();
       const bool witness_slot = witness_every > 0 && n > 1 && (sent + k) % witness_every == witness_every - 1;
-      std::optional<size_t> beaconer = witness_slot ? beaconer_for(i) : std::nullopt;
+      auto beaconer = witness_slot ? beaconer_for(i) : std::nullopt;
       if (height >= d.next_uptime_ref) {  // uptime is time served: one per uptime_interval_blocks
         pl->set_kind(pb::UPTIME);
         pl->set_uptime_seconds(60);
         d.next_uptime_ref = height + uptime_interval;
       } else if (beaconer) {
         pl->set_kind(pb::COVERAGE_WITNESS);
-        pl->set_beaconer(to_string(fleet[*beaconer].id));
-        pl->set_rssi_dbm(-110);
-        pl->set_snr_db_x10(55);
-        book.pairs.insert({i, *beaconer});
-        ++book.per_beacon[*beaconer];
+        pl->set_beaconer(to_string(fleet[beaconer->first].id));
+        pl->set_rssi_dbm(beaconer->second.rssi_dbm);
+        pl->set_snr_db_x10(beaconer->second.snr_db_x10);
+        book.pairs.insert({i, beaconer->first});
+        ++book.per_beacon[beaconer->first];
       } else {
         pl->set_kind(pb::DATA_CONTRIBUTION);
         pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
@@ -336,13 +331,18 @@ int run(const cli::Args& a) {
       *body.mutable_submit_proofs()->add_proofs() = std::move(p);
       in_batch.push_back(i);
     }
+    cheater_fleet.add_proofs(*body.mutable_submit_proofs(), height, ref_hash);
+    cheater_fleet.jump_locations(owner_tx, round++);
     json r;
     try {
       r = wait_receipt(url, relayer.send(body));
     } catch (const Interrupted&) {
       break;
     }
+    cheater_fleet.take_results(r.value("proofs", json::array()), in_batch.size());
+    cheater_fleet.poll_jumps(url);
     for (const auto& pr : r.value("proofs", json::array())) {
+      if (pr["index"].get<size_t>() >= in_batch.size()) continue;  // a cheater's
       Device& d = fleet[in_batch[pr["index"].get<size_t>()]];
       if (pr["accepted"].get<bool>()) {
         ++accepted;
@@ -372,9 +372,7 @@ int run(const cli::Args& a) {
     if (elapsed < std::chrono::seconds(1)) std::this_thread::sleep_for(std::chrono::seconds(1) - elapsed);
   }
   json ids = json::array();
-  for (const auto& d : fleet) ids.push_back(to_hex0x(d.id));
-  json owner_list = json::array();
-  for (const auto& o : owners) owner_list.push_back(crypto::address_to_string(o));
+  for (uint64_t i = 0; i < n; ++i) ids.push_back(to_hex0x(fleet[i].id));
   json summary = {{"devices", n},
                   {"registered", registered},
                   {"proofs_sent", sent},
@@ -385,6 +383,12 @@ int run(const cli::Args& a) {
                   {"owner", owner_list[0]},
                   {"owners", owner_list},
                   {"device_ids", ids}};
+  if (cheaters > 0) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // the last location jumps get included
+    cheater_fleet.poll_jumps(url);
+    summary["cheaters"] = cheater_fleet.summary();
+    std::fprintf(stderr, "devsim: cheaters: %s\n", summary["cheaters"]["by_kind"].dump().c_str());
+  }
   std::cout << summary.dump(2) << std::endl;
   return 0;
 }
@@ -403,8 +407,9 @@ int main(int argc, char** argv) {
   try {
     const cli::CommandSpec spec{"physis-devsim",
                                 {"rpc", "devices", "rate", "epochs", "seed", "witness-every", "class",
+                                 "cheaters", "cheats", "relayers", "in-flight", "batch", "duration",
                                  "owner-key", "relayer-key", "consumer-key", "manufacturer-key"},
-                                {},
+                                {"load"},
                                 kUsage,
                                 ""};
     return run(cli::parse_args(words, spec));

@@ -92,6 +92,27 @@ TEST(P256, SignaturesAreAlwaysLowS) {
   }
 }
 
+// A signing key imported once signs many digests, each signature low-S and valid under the key's public
+// key, like p256_sign; it refuses the scalars p256_sign refuses.
+TEST(P256, SigningKeySignsManyDigests) {
+  const P256PrivateKey key = p256_generate();
+  const P256PublicKey pub = *p256_public_key(key);
+  auto signer = P256SigningKey::create(key);
+  ASSERT_TRUE(signer);
+  for (int i = 0; i < 32; ++i) {
+    const Hash32 digest = sha256(as_span("digest " + std::to_string(i)));
+    auto sig = signer->sign(digest);
+    ASSERT_TRUE(sig.ok());
+    EXPECT_TRUE(p256_is_low_s(*sig));
+    EXPECT_TRUE(p256_verify(pub, digest, *sig, /*require_low_s=*/true));
+    EXPECT_FALSE(p256_verify(pub, sha256(as_span("other")), *sig, true));
+  }
+  P256PrivateKey order{};
+  std::copy(kP256Order.begin(), kP256Order.end(), order.begin());
+  EXPECT_FALSE(P256SigningKey::create(order));
+  EXPECT_FALSE(P256SigningKey::create(P256PrivateKey{}));
+}
+
 TEST(P256, HighSRejectedOnlyWhenLowSRequired) {
   const Signed s = make_signed("malleable");
   const P256Signature high = flip_s(s.sig);
