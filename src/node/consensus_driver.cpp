@@ -22,6 +22,7 @@ constexpr const char* kLog = "consensus";
 // Heights beyond the current one whose messages are kept until that height starts (one: a peer that
 // committed a moment earlier already sends the next height's proposal and votes).
 constexpr size_t kMaxFutureMessages = 4096;
+constexpr size_t kMaxFutureBytes = 64u << 20;
 constexpr size_t kMaxSeenPerHeight = 200'000;
 constexpr size_t kMaxResendVotes = 4096;
 constexpr uint32_t kMaxBlockParts = (kMaxBlockBytes + kBlockPartBytes - 1) / kBlockPartBytes;
@@ -125,8 +126,12 @@ class ConsensusDriver::Impl {
   bool is_early(uint64_t height) const {
     return height == tip_.height + 2 || (height == tip_.height + 1 && !height_started_);
   }
+  // Bounded by count and by bytes (block parts are up to 512 KiB each).
   void buffer_early(const std::string& peer, const p2p::Envelope& env) {
-    if (future_.size() < kMaxFutureMessages) future_.push_back(Incoming{peer, env});
+    const size_t bytes = env.ByteSizeLong();
+    if (future_.size() >= kMaxFutureMessages || future_bytes_ + bytes > kMaxFutureBytes) return;
+    future_bytes_ += bytes;
+    future_.push_back(Incoming{peer, env});
   }
   bool signing() const { return signer_ && engine_ && engine_->height() >= sign_from_height_; }
 
@@ -170,6 +175,7 @@ class ConsensusDriver::Impl {
   std::vector<p2p::Envelope> vote_envs_;             // accepted votes, for re-sending
   std::set<Hash32> seen_;                            // message hashes judged at this height
   std::vector<Incoming> future_;                     // for height + 1
+  size_t future_bytes_ = 0;
   std::map<std::string, uint64_t> last_resend_;
   std::map<std::string, uint64_t> peer_heights_;
   std::map<uint64_t, std::pair<std::string, uint64_t>> sync_requests_;  // height → (peer, sent at)
@@ -470,6 +476,7 @@ void ConsensusDriver::Impl::start_height(uint64_t height) {
   // Messages for this height that came early.
   std::vector<Incoming> early;
   early.swap(future_);
+  future_bytes_ = 0;
   for (const Incoming& in : early) {
     if (in.envelope.has_proposal()) handle_proposal(in.peer, in.envelope);
     else if (in.envelope.has_vote()) handle_vote(in.peer, in.envelope);
@@ -950,6 +957,7 @@ void ConsensusDriver::Impl::commit_synced(const pb::Block& block, const pb::Comm
   engine_.reset();
   height_started_ = false;
   future_.clear();
+  future_bytes_ = 0;
   // Behind: start the next height at once (it is decided already if peers are further ahead).
   std::erase_if(timers_, [](const auto& t) { return std::holds_alternative<StartHeightTimer>(t.second); });
   start_height(tip_.height + 1);
