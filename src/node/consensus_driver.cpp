@@ -934,7 +934,12 @@ void ConsensusDriver::Impl::commit_synced(const pb::Block& block, const pb::Comm
   // The commit first: a block without > 2/3 of the height's power behind it is never applied.
   if (auto st = consensus::verify_commit(commit, vals->set, chain_id_, height, hash); !st)
     return penalize(peer, "synced block " + std::to_string(height) + " has a bad commit: " + st.error().message);
-  const consensus::ValidatorSet parent_set = height > 1 ? node_.height_validators(height - 1)->set : vals->set;
+  auto parent_vals = height > 1 ? node_.height_validators(height - 1) : vals;
+  if (!parent_vals) {
+    LOG_ERROR(kLog, "no validator set for height " << height - 1 << ": " << parent_vals.error().message);
+    return;
+  }
+  const consensus::ValidatorSet& parent_set = parent_vals->set;
   std::optional<ExecutedBlock> executed;
   if (auto it = executed_.find(hash); it != executed_.end()) executed = std::move(it->second);
   if (!executed) {
