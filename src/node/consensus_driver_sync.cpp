@@ -1,0 +1,145 @@
+// Catch-up by block sync (doc/p2p.md "Catching up"): the driver's side of BlockRequest/BlockResponse.
+#include "node/consensus_driver_impl.h"
+
+namespace physis::node {
+
+// ---- block sync: peers ahead of us serve the blocks we lack, each with its commit ----
+
+void ConsensusDriver::Impl::request_sync(uint64_t now) {
+  uint64_t best = 0;
+  for (const auto& [peer, h] : peer_heights_) best = std::max(best, h);
+  {
+    std::lock_guard lock(status_mu_);
+    sync_.sync_target = best > 0 ? best - 1 : 0;
+    sync_.syncing = best > tip_.height + 2;
+  }
+  log_sync_progress(best, now);
+  if (best <= tip_.height + 1) return;  // nobody has committed a block we lack
+  std::vector<std::string> ahead;
+  for (const auto& [peer, h] : peer_heights_)
+    if (h > tip_.height + 1) ahead.push_back(peer);
+  size_t next_peer = static_cast<size_t>(tip_.height) % ahead.size();
+  for (uint64_t h = tip_.height + 1; h < best && h <= tip_.height + kSyncWindow; ++h) {
+    if (sync_blocks_.count(h)) continue;
+    auto it = sync_requests_.find(h);
+    if (it != sync_requests_.end() && now - it->second.second < kSyncRequestTimeoutMs) continue;
+    // A height whose request timed out goes to another peer.
+    std::string peer = ahead[next_peer++ % ahead.size()];
+    if (it != sync_requests_.end() && peer == it->second.first && ahead.size() > 1) peer = ahead[next_peer++ % ahead.size()];
+    if (peer_heights_[peer] <= h) continue;
+    p2p::Envelope env;
+    env.mutable_block_request()->set_height(h);
+    send(peer, env);
+    sync_requests_[h] = {peer, now};
+  }
+}
+
+void ConsensusDriver::Impl::log_sync_progress(uint64_t best, uint64_t now) {
+  const bool syncing = best > tip_.height + 2;
+  if (!syncing) {
+    if (sync_log_ms_ != 0)
+      LOG_INFO(kLog, "caught up at height " << tip_.height << "; following consensus");
+    sync_log_ms_ = 0;
+    return;
+  }
+  if (sync_log_ms_ == 0) {
+    sync_log_ms_ = now;
+    sync_log_height_ = tip_.height;
+    LOG_INFO(kLog, "syncing from height " << tip_.height << " to " << best - 1);
+    return;
+  }
+  if (now - sync_log_ms_ < 5000) return;
+  const uint64_t done = tip_.height - sync_log_height_;
+  const uint64_t rate_milli = done * 1'000'000 / std::max<uint64_t>(1, now - sync_log_ms_);  // blocks/s × 1000
+  const uint64_t left = best - 1 - tip_.height;
+  LOG_INFO(kLog, "syncing: height " << tip_.height << " of " << best - 1 << ", " << rate_milli / 1000 << "."
+                                    << (rate_milli % 1000) / 100 << " blocks/s, ETA "
+                                    << (rate_milli > 0 ? std::to_string(left * 1000 / rate_milli) + " s" : "unknown"));
+  sync_log_ms_ = now;
+  sync_log_height_ = tip_.height;
+}
+
+void ConsensusDriver::Impl::handle_block_request(const std::string& peer, const p2p::BlockRequest& req) {
+  if (req.height() == 0 || req.height() > tip_.height) return;
+  auto block = node_.block_at(req.height());
+  auto commit = node_.commit_at(req.height());
+  if (!block || !commit) return;
+  p2p::Envelope env;
+  p2p::BlockResponse* r = env.mutable_block_response();
+  r->set_height(req.height());
+  r->set_block(to_string(encode_canonical(block->block)));
+  r->set_commit(to_string(encode_canonical(*commit)));
+  send(peer, std::move(env));
+}
+
+void ConsensusDriver::Impl::handle_block_response(const std::string& peer, const p2p::BlockResponse& resp) {
+  auto asked = sync_requests_.find(resp.height());
+  if (asked == sync_requests_.end() || asked->second.first != peer) return;  // not asked of this peer
+  if (resp.height() <= tip_.height) return;
+  pb::Block block;
+  pb::Commit commit;
+  if (auto st = decode_block(as_span(resp.block()), block); !st) return penalize(peer, "synced block does not decode");
+  if (auto st = decode_canonical(as_span(resp.commit()), commit, "commit"); !st)
+    return penalize(peer, "synced commit does not decode");
+  if (block.header().height() != resp.height()) return penalize(peer, "synced block has another height");
+  sync_blocks_[resp.height()] = {std::move(block), std::move(commit)};
+  sync_from_[resp.height()] = peer;
+  sync_requests_.erase(asked);
+  // Apply in height order what is here.
+  while (true) {
+    auto it = sync_blocks_.find(tip_.height + 1);
+    if (it == sync_blocks_.end()) break;
+    auto [b, c] = std::move(it->second);
+    sync_blocks_.erase(it);
+    const std::string from = sync_from_[tip_.height + 1];
+    sync_from_.erase(tip_.height + 1);
+    const uint64_t before = tip_.height;
+    commit_synced(b, c, from);
+    if (tip_.height == before) break;
+  }
+  request_sync(wall_ms());
+}
+
+void ConsensusDriver::Impl::commit_synced(const pb::Block& block, const pb::Commit& commit, const std::string& peer) {
+  const uint64_t height = tip_.height + 1;
+  auto vals = node_.height_validators(height);
+  if (!vals) return;
+  const Hash32 hash = block_hash(block.header());
+  // The commit first: a block without > 2/3 of the height's power behind it is never applied.
+  if (auto st = consensus::verify_commit(commit, vals->set, chain_id_, height, hash); !st)
+    return penalize(peer, "synced block " + std::to_string(height) + " has a bad commit: " + st.error().message);
+  auto parent_vals = height > 1 ? node_.height_validators(height - 1) : vals;
+  if (!parent_vals) {
+    LOG_ERROR(kLog, "no validator set for height " << height - 1 << ": " << parent_vals.error().message);
+    return;
+  }
+  const consensus::ValidatorSet& parent_set = parent_vals->set;
+  std::optional<ExecutedBlock> executed;
+  if (auto it = executed_.find(hash); it != executed_.end()) executed = std::move(it->second);
+  if (!executed) {
+    auto checked = node_.executor().validate(block, tip_, *vals, parent_set, std::nullopt, wall_ms());
+    if (!checked) {
+      if (is_block_fault(checked.error()))
+        return penalize(peer, "synced block " + std::to_string(height) + " is invalid: " + checked.error().code);
+      LOG_ERROR(kLog, "cannot validate synced block " << height << ": " << checked.error().message);
+      return;
+    }
+    executed = std::move(*checked);
+  }
+  auto tip = node_.executor().commit(*executed, commit);
+  if (!tip) {
+    LOG_ERROR(kLog, "cannot commit synced block " << height << ": " << tip.error().message);
+    return;
+  }
+  LOG_DEBUG(kLog, "synced block " << height << " from " << peer);
+  tip_ = *tip;
+  engine_.reset();
+  height_started_ = false;
+  future_.clear();
+  future_bytes_ = 0;
+  // Behind: start the next height at once (it is decided already if peers are further ahead).
+  std::erase_if(timers_, [](const auto& t) { return std::holds_alternative<StartHeightTimer>(t.second); });
+  start_height(tip_.height + 1);
+}
+
+}  // namespace physis::node
