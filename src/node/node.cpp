@@ -151,6 +151,7 @@ Status Node::start() {
   d.node_key = options_.node_key;
   d.host = options_.p2p;
   d.engine = options_.engine;
+  d.sync_verify_signatures = options_.sync_verify_signatures;
   auto driver = ConsensusDriver::start(*this, std::move(d));
   if (!driver) return driver.error();
   std::lock_guard lock(driver_mutex_);
@@ -478,6 +479,12 @@ Result<pb::Commit> Node::commit_at(uint64_t height) const {
   pb::Commit commit;
   if (auto st = decode_canonical(**raw, commit, "commit"); !st) return corrupt(what, st.error().message);
   return commit;
+}
+
+std::optional<Bytes> Node::stored_senders(uint64_t height) const {
+  auto v = store_->get_index(senders_index_key(height));
+  if (!v || !*v) return std::nullopt;
+  return std::move(**v);
 }
 
 ConsensusStatus Node::consensus_status() const {

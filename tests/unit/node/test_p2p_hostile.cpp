@@ -380,12 +380,13 @@ TEST_F(P2pHostileTest, WrongChainIdBansAtOnce) {
 }
 
 TEST_F(P2pHostileTest, OversizeEnvelopeIsDroppedAndNothingOfItIsApplied) {
-  // The attacker's own limit is raised so that it sends a frame over node 0's (4 MiB, ZMQ_MAXMSGSIZE):
+  // The attacker's own limit is raised so that it sends a frame over node 0's (ZMQ_MAXMSGSIZE: the
+  // largest block response, max_block_bytes + 20 bytes per transaction + 1 MiB, about 5.2 MiB here):
   // libzmq drops the link before the frame is delivered.
   attacker_ = start_attacker(attacker_key(), genesis_.chain_id, 16u << 20);
   ASSERT_TRUE(attacker_);
   ASSERT_TRUE(wait_listed(attacker_key().node_id()));
-  const std::string raw(5u << 20, 'x');
+  const std::string raw(8u << 20, 'x');
   p2p::Envelope env;
   env.mutable_tx()->set_raw(raw);
   ASSERT_TRUE(attacker_->send(node_id(0), env).ok());
