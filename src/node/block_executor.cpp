@@ -159,7 +159,7 @@ Result<ExecutedBlock> BlockExecutor::propose(const storage::ChainTip& parent,
     }
     selection.erase(selection.begin() + static_cast<std::ptrdiff_t>(keep), selection.end());
   }
-  StoreState state(store_);
+  StoreState state(store_, &pending_);
   const vm::BlockContext ctx = block_context(genesis_.chain_id, height, proposer, parent.hash, validators.set);
   // A tx the mempool admitted may no longer fit the state (should not happen: only a sender's own txs
   // lower its balance). It is left out with its sender's later nonces and dropped from the mempool, so it
@@ -249,7 +249,7 @@ Result<ExecutedBlock> BlockExecutor::execute(const pb::Block& block, const stora
                                              std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set,
                                              const vm::SignatureVerifier& signatures) {
   const pb::Header& h = block.header();
-  StoreState state(store_);
+  StoreState state(store_, &pending_);
   const vm::BlockContext ctx =
       block_context(genesis_.chain_id, h.height(), bytes_to_address(h.proposer()), parent.hash, set);
   vm::ApplyFailure failure;
@@ -281,7 +281,8 @@ Result<ExecutedBlock> BlockExecutor::execute(const pb::Block& block, const stora
   return out;
 }
 
-Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, const pb::Commit& commit) {
+Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, const pb::Commit& commit,
+                                                bool durable) {
   const pb::Block& block = executed.block;
   const pb::Header& h = block.header();
   const uint64_t height = h.height();
@@ -323,24 +324,57 @@ Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, c
     for (const auto& a : executed.senders) senders.insert(senders.end(), a.begin(), a.end());
     w.index_writes.emplace_back(senders_index_key(height), std::move(senders));
   }
+  const storage::ChainTip new_tip = w.tip;
+  const size_t txs = w.txs.size();
   {
     std::unique_lock lock(commit_mutex_);
-    auto tip = store_.tip();
-    if (!tip) return tip.error();
-    if (!*tip) return corrupt("chain tip", "missing");
-    if ((*tip)->hash != executed.parent_hash || (*tip)->height + 1 != height)
+    std::optional<storage::ChainTip> parent;
+    if (!pending_.empty()) {
+      parent = pending_.back().tip;
+    } else {
+      auto tip = store_.tip();
+      if (!tip) return tip.error();
+      if (!*tip) return corrupt("chain tip", "missing");
+      parent = **tip;
+    }
+    if (parent->hash != executed.parent_hash || parent->height + 1 != height)
       return make_error("stale_block", "block " + std::to_string(height) + " was built on " +
                                            hash_to_string(executed.parent_hash) + " but the tip is now block " +
-                                           std::to_string((*tip)->height));
-    if (auto st = store_.commit_block(w); !st) return st.error();
-    StoreState state(store_);
-    mempool_.remove_committed(w.txs, state);
+                                           std::to_string(parent->height));
+    pending_.push_back(std::move(w));
+    if (durable || pending_.size() >= kMaxHeldBlocks) {
+      if (auto st = write_held(); !st) return st.error();
+    }
   }
-  if (!w.txs.empty() || height % 60 == 0)
-    LOG_INFO("node", "committed block " << height << " " << hash_to_string(executed.hash) << " txs=" << w.txs.size());
+  if (txs > 0 || height % 60 == 0)
+    LOG_INFO("node", "committed block " << height << " " << hash_to_string(executed.hash) << " txs=" << txs);
   else
     LOG_DEBUG("node", "committed block " << height << " " << hash_to_string(executed.hash));
-  return w.tip;
+  return new_tip;
+}
+
+Status BlockExecutor::flush() {
+  std::unique_lock lock(commit_mutex_);
+  return write_held();
+}
+
+size_t BlockExecutor::held_blocks() const {
+  std::shared_lock lock(commit_mutex_);
+  return pending_.size();
+}
+
+Status BlockExecutor::write_held() {
+  if (pending_.empty()) return ok_status();
+  auto st = store_.commit_blocks(pending_);
+  std::vector<storage::BlockWrite> written;
+  written.swap(pending_);  // written or not, they are no longer held (a failed write stores none)
+  if (!st) return st.error();
+  if (written.size() > 1)
+    LOG_DEBUG("node", "wrote blocks " << written.front().tip.height << ".." << written.back().tip.height
+                                      << " in one synced batch");
+  StoreState state(store_);
+  for (const auto& block : written) mempool_.remove_committed(block.txs, state);
+  return ok_status();
 }
 
 }  // namespace physis::node

@@ -107,7 +107,18 @@ class BlockExecutor {
   // Stores `block` with `commit` (which must be a commit of its hash; verified by the caller) in one
   // synced batch, then removes its transactions from the mempool. Error "stale_block" when the tip is
   // no longer the block's parent (nothing is written); storage errors.
-  Result<storage::ChainTip> commit(const ExecutedBlock& block, const pb::Commit& commit);
+  //
+  // `durable` false (block sync only): the block is held in memory and written with the next durable
+  // commit or flush(), all held blocks in ONE synced batch, so that sync pays one disk sync per group
+  // instead of one per block; at most kMaxHeldBlocks are held (the next commit writes them). propose and
+  // validate see held blocks' state; everything reading the store (RPC, serving peers) sees them once
+  // written. A crash loses held blocks whole (they are fetched again), never part of one. If the write
+  // fails, the held blocks are dropped: the caller's tip is then the store's tip again.
+  Result<storage::ChainTip> commit(const ExecutedBlock& block, const pb::Commit& commit, bool durable = true);
+  // Writes the held blocks (see commit), if any. Storage errors.
+  Status flush();
+  size_t held_blocks() const;
+  static constexpr size_t kMaxHeldBlocks = 64;
 
  private:
   // Applies the transactions of `block` (already decoded and verified) on the parent state.
@@ -115,8 +126,11 @@ class BlockExecutor {
                                 std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set,
                                 const vm::SignatureVerifier& signatures);
 
+  Status write_held();  // under commit_mutex_
+
   const Genesis& genesis_;
   storage::BlockStore& store_;
+  std::vector<storage::BlockWrite> pending_;  // held blocks, oldest first (commit with durable false)
   mempool::Mempool& mempool_;
   SignatureCache& signatures_;
   std::shared_mutex& commit_mutex_;

@@ -92,6 +92,8 @@ void ConsensusDriver::Impl::stop() {
   if (thread_.joinable()) thread_.join();
   if (relay_.joinable()) relay_.join();
   host_.reset();
+  // Blocks sync held for a group write (the driver thread has stopped, so nothing else commits now).
+  if (auto st = node_.executor().flush(); !st) LOG_ERROR(kLog, "cannot write synced blocks: " << st.error().message);
 }
 
 NetStatus ConsensusDriver::Impl::net_status() const {

@@ -40,6 +40,14 @@ Result<vm::AccountState> checked_account(const vm::StateReader& state, const Add
 }  // namespace
 
 std::optional<Bytes> StoreState::get(const Bytes& key) const {
+  if (pending_) {
+    for (auto block = pending_->rbegin(); block != pending_->rend(); ++block) {
+      auto it = block->state_writes.find(key);
+      if (it == block->state_writes.end()) continue;
+      if (it->second.empty()) return std::nullopt;  // deleted by that block
+      return it->second;
+    }
+  }
   auto v = store_.get_state(key);
   if (v) return std::move(*v);
   LOG_ERROR("node", "state read failed: " << v.error().message);

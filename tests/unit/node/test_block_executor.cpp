@@ -118,5 +118,57 @@ TEST_F(BlockExecutorHintsTest, HintsNeverExcuseAWrongHeader) {
   EXPECT_NE(hinted.error().code, kRejectWrongStateRoot);
 }
 
+// Block sync holds a run of blocks and writes them in one synced batch (commit with durable false):
+// the store shows none of them until then, while the executor validates the next block on their state.
+TEST_F(BlockExecutorHintsTest, HeldBlocksAreSeenByTheNextBlockAndWrittenTogether) {
+  const Address to = address_of_key(validator_);
+  ASSERT_TRUE(a_->submit_tx(transfer(dev0_, 3, to, 11)).ok());  // spends what block 1 left dev0
+  ASSERT_TRUE(a_->produce_block(block_time(2)).ok());
+  auto second = a_->block_at(2);
+  ASSERT_TRUE(second.ok());
+  auto c1 = a_->commit_at(1);
+  auto c2 = a_->commit_at(2);
+  ASSERT_TRUE(c1.ok() && c2.ok());
+
+  auto first = validate_at_b(nullptr);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto held = b_->executor().commit(*first, *c1, /*durable=*/false);
+  ASSERT_TRUE(held.ok()) << held.error().message;
+  EXPECT_EQ(held->height, 1u);
+  EXPECT_EQ(b_->tip().height, 0u);  // nothing written yet
+  EXPECT_EQ(b_->executor().held_blocks(), 1u);
+  EXPECT_FALSE(b_->block_at(1).ok());
+
+  // Block 2 validates on the held state of block 1 (dev0's nonce 3 follows block 1's nonces 0..2).
+  auto vals = b_->height_validators(2);
+  ASSERT_TRUE(vals.ok());
+  auto next = b_->executor().validate(second->block, *held, *vals, vals->set, std::nullopt, block_time(2));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  // A block on the stored tip (0) instead of the held one is stale.
+  EXPECT_EQ(b_->executor().commit(*first, *c1).error().code, "stale_block");
+  auto written = b_->executor().commit(*next, *c2);  // durable: writes both in one batch
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  EXPECT_EQ(b_->executor().held_blocks(), 0u);
+  EXPECT_EQ(b_->tip().height, 2u);
+  EXPECT_EQ(b_->tip().state_root, a_->tip().state_root);
+  EXPECT_EQ(b_->account(to)->balance, a_->account(to)->balance);
+  EXPECT_TRUE(b_->block_at(1).ok());
+  EXPECT_TRUE(b_->commit_at(2).ok());
+}
+
+TEST_F(BlockExecutorHintsTest, FlushWritesHeldBlocks) {
+  auto first = validate_at_b(nullptr);
+  ASSERT_TRUE(first.ok());
+  auto c1 = a_->commit_at(1);
+  ASSERT_TRUE(c1.ok());
+  ASSERT_TRUE(b_->executor().commit(*first, *c1, /*durable=*/false).ok());
+  EXPECT_EQ(b_->tip().height, 0u);
+  ASSERT_TRUE(b_->executor().flush().ok());
+  EXPECT_EQ(b_->tip().height, 1u);
+  EXPECT_EQ(b_->tip().state_root, a_->tip().state_root);
+  EXPECT_TRUE(b_->executor().flush().ok());  // nothing held: a no-op
+  EXPECT_EQ(b_->tip().height, 1u);
+}
+
 }  // namespace
 }  // namespace physis::node_test
