@@ -269,6 +269,12 @@ def test_depin(env):
     assert submit("--kind", "data_contribution", "--bytes", 1 << 20, "--consumer-key", env.key("dev3")) == "accepted"
     s = node.rpc("state_getSupply")
     assert int(s["burned"]) == burned + int(params["usage_price_per_mib"]) and s["balanced"], s
+    # Beacons through the CLI (doc/depin.md "Beacons"): a height not yet built challenges nobody, and a
+    # reveal needs a committed beacon.
+    future = node.height() + 5
+    assert submit("--kind", "beacon", "--challenge-height", future, "--secret", "11" * 32) == "beacon_not_challenged"
+    assert submit("--kind", "beacon_reveal", "--challenge-height", future, "--secret", "11" * 32) == \
+        "beacon_not_committed"
     assert node.rpc("depin_getDevice", {"id": dev})["location_asserted_at"] > 0
     earned_epoch = node.rpc("depin_getDevice", {"id": dev})["accrued_epoch"]
 
