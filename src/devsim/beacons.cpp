@@ -100,10 +100,18 @@ void HonestBeacons::add_proofs(pb::SubmitProofs& batch, uint64_t tip, const std:
   const size_t n = honest_;
   for (auto& [j, b] : open_) {
     if (b.state != State::kCommitted || next > b.height + o_.window) continue;
+    // The reveal is expected in the first block after the window.
+    const uint64_t reveal_epoch = (b.height + o_.window + 1) / o_.epoch_blocks;
+    if (reveal_epoch != book_epoch_) {
+      if (reveal_epoch < book_epoch_ && book_epoch_ != UINT64_MAX) continue;  // an older epoch's beacon
+      book_epoch_ = reveal_epoch;
+      pairs_.clear();
+      per_beaconer_.clear();
+    }
     for (uint64_t o = 1; o < std::min<uint64_t>(n, kNeighbours) && b.witnesses.size() < o_.max_witnesses; ++o) {
       for (const size_t i : {(j + o) % n, (j + n - o) % n}) {
         if (i == j || busy.count(i) || b.witnesses.count(i) || fleet_[i].owner == fleet_[j].owner ||
-            b.witnesses.size() >= o_.max_witnesses)
+            b.witnesses.size() >= o_.max_witnesses || pairs_.count({i, j}) || per_beaconer_[j] >= o_.max_witnesses)
           continue;
         const uint64_t dist =
             vm::distance_m(fleet_[i].lat_e7, fleet_[i].lon_e7, fleet_[j].lat_e7, fleet_[j].lon_e7);
@@ -118,6 +126,8 @@ void HonestBeacons::add_proofs(pb::SubmitProofs& batch, uint64_t tip, const std:
         pl->set_snr_db_x10(rx->snr_db_x10);
         pl->set_beacon_receipt(to_string(vm::beacon_receipt(b.secret, fleet_[i].id)));
         b.witnesses.insert(i);
+        pairs_.insert({i, j});
+        ++per_beaconer_[j];
         sign_and_add(batch, std::move(p), {i, Kind::kWitness, j}, busy);
       }
     }

@@ -72,6 +72,12 @@ class HonestBeacons {
   std::map<size_t, uint64_t> challenged_;  // device → its latest challenge height not yet acted on
   std::map<size_t, Beacon> open_;       // device → its beacon, until revealed or abandoned
   std::vector<Sent> sent_;              // the proofs of the batch in flight, in batch order
+  // Witnesses sent per expected reveal epoch: (witness, beaconer) pairs and per beaconer, so that an
+  // honest device sends no witness the reveal could not reward (one per pair, max_witnesses per
+  // beaconer and epoch).
+  uint64_t book_epoch_ = UINT64_MAX;
+  std::set<std::pair<size_t, size_t>> pairs_;
+  std::map<size_t, uint32_t> per_beaconer_;
   uint64_t challenges_ = 0, committed_ = 0, reveals_ = 0, witnesses_ = 0, rewarded_ = 0;
   std::map<std::string, uint64_t> verdicts_;
 };
