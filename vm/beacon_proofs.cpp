@@ -18,7 +18,7 @@ static_assert(gas::kPerBeaconReveal == static_cast<uint64_t>(kMaxPendingWitnesse
               "a reveal's gas covers judging every pending witness");
 
 namespace {
-// Heights are below 2^63 and beacon_window_blocks ≤ ref_window: these sums never wrap.
+// Heights are below 2^63 and beacon_window_blocks ≤ 2^32 (genesis check): these sums never wrap.
 uint64_t window_end(const pb::Beacon& b, const DepinParams& p) { return b.challenge_height() + p.beacon_window_blocks; }
 uint64_t reveal_deadline(const pb::Beacon& b, const DepinParams& p) {
   return b.challenge_height() + 2 * p.beacon_window_blocks;

@@ -125,9 +125,10 @@ Status parse_depin(const json& d, DepinParams& p) {
   // At most one challenge per device per block (the threshold saturates at epoch_blocks).
   if (p.beacons_per_device_per_epoch == 0 || p.beacons_per_device_per_epoch > p.epoch_blocks)
     return bad("depin.beacons_per_device_per_epoch must be in 1..epoch_blocks");
-  // A BEACON reads the challenge block's hash, which the state keeps for ref_window blocks.
-  if (p.beacon_window_blocks == 0 || p.beacon_window_blocks > p.ref_window)
-    return bad("depin.beacon_window_blocks must be in 1..ref_window");
+  // A BEACON reads the challenge block's hash, which the state keeps for ref_window blocks. At most
+  // 2^32, so that a height plus twice the window (the reveal deadline) cannot overflow.
+  if (p.beacon_window_blocks == 0 || p.beacon_window_blocks > p.ref_window || p.beacon_window_blocks > kMaxWeight)
+    return bad("depin.beacon_window_blocks must be in 1..ref_window (and at most 2^32)");
   // At least 1: two assertions never land in one block. At most 2^32, so a height plus it cannot overflow.
   if (p.location_cooldown_blocks == 0 || p.location_cooldown_blocks > kMaxWeight)
     return bad("depin.location_cooldown_blocks must be in 1..2^32");

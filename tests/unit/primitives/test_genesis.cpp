@@ -463,6 +463,13 @@ TEST(Genesis, RejectsBeaconParametersOutOfRange) {
     doc["depin"]["beacon_window_blocks"] = v;
     expect_bad(doc, "beacon_window_blocks must be in 1..ref_window");
   }
+  // Within a huge ref_window the window still stops at 2^32, so the reveal deadline cannot overflow.
+  json doc = depin_doc();
+  doc["depin"]["ref_window"] = uint64_t{1} << 40;
+  doc["depin"]["beacon_window_blocks"] = (uint64_t{1} << 32) + 1;
+  expect_bad(doc, "beacon_window_blocks must be in 1..ref_window (and at most 2^32)");
+  doc["depin"]["beacon_window_blocks"] = uint64_t{1} << 32;
+  ASSERT_TRUE(parse_genesis(doc.dump()).ok());
 }
 
 TEST(Genesis, RejectsUptimeIntervalOutOfRange) {
