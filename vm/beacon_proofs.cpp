@@ -19,7 +19,9 @@ static_assert(gas::kPerBeaconReveal == static_cast<uint64_t>(kMaxPendingWitnesse
 
 namespace {
 // Heights are below 2^63 and beacon_window_blocks ≤ 2^32 (genesis check): these sums never wrap.
-uint64_t window_end(const pb::Beacon& b, const DepinParams& p) { return b.challenge_height() + p.beacon_window_blocks; }
+uint64_t window_end(const pb::Beacon& b, const DepinParams& p) {
+  return b.challenge_height() + p.beacon_window_blocks;
+}
 uint64_t reveal_deadline(const pb::Beacon& b, const DepinParams& p) {
   return b.challenge_height() + 2 * p.beacon_window_blocks;
 }
@@ -62,7 +64,8 @@ ProofReject DepinExecutor::check_beacon(const pb::Proof& proof, const pb::Device
   return ProofReject::kAccepted;
 }
 
-ProofReject DepinExecutor::check_witness(const pb::Proof& proof, const pb::Device& device, const Address& id) {
+ProofReject DepinExecutor::check_witness(const pb::Proof& proof, const pb::Device& device,
+                                         const Address& id) {
   const pb::ProofPayload& pl = proof.payload();
   const Address beaconer = bytes_to_address(pl.beaconer());
   if (beaconer == id) return ProofReject::kWitnessSelf;
@@ -141,7 +144,8 @@ ProofReject DepinExecutor::check_reveal(const pb::Proof& proof, const pb::Device
     ProofReject verdict = ProofReject::kAccepted;
     if (to_string(beacon_receipt(secret, w)) != p.receipt()) {
       verdict = ProofReject::kWrongBeaconSecret;
-    } else if (std::find(rec->rewarded().begin(), rec->rewarded().end(), p.witness()) != rec->rewarded().end()) {
+    } else if (std::find(rec->rewarded().begin(), rec->rewarded().end(), p.witness()) !=
+               rec->rewarded().end()) {
       verdict = ProofReject::kDuplicateWitnessPair;  // one rewarded witness per pair per epoch
     } else if (rec->rewarded_size() >= static_cast<int>(params_.max_witnesses_per_beacon)) {
       verdict = ProofReject::kTooManyWitnesses;

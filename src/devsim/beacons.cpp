@@ -108,10 +108,12 @@ void HonestBeacons::add_proofs(pb::SubmitProofs& batch, uint64_t tip, const std:
       pairs_.clear();
       per_beaconer_.clear();
     }
-    for (uint64_t o = 1; o < std::min<uint64_t>(n, kNeighbours) && b.witnesses.size() < o_.max_witnesses; ++o) {
+    for (uint64_t o = 1; o < std::min<uint64_t>(n, kNeighbours) && b.witnesses.size() < o_.max_witnesses;
+         ++o) {
       for (const size_t i : {(j + o) % n, (j + n - o) % n}) {
         if (i == j || busy.count(i) || b.witnesses.count(i) || fleet_[i].owner == fleet_[j].owner ||
-            b.witnesses.size() >= o_.max_witnesses || pairs_.count({i, j}) || per_beaconer_[j] >= o_.max_witnesses)
+            b.witnesses.size() >= o_.max_witnesses || pairs_.count({i, j}) ||
+            per_beaconer_[j] >= o_.max_witnesses)
           continue;
         const uint64_t dist =
             vm::distance_m(fleet_[i].lat_e7, fleet_[i].lon_e7, fleet_[j].lat_e7, fleet_[j].lon_e7);
@@ -177,9 +179,8 @@ std::vector<std::string> HonestBeacons::take_results(const json& proof_results) 
 }
 
 json HonestBeacons::summary() const {
-  return {{"challenges", challenges_},       {"beacons_committed", committed_},
-          {"reveals", reveals_},             {"witnesses_recorded", witnesses_},
-          {"witnesses_rewarded", rewarded_}, {"verdicts", verdicts_}};
+  return {{"challenges", challenges_},        {"beacons_committed", committed_}, {"reveals", reveals_},
+          {"witnesses_recorded", witnesses_}, {"witnesses_rewarded", rewarded_}, {"verdicts", verdicts_}};
 }
 
 }  // namespace physis::devsim

@@ -23,8 +23,8 @@ struct BeaconOptions {
   uint64_t seed = 1;
   uint64_t epoch_blocks = 10;
   uint64_t beacons_per_device_per_epoch = 1;
-  uint64_t window = 1;           // beacon_window_blocks
-  uint32_t max_witnesses = 1;    // max_witnesses_per_beacon: more witnesses per beacon would earn nothing
+  uint64_t window = 1;         // beacon_window_blocks
+  uint32_t max_witnesses = 1;  // max_witnesses_per_beacon: more witnesses per beacon would earn nothing
 };
 
 class HonestBeacons {
@@ -68,10 +68,10 @@ class HonestBeacons {
   const RadioModel& radio_;
   BeaconOptions o_;
   uint64_t threshold_ = 0;
-  uint64_t seen_ = 0;                   // the highest height whose hash was read
+  uint64_t seen_ = 0;                      // the highest height whose hash was read
   std::map<size_t, uint64_t> challenged_;  // device → its latest challenge height not yet acted on
-  std::map<size_t, Beacon> open_;       // device → its beacon, until revealed or abandoned
-  std::vector<Sent> sent_;              // the proofs of the batch in flight, in batch order
+  std::map<size_t, Beacon> open_;          // device → its beacon, until revealed or abandoned
+  std::vector<Sent> sent_;                 // the proofs of the batch in flight, in batch order
   // Witnesses sent per expected reveal epoch: (witness, beaconer) pairs and per beaconer, so that an
   // honest device sends no witness the reveal could not reward (one per pair, max_witnesses per
   // beaconer and epoch).

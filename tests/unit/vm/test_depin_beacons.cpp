@@ -84,7 +84,8 @@ TEST(BeaconChallenge, FrequencyFollowsTheParameter) {
 TEST_F(DepinProofs, BeaconWitnessRevealCreditsWitnessesAndBeaconer) {
   const uint64_t h = chain_.height();
   EXPECT_PROOF(open_beacon(n_), R::kAccepted);
-  pb::Receipt rw = submit({proof(prover_of(w_), 1, witness(n_.id, -90)), proof(prover_of(u_), 1, witness(n_.id, -90))});
+  pb::Receipt rw =
+      submit({proof(prover_of(w_), 1, witness(n_.id, -90)), proof(prover_of(u_), 1, witness(n_.id, -90))});
   EXPECT_EQ(reasons(rw), (std::vector<uint32_t>{0, 0}));
   // A recorded witness is pending: no weight yet.
   EXPECT_EQ(rw.proofs(0).weight(), 0u);
@@ -194,7 +195,7 @@ TEST_F(DepinProofs, BeaconForAHeightNotYetBuiltIsNotChallenged) {
 TEST_F(DepinProofs, BeaconWindowClosed) {
   advance_to(10);
   EXPECT_PROOF(open_beacon(n_, chain_.height() - kBeaconWindow), R::kBeaconWindowClosed);  // W + 1 blocks ago
-  EXPECT_PROOF(open_beacon(n_, chain_.height() - kBeaconWindow + 1), R::kAccepted);         // exactly W
+  EXPECT_PROOF(open_beacon(n_, chain_.height() - kBeaconWindow + 1), R::kAccepted);        // exactly W
 }
 
 TEST_F(DepinProofs, BeaconAlreadyRecorded) {
@@ -317,8 +318,9 @@ TEST_F(DepinProofs, WrongBeaconSecret) {
 
 TEST_F(DepinProofs, TooManyWitnessesAtTheReveal) {
   EXPECT_PROOF(open_beacon(n_), R::kAccepted);
-  pb::Receipt rw = submit({proof(prover_of(w_), 1, witness(n_.id, -90)), proof(prover_of(v_), 1, witness(n_.id, -90)),
-                           proof(prover_of(u_), 1, witness(n_.id, -90))});
+  pb::Receipt rw =
+      submit({proof(prover_of(w_), 1, witness(n_.id, -90)), proof(prover_of(v_), 1, witness(n_.id, -90)),
+              proof(prover_of(u_), 1, witness(n_.id, -90))});
   EXPECT_EQ(reasons(rw), (std::vector<uint32_t>{0, 0, 0}));
   pb::Receipt r = reveal(n_);
   ASSERT_EQ(r.proofs(0).witnesses_size(), 3);
@@ -354,7 +356,8 @@ TEST_F(DepinProofs, DuplicateWitnessPairAtRecordAndAtReveal) {
 TEST_F(DepinProofs, BeaconerSettlingAndLocationUnknownForABeacon) {
   EXPECT_PROOF(open_beacon(h_), R::kLocationUnknown);  // an H3 cell only
   advance_to(2 + kLocationCooldown - 1);
-  EXPECT_PROOF(submit_one(proof(prover_of(n_), 1, locate(latlon(kBerlinLat + 100007, kBerlinLon)))), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(n_), 1, locate(latlon(kBerlinLat + 100007, kBerlinLon)))),
+               R::kAccepted);
   EXPECT_PROOF(open_beacon(n_), R::kBeaconerSettling);
   advance_to(chain_.height() + kRelocationSettle);
   EXPECT_PROOF(open_beacon(n_), R::kAccepted);
@@ -381,7 +384,9 @@ TEST_F(BeaconProperty, CoverageWeightPerEpochIsBoundedWhateverItSigns) {
     return (rng >> 33) % n;
   };
   const uint64_t threshold = challenge_threshold(3, kEpochBlocks);
-  auto challenged = [&](const Address& d, uint64_t h) { return is_challenged(test_block_hash(h), d, threshold); };
+  auto challenged = [&](const Address& d, uint64_t h) {
+    return is_challenged(test_block_hash(h), d, threshold);
+  };
   const std::vector<const Dev*> honest{&n_, &b_, &u_};  // beacon when challenged, reveal on time
   const Dev& me = w_;
   std::map<std::string, std::pair<uint64_t, Hash32>> mine;  // my beacon: h, secret (maybe wrong)
@@ -413,8 +418,10 @@ TEST_F(BeaconProperty, CoverageWeightPerEpochIsBoundedWhateverItSigns) {
     for (const Dev* d : honest) {
       for (const auto* open : {&beacons_, &mine}) {
         for (const auto& [beaconer, beacon] : *open) {
-          const bool same_owner = chain_.device(bytes_to_address(beaconer))->owner() == chain_.device(d->id)->owner();
-          if (beaconer == str(d->id) || same_owner || !heard.insert({str(d->id), beaconer, beacon.first}).second)
+          const bool same_owner =
+              chain_.device(bytes_to_address(beaconer))->owner() == chain_.device(d->id)->owner();
+          if (beaconer == str(d->id) || same_owner ||
+              !heard.insert({str(d->id), beaconer, beacon.first}).second)
             continue;
           pb::ProofPayload pl = witness(bytes_to_address(beaconer), -90);
           pl.set_challenge_height(beacon.first);
