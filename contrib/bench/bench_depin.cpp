@@ -1,5 +1,7 @@
 // DePIN benchmarks (issue 3), one run, figures printed with their bounds:
-//   1. raw P-256 verifications/s on 1 thread and on 2 threads (the physical bound, DESIGN §8);
+//   1. raw P-256 verifications/s on 1 thread and on 2 threads (the physical bound, DESIGN §8), beside
+//      secp256k1 recoveries/s (a transfer's signature check), with the ratio and the per-proof gas it
+//      implies (transfer_gas × recovery rate / P-256 rate; vm/gas.h kPerProof states the figures used);
 //   2. device registrations/s (SE_P256: certificate chain + proof of possession), admitted on 2
 //      threads and applied + committed through Node::produce_block;
 //   3. proofs verified + applied + committed/s, batched (500 per tx), signatures verified on 2
@@ -25,6 +27,7 @@
 #include <thread>
 
 #include "crypto/p256.h"
+#include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
@@ -89,6 +92,47 @@ double p256_rate(int threads, double* cpu_seconds = nullptr) {
   if (cpu_seconds) *cpu_seconds = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
   if (ok != n) std::fprintf(stderr, "p256 verification failed\n");
   return rate;
+}
+
+// secp256k1 public-key recoveries per second of wall time on 1 thread: what a transfer's sender check
+// costs (recover_address, as verify_tx does), measured like p256_rate.
+double secp256k1_recover_rate(double* cpu_seconds = nullptr) {
+  const size_t n = 20000;
+  std::vector<crypto::PrivateKey> keys(64);
+  for (auto& k : keys) k = crypto::generate_private_key();
+  std::vector<Hash32> digests(n);
+  std::vector<crypto::Signature> sigs(n);
+  for (size_t i = 0; i < n; ++i) {
+    Bytes m;
+    append_u64_be(m, i);
+    digests[i] = crypto::sha256(m);
+    sigs[i] = crypto::sign_digest(keys[i % keys.size()], digests[i]);
+  }
+  size_t ok = 0;
+  auto t0 = Clock::now();
+  const std::clock_t c0 = std::clock();
+  for (size_t i = 0; i < n; ++i) ok += crypto::recover_address(digests[i], sigs[i]).ok();
+  const double rate = n / since(t0);
+  if (cpu_seconds) *cpu_seconds = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+  if (ok != n) std::fprintf(stderr, "secp256k1 recovery failed\n");
+  return rate;
+}
+
+// Prints the CPU time of one P-256 verification and of one secp256k1 recovery (1 thread each; CPU time,
+// not wall time, so that other work on a shared machine changes the figures less), their ratio and the
+// per-proof gas the ratio implies: a transfer pays transfer_gas for one recovery, so a proof pays the
+// same gas per unit of verification work (vm/gas.h kPerProof).
+void print_gas_ratio(double transfer_gas) {
+  double p256_cpu = 0, secp_cpu = 0;
+  p256_rate(1, &p256_cpu);
+  const double secp = secp256k1_recover_rate(&secp_cpu);
+  const double p256_us = p256_cpu / 20000 * 1e6, secp_us = secp_cpu / 20000 * 1e6;
+  const double ratio = p256_us / secp_us;  // one P-256 verification in secp256k1 recoveries
+  std::printf(
+      "secp256k1 recoveries/s (1 thread, wall): %.0f; CPU per op: P-256 verification %.1f us, secp256k1 "
+      "recovery %.1f us; ratio %.2f; implied per-proof gas = %.0f x %.2f = %.0f (vm/gas.h kPerProof %llu)\n",
+      secp, p256_us, secp_us, ratio, transfer_gas, ratio, transfer_gas * ratio,
+      static_cast<unsigned long long>(vm::gas::kPerProof));
 }
 
 struct Fleet {
@@ -240,6 +284,7 @@ int main(int argc, char** argv) {
   const double raw1 = p256_rate(1);
   const double raw2 = p256_rate(2);
   std::printf("P-256 verifications/s: 1 thread %.0f, 2 threads %.0f\n", raw1, raw2);
+  print_gas_ratio(static_cast<double>(ChainParams{}.transfer_gas));
   if (arg(argc, argv, "raw-only", 0)) {
     // Per CPU-second as well: a figure that other work on a shared machine does not change much.
     double cpu = 0;
@@ -254,8 +299,10 @@ int main(int argc, char** argv) {
   Genesis g;
   g.chain_id = "physis-bench";
   g.genesis_time_ms = 1;
-  // Blocks of at most 20 full proof batches (10,000 proofs), as a producer would cut them.
-  g.params.block_gas_limit = 20 * (vm::gas::kSubmitProofsBase + 500 * vm::gas::kPerProof);
+  // Blocks of at most 20 full proof batches (10,000 proofs of up to 200 encoded bytes each), as a
+  // producer would cut them: larger than the devnet's limit, to measure the node, not the chain.
+  g.params.block_gas_limit =
+      20 * (vm::gas::kSubmitProofsBase + 500 * (vm::gas::kPerProof + 200 * vm::gas::kPerPayloadByte));
   g.params.max_block_txs = 100000;
   g.depin.epoch_blocks = 1000000;
   g.depin.ref_window = 100000;
