@@ -126,6 +126,29 @@ class RewardIndexTest : public ::testing::Test {
     produce();
   }
 
+  // Registers the device, earns in `epochs` consecutive epochs (one uptime proof in the first block of
+  // each, which settles the epoch before) and settles the last one with ClaimRewards. Returns the number
+  // of state keys naming the device after each epoch's proof and after the claim.
+  std::vector<size_t> earn(uint64_t epochs) {
+    std::vector<size_t> keys;
+    register_device();
+    const uint64_t first_epoch = epoch();
+    for (uint64_t e = first_epoch; e < first_epoch + epochs; ++e) {
+      // The proof goes into the first block of epoch e: proofs an epoch apart are never too frequent.
+      while ((height_ + 1) / genesis_.depin.epoch_blocks < e) produce();
+      prove();
+      keys.push_back(device_state_keys());
+    }
+    // Settle the last epoch too, once the first block of the next one has closed it.
+    while (epoch() < first_epoch + epochs) produce();
+    pb::TxBody claim;
+    claim.mutable_claim_rewards()->add_device_ids(to_string(device_));
+    submit(claim);
+    produce();
+    keys.push_back(device_state_keys());
+    return keys;
+  }
+
   // Every committed state key that names the device (any prefix, the device id anywhere in the key).
   size_t device_state_keys() const {
     auto rows = node_->scan_state({}, {}, 1'000'000);
@@ -157,25 +180,11 @@ class RewardIndexTest : public ::testing::Test {
   Address device_{};
 };
 
-TEST_F(RewardIndexTest, StateKeysOfAnEarningDeviceDoNotGrowAndEveryPayoutIsListed) {
-  register_device();
-  constexpr uint64_t kEpochs = 6;
-  const uint64_t first_epoch = epoch();
-  std::vector<size_t> keys_per_epoch;
-  for (uint64_t e = first_epoch; e < first_epoch + kEpochs; ++e) {
-    // The proof goes into the first block of epoch e: proofs an epoch apart are never too frequent.
-    while ((height_ + 1) / genesis_.depin.epoch_blocks < e) produce();
-    prove();  // settles the device's previous epoch (a RewardRecord) and earns in this one
-    keys_per_epoch.push_back(device_state_keys());
-  }
-  // Settle the last epoch too, once the first block of the next one has closed it.
-  while (epoch() < first_epoch + kEpochs) produce();
-  pb::TxBody claim;
-  claim.mutable_claim_rewards()->add_device_ids(to_string(device_));
-  submit(claim);
-  produce();
-  keys_per_epoch.push_back(device_state_keys());
+constexpr uint64_t kEpochs = 6;
 
+TEST_F(RewardIndexTest, StateKeysOfAnEarningDeviceDoNotGrowAndEveryPayoutIsListed) {
+  const uint64_t first_epoch = epoch();
+  const std::vector<size_t> keys_per_epoch = earn(kEpochs);
   // O(1) per device: the same keys after the first epoch as after the last settlement (the device
   // record, its owner and anchor index markers, its key index). Before, each epoch added 'x' ‖ epoch ‖
   // device and 'r' ‖ device ‖ epoch.
@@ -204,6 +213,53 @@ TEST_F(RewardIndexTest, StateKeysOfAnEarningDeviceDoNotGrowAndEveryPayoutIsListe
   const json rest = result(
       "depin_getRewards", {{"device", to_hex0x(device_)}, {"limit", 1000}, {"cursor", first["next_cursor"]}});
   EXPECT_EQ(rest["items"].size(), kEpochs - 2) << rest.dump();
+}
+
+}  // namespace
+}  // namespace physis::rpc
+
+namespace physis::rpc {
+namespace {
+
+// Block sync goes through BlockExecutor::validate and commit like every other path: a node that imports
+// the chain block by block (no validator key, its own datadir) ends with the same explorer index, and
+// answers depin_getRewards the same.
+TEST_F(RewardIndexTest, ASyncedNodeWritesTheSameIndex) {
+  const uint64_t first_epoch = epoch();
+  earn(3);
+  node::NodeOptions o;
+  o.datadir = dir_.str() + "/synced";
+  o.genesis = genesis_;
+  auto opened = node::Node::open(std::move(o));
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  node::Node& synced = **opened;
+  for (uint64_t h = 1; h <= height_; ++h) {
+    auto block = node_->block_at(h);
+    auto commit = node_->commit_at(h);
+    ASSERT_TRUE(block.ok() && commit.ok()) << h;
+    auto vals = synced.height_validators(h);
+    auto parent_vals = synced.height_validators(h > 1 ? h - 1 : 1);
+    ASSERT_TRUE(vals.ok() && parent_vals.ok()) << h;
+    auto executed = synced.executor().validate(block->block, synced.tip(), *vals, parent_vals->set,
+                                               std::nullopt, block->block.header().time_ms());
+    ASSERT_TRUE(executed.ok()) << h << ": " << executed.error().code << " " << executed.error().message;
+    ASSERT_TRUE(synced.executor().commit(*executed, *commit).ok()) << h;
+  }
+  ASSERT_EQ(synced.tip().hash, node_->tip().hash);
+  for (const uint8_t prefix : {node::kRewardIndex, node::kEpochEarnerIndex, node::kProofsByDeviceIndex}) {
+    auto mine = node_->scan_index(Bytes{prefix}, {}, 1000);
+    auto theirs = synced.scan_index(Bytes{prefix}, {}, 1000);
+    ASSERT_TRUE(mine.ok() && theirs.ok());
+    EXPECT_FALSE(mine->empty()) << prefix;
+    EXPECT_EQ(*theirs, *mine) << "index " << prefix;
+  }
+  EXPECT_EQ(node_->scan_index(Bytes{node::kRewardIndex}, {}, 1000)->size(), 3u);
+  RpcDispatcher synced_rpc;
+  register_depin_methods(synced_rpc, synced);
+  for (const json& params : {json{{"device", to_hex0x(device_)}}, json{{"epoch", first_epoch + 1}}}) {
+    json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "depin_getRewards"}, {"params", params}};
+    EXPECT_EQ(json::parse(synced_rpc.handle(req.dump())), json::parse(dispatcher_.handle(req.dump())));
+  }
 }
 
 }  // namespace
