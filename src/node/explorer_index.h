@@ -8,6 +8,7 @@
 //   'Q' ‖ epoch(8) ‖ height(8) ‖ tx(4) ‖ proof(4)   → ProofResult   (proofs by including block's epoch)
 //   'R' ‖ device(20) ‖ epoch(8)                     → RewardRecord  (settled rewards by device)
 //   'X' ‖ epoch(8) ‖ device(20)                     → 0x01          (devices that earned weight in an epoch)
+// (BlockExecutor also keeps 'S' ‖ height → the block's senders there, for peers that sync it.)
 #pragma once
 
 #include <cstdint>
