@@ -4,6 +4,7 @@
 
 #include "crypto/secp256k1.h"
 #include "crypto/x509_chain.h"
+#include "node/explorer_index.h"
 #include "primitives/codec.h"
 #include "primitives/depin_json.h"
 #include "primitives/transaction.h"
@@ -81,6 +82,17 @@ std::optional<M> load_stored(const node::Node& node, const Bytes& key, std::stri
   if (!raw)
     throw RpcError(kInternalError, "cannot read " + std::string(what) + " record at key " + to_hex0x(key) +
                                        ": " + raw.error().message);
+  if (!*raw || (*raw)->empty()) return std::nullopt;
+  return decode_stored<M>(**raw, key, what);
+}
+
+// Loads a record from the explorer index space (node/explorer_index.h); nullopt if absent.
+template <typename M>
+std::optional<M> load_indexed(const node::Node& node, const Bytes& key, std::string_view what) {
+  auto raw = node.index_get(key);
+  if (!raw)
+    throw RpcError(kInternalError, "cannot read " + std::string(what) + " record at index key " +
+                                       to_hex0x(key) + ": " + raw.error().message);
   if (!*raw || (*raw)->empty()) return std::nullopt;
   return decode_stored<M>(**raw, key, what);
 }
@@ -211,16 +223,10 @@ json unsettled_json(const node::Node& node, const Address& id, const pb::Device&
 // One device's reward for one epoch: settled record, or the unsettled accrued weight.
 std::optional<json> reward_entry(const node::Node& node, const Address& id, const pb::Device& d,
                                  uint64_t epoch) {
-  if (auto rr = load_stored<pb::RewardRecord>(node, vm::reward_key(id, epoch), "RewardRecord"))
+  if (auto rr = load_indexed<pb::RewardRecord>(node, node::reward_index_key(id, epoch), "RewardRecord"))
     return settled_json(id, epoch, *rr);
   if (d.accrued_epoch() != epoch || d.accrued_weight() == 0) return std::nullopt;
   return unsettled_json(node, id, d);
-}
-
-Bytes reward_prefix(const Address& id) {
-  Bytes prefix{vm::kRewardPrefix};
-  append(prefix, id);
-  return prefix;
 }
 
 struct RewardItem {
@@ -229,25 +235,25 @@ struct RewardItem {
 };
 
 // Up to `max` of a device's rewards, oldest epoch first, with epoch > after_epoch (all if nullopt):
-// the settled RewardRecords ('r' ‖ device ‖ epoch) merged with the unsettled accrued epoch. `more` says
-// whether further rewards follow (with max 0: whether any exists).
+// the settled RewardRecords (explorer index 'R' ‖ device ‖ epoch) merged with the unsettled accrued
+// epoch. `more` says whether further rewards follow (with max 0: whether any exists).
 std::vector<RewardItem> device_rewards(const node::Node& node, const Address& id, const pb::Device& d,
                                        std::optional<uint64_t> after_epoch, size_t max, bool& more) {
-  const Bytes prefix = reward_prefix(id);
+  const Bytes prefix = node::reward_index_prefix(id);
   Bytes after;
   if (after_epoch) {
     after = prefix;
     append_u64_be(after, *after_epoch);
   }
   std::vector<RewardItem> out;
-  for (const auto& [k, v] : scan_state(node, prefix, after, max + 1)) {
+  for (const auto& [k, v] : scan_index(node, prefix, after, max + 1)) {
     uint64_t epoch = read_u64_be(ByteSpan(k).subspan(prefix.size()));
     out.push_back({epoch, settled_json(id, epoch, decode_stored<pb::RewardRecord>(v, k, "RewardRecord"))});
   }
   const uint64_t accrued = d.accrued_epoch();
   if (d.accrued_weight() > 0 && (!after_epoch || accrued > *after_epoch) &&
       std::none_of(out.begin(), out.end(), [&](const RewardItem& r) { return r.epoch == accrued; }) &&
-      !load_stored<pb::RewardRecord>(node, vm::reward_key(id, accrued), "RewardRecord")) {
+      !load_indexed<pb::RewardRecord>(node, node::reward_index_key(id, accrued), "RewardRecord")) {
     auto at = std::find_if(out.begin(), out.end(), [&](const RewardItem& r) { return r.epoch > accrued; });
     out.insert(at, {accrued, unsettled_json(node, id, d)});
   }
@@ -495,10 +501,10 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            Bytes prefix;
            if (params.is_object() && params.contains("device")) {
              Address id = param_fixed<20>(params, 0, "device", "a 20-byte hex device id");
-             prefix = Bytes{'P'};
+             prefix = Bytes{node::kProofsByDeviceIndex};
              append(prefix, id);
            } else if (params.is_object() && params.contains("epoch")) {
-             prefix = Bytes{'Q'};
+             prefix = Bytes{node::kProofsByEpochIndex};
              append_u64_be(prefix, param_u64(params, 0, "epoch"));
            } else {
              throw RpcError(kInvalidParams, "give 'device' or 'epoch'");
@@ -529,7 +535,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            size_t limit = param_limit(params);
            if (params.is_object() && params.contains("device")) {
              Address id = param_fixed<20>(params, 0, "device", "a 20-byte hex device id");
-             const Bytes prefix = reward_prefix(id);
+             const Bytes prefix = node::reward_index_prefix(id);
              const Bytes cursor = param_cursor(params, prefix, prefix.size() + 8);
              auto dev = load_device(node, id);
              if (!dev) throw RpcError(kNotFound, "no device " + to_hex0x(id));
@@ -540,7 +546,7 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
              Bytes last;
              for (auto& r : device_rewards(node, id, *dev, after, limit, more)) {
                items.push_back(std::move(r.item));
-               last = vm::reward_key(id, r.epoch);
+               last = node::reward_index_key(id, r.epoch);
              }
              return page(items, last, more);
            }
@@ -549,10 +555,9 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
            if (!params.is_object() || !params.contains("epoch"))
              throw RpcError(kInvalidParams, "give 'device', 'owner' or 'epoch'");
            const uint64_t epoch = param_u64(params, 0, "epoch");
-           Bytes prefix{vm::kEpochDevicePrefix};
-           append_u64_be(prefix, epoch);
+           const Bytes prefix = node::epoch_earner_index_prefix(epoch);
            Bytes after = param_cursor(params, prefix, prefix.size() + 20);
-           auto rows = scan_state(node, prefix, after, limit + 1);
+           auto rows = scan_index(node, prefix, after, limit + 1);
            json items = json::array();
            Bytes last;
            for (size_t i = 0; i < rows.size() && i < limit; ++i) {

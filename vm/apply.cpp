@@ -272,6 +272,7 @@ Result<BlockResult> run_block(const StateReader& state, const Hash32& prev_state
     result.receipts.push_back(std::move(receipt));
   }
   executor.end_block();
+  result.explorer = executor.take_explorer_records();
   // A corrupt record read or an overflowing credit anywhere in the block invalidates it (vm/state.h).
   if (const auto& fault = overlay.fault()) return state_fault(*fault);
   if (fees > 0) {

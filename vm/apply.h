@@ -10,6 +10,7 @@
 #include "primitives/transaction.h"
 #include "util/result.h"
 #include "vm/accounts.h"
+#include "vm/depin_state.h"
 #include "vm/signatures.h"
 #include "vm/state.h"
 #include "vm/tx_fail_reason.h"
@@ -35,6 +36,8 @@ struct BlockResult {
   std::vector<pb::Receipt> receipts;
   Hash32 state_root{};
   uint64_t gas_used = 0;
+  // Records for explorers, not state: not in `writes` nor in the state root (vm/depin_state.h).
+  ExplorerRecords explorer;
 };
 
 // Checks a transaction against the state a block would apply it to. Error codes (also used by the

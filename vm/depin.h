@@ -10,6 +10,7 @@
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
 #include "vm/attestation.h"
+#include "vm/depin_state.h"
 #include "vm/signatures.h"
 #include "vm/state.h"
 #include "vm/tx_fail_reason.h"
@@ -165,6 +166,8 @@ class DepinExecutor {
   TxOutcome claim_rewards(const pb::ClaimRewards& tx);
 
   uint64_t current_epoch() const { return height_ / params_.epoch_blocks; }
+  // The block's records for explorers (vm/depin_state.h ExplorerRecords), taken after end_block.
+  ExplorerRecords take_explorer_records() { return std::move(explorer_); }
 
  private:
   // Checks one proof; on kAccepted `weight` is the device's weight and a reveal's witness verdicts
@@ -230,6 +233,7 @@ class DepinExecutor {
   std::map<uint64_t, std::string> block_hashes_;  // block hashes never change
   bool epoch_dirty_ = false;
   Amount burned_ = 0;  // paid for usage in this block; added to the SupplyRecord by end_block
+  ExplorerRecords explorer_;  // settlements and first earnings of the block, in execution order
 };
 
 // ChainView over state, for the attestation verifier.

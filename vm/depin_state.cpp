@@ -26,12 +26,6 @@ Bytes epoch_key(uint64_t epoch) { return u64_key(kEpochPrefix, epoch); }
 Bytes block_hash_key(uint64_t height) { return u64_key(kBlockHashPrefix, height); }
 Bytes beacon_key(const Address& beaconer) { return prefixed_key(kBeaconPrefix, beaconer); }
 
-Bytes reward_key(const Address& device, uint64_t epoch) {
-  Bytes be;
-  append_u64_be(be, epoch);
-  return prefixed_key(kRewardPrefix, device, be);
-}
-
 std::optional<uint64_t> key_revoked_at(const StateReader& state, const Hash32& key_id) {
   const Bytes key = prefixed_key(kRevokedKeyPrefix, key_id);
   auto raw = state.get(key);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "primitives/codec.h"
 #include "primitives/physis.pb.h"
@@ -16,10 +18,8 @@ inline constexpr uint8_t kDevicePrefix = 'd';       // 'd' ‖ device id(20) →
 inline constexpr uint8_t kOwnerIndexPrefix = 'o';   // 'o' ‖ owner(20) ‖ device id(20) → 0x01
 inline constexpr uint8_t kAnchorIndexPrefix = 'm';  // 'm' ‖ anchor id(32) ‖ device id(20) → 0x01
 inline constexpr uint8_t kEpochPrefix = 'E';        // 'E' ‖ epoch(8) → EpochRecord
-inline constexpr uint8_t kEpochDevicePrefix = 'x';  // 'x' ‖ epoch(8) ‖ device id(20) → 0x01 (earned weight)
-inline constexpr uint8_t kRewardPrefix = 'r';       // 'r' ‖ device id(20) ‖ epoch(8) → RewardRecord
-inline constexpr uint8_t kBlockHashPrefix = 'b';  // 'b' ‖ height(8) → block hash(32)
-inline constexpr uint8_t kSupplyKey = 's';        // 's' → SupplyRecord
+inline constexpr uint8_t kBlockHashPrefix = 'b';    // 'b' ‖ height(8) → block hash(32)
+inline constexpr uint8_t kSupplyKey = 's';          // 's' → SupplyRecord
 // 'i' ‖ raw_key_id(device key)(32) → device id(20): one device per key, whatever the evidence kind.
 inline constexpr uint8_t kDeviceKeyIndexPrefix = 'i';
 // 'w' ‖ beaconer(20) → Beacon: the device's last beacon, its pending witnesses and the witnesses
@@ -28,6 +28,18 @@ inline constexpr uint8_t kBeaconPrefix = 'w';
 
 // 'u' ‖ consumer(20) → u64 BE: the seq of the consumer's last accepted usage receipt.
 inline constexpr uint8_t kUsageSeqPrefix = 'u';
+
+// Records for explorers that consensus never reads (doc/depin.md "Indexes"). They grow with every
+// device and epoch, so they are not state (consensus state per device stays O(1), DESIGN §3):
+// apply_block hands them out beside its writes, outside the state root, and the node stores them in its
+// index space in the same batch as the block (node/explorer_index.h). Both lists are in execution order,
+// so they are the same on every node.
+struct ExplorerRecords {
+  // One per settlement (doc/depin.md "Rewards"): at most one per (device, epoch), ever.
+  std::vector<pb::RewardRecord> rewards;
+  // (epoch, device) when a device is credited its first weight of an epoch, for by-epoch listings.
+  std::vector<std::pair<uint64_t, Address>> epoch_earners;
+};
 
 Bytes prefixed_key(uint8_t prefix, ByteSpan a, ByteSpan b = {});
 Bytes u64_key(uint8_t prefix, uint64_t v, ByteSpan rest = {});
@@ -52,7 +64,6 @@ Bytes anchor_key(const Hash32& id);
 Bytes device_key(const Address& id);
 Bytes device_key_index_key(const Hash32& raw_key_id);
 Bytes epoch_key(uint64_t epoch);
-Bytes reward_key(const Address& device, uint64_t epoch);
 Bytes block_hash_key(uint64_t height);
 Bytes beacon_key(const Address& beaconer);
 // The height a key id is revoked from, or nullopt. A stored value that is not 8 bytes is reported as

@@ -12,10 +12,20 @@ inline constexpr uint64_t kRevoke = 30'000;
 inline constexpr uint64_t kRegisterDevice = 150'000;  // chain of up to 3 signatures + proof of possession
 inline constexpr uint64_t kUpdateDevice = 30'000;
 inline constexpr uint64_t kSubmitProofsBase = 21'000;
-inline constexpr uint64_t kPerProof = 6'000;  // one P-256 verification plus a device read and write
+// One P-256 verification plus a device read and write, priced like a transfer's work: a transfer pays
+// transfer_gas = 21,000 for one secp256k1 recovery (and its account reads and writes), so a proof pays
+// 21,000 × (cost of a P-256 verification / cost of a secp256k1 recovery). Measured with
+// build/bin/bench_depin (issue 8; CPU time per operation on 1 thread, OpenSSL P-256 against
+// libsecp256k1 recovery; eight runs on the shared 2-core development box while other builds ran, load
+// average 4-6): P-256 verification 62.3-67.5 us (97.3 us in one run beside two compiler jobs),
+// secp256k1 recovery 45.6-53.1 us (61.4 us), ratio 1.20-1.43 (1.58). The conservative figure is the
+// highest ratio: 21,000 × 1.58 = 33,180, rounded up to 34,000 (a ratio of 1.62). Before: 6,000,
+// which priced a P-256 verification at 0.29 recoveries. doc/depin.md "Transactions and gas" derives the
+// block gas limit from these figures.
+inline constexpr uint64_t kPerProof = 34'000;
 // A BEACON_REVEAL judges up to vm::kMaxPendingWitnesses (64) pending witnesses (doc/depin.md
 // "Beacons"): per witness one SHA-256 of 52 bytes and, when rewarded, a device read, settle and write —
-// about a tenth of a P-256 verification, so 600 gas each. Charged for the whole bound on every reveal
+// far below a P-256 verification (kPerProof): 600 gas each. Charged for the whole bound on every reveal
 // proof, on top of kPerProof, so that gas stays known from the payload.
 inline constexpr uint64_t kPerJudgedWitness = 600;
 inline constexpr uint64_t kPerBeaconReveal = 64 * kPerJudgedWitness;

@@ -220,7 +220,7 @@ void DepinExecutor::settle(const Address& id, pb::Device& device) {
     rr.set_forfeit(forfeit);
     rr.set_forfeited(amount_bytes(amount));
   }
-  state_.put(reward_key(id, epoch), encode_canonical(rr));
+  explorer_.rewards.push_back(std::move(rr));  // for explorers, outside the state root
   rec.set_settled_weight(rec.settled_weight() + device.accrued_weight());
   const std::optional<Amount> settled =
       checked_add(stored_amount(state_, rec.settled_amount(), "epoch settled amount"), amount);
@@ -259,8 +259,8 @@ uint64_t DepinExecutor::accrue(const Address& id, pb::Device& device, uint64_t w
   // The epoch total must never wrap (rewards divide by it): clip at its ceiling.
   add = std::min(add, UINT64_MAX - epoch_.total_weight());
   if (add == 0) return 0;
-  if (device.accrued_weight() == 0) {  // first weight this epoch: index it for by-epoch queries
-    state_.put(u64_key(kEpochDevicePrefix, epoch, id), kIndexMarker);
+  if (device.accrued_weight() == 0) {  // first weight this epoch: listed for by-epoch queries
+    explorer_.epoch_earners.emplace_back(epoch, id);
     epoch_.set_devices(epoch_.devices() + 1);
   }
   device.set_accrued_weight(device.accrued_weight() + add);

@@ -7,6 +7,7 @@
 
 #include "consensus/header_rules.h"
 #include "node/block_assembly.h"
+#include "node/explorer_index.h"
 #include "node/fallible_state.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
@@ -310,30 +311,8 @@ Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, c
   w.receipts = encode_receipts(executed.result.receipts);
   w.txs = executed.tx_hashes;
   w.state_writes = executed.result.writes;
-  // Explorer indexes of proof results: by device and by epoch (doc/depin.md "Indexes"). The epoch is the
-  // including block's, where weight accrues, not the one a proof claims; a malformed proof's device id
-  // (not 20 bytes) is not indexed by device, so it cannot land under another device's prefix.
-  const uint64_t block_epoch = height / genesis_.depin.epoch_blocks;
-  const auto& receipts = executed.result.receipts;
-  for (size_t i = 0; i < receipts.size(); ++i) {
-    for (const auto& pr : receipts[i].proofs()) {
-      Bytes where;
-      append_u64_be(where, height);
-      append_u32_be(where, static_cast<uint32_t>(i));
-      append_u32_be(where, pr.index());
-      Bytes value = encode_canonical(pr);
-      if (pr.device_id().size() == std::tuple_size_v<Address>) {
-        Bytes by_device{'P'};
-        append(by_device, pr.device_id());
-        append(by_device, where);
-        w.index_writes.emplace_back(std::move(by_device), value);
-      }
-      Bytes by_epoch{'Q'};
-      append_u64_be(by_epoch, block_epoch);
-      append(by_epoch, where);
-      w.index_writes.emplace_back(std::move(by_epoch), std::move(value));
-    }
-  }
+  // Explorer indexes (proof results, reward records, who earned in an epoch) in the block's batch.
+  w.index_writes = explorer_index_writes(executed.result, height, genesis_.depin.epoch_blocks);
   // The senders, so that peers syncing this block need not recover them (TrustedHints).
   if (!executed.senders.empty()) {
     Bytes senders;

@@ -177,6 +177,7 @@ class Node {
   // Read access for the DePIN queries (thread-safe, always whole blocks).
   // A read error (I/O, checksum) is error "storage", never an empty result.
   storage::BlockStore::Lookup<Bytes> state_get(const Bytes& key) const { return store_->get_state(key); }
+  storage::BlockStore::Lookup<Bytes> index_get(const Bytes& key) const { return store_->get_index(key); }
   Result<storage::KeyValues> scan_state(const Bytes& prefix, const Bytes& after, size_t limit) const {
     return store_->scan_state(prefix, after, limit);
   }

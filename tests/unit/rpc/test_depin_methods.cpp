@@ -7,6 +7,7 @@
 #include <functional>
 #include <sstream>
 
+#include "node/explorer_index.h"
 #include "node/node.h"
 #include "primitives/codec.h"
 #include "rpc/chain_params.h"
@@ -32,7 +33,10 @@ Genesis devnet() {
 class DepinMethodsTest : public ::testing::Test {
  protected:
   // Opens the node; `tamper` may change the genesis state written to the fresh datadir first.
-  void open(const std::function<void(std::map<Bytes, Bytes>&)>& tamper = {}) {
+  // `index` may add explorer index entries (node/explorer_index.h) beside it.
+  using IndexWrites = std::vector<std::pair<Bytes, Bytes>>;
+  void open(const std::function<void(std::map<Bytes, Bytes>&)>& tamper = {},
+            const std::function<void(IndexWrites&)>& index = {}) {
     node::NodeOptions o;
     o.datadir = dir_.str() + "/data";
     o.genesis = devnet();
@@ -40,6 +44,7 @@ class DepinMethodsTest : public ::testing::Test {
       node::GenesisBlock g = node::make_genesis_block(o.genesis);
       storage::BlockWrite w = node::genesis_block_write(g, o.genesis.genesis_time_ms);
       tamper(w.state_writes);
+      if (index) index(w.index_writes);
       std::filesystem::create_directories(o.datadir);
       auto store = storage::BlockStore::open(o.datadir + "/chain");
       ASSERT_TRUE(store.ok()) << store.error().message;
@@ -118,16 +123,12 @@ TEST_F(DepinMethodsTest, CursorOfAnotherQueryIsInvalidParams) {
     EXPECT_NE(m.find("cursor"), std::string::npos) << c.method << ": " << m;
   }
   // A cursor of the same query with another filter value does not belong either.
-  Bytes other{vm::kEpochDevicePrefix};
-  append_u64_be(other, 1);
-  append(other, Bytes(20, 0x11));
+  Bytes other = node::epoch_earner_index_key(1, Address{0x11});
   EXPECT_NE(
       error("depin_getRewards", {{"epoch", 0}, {"cursor", to_hex0x(other)}}, kInvalidParams).find("cursor"),
       std::string::npos);
   // The right shape for the query is accepted (an empty page here).
-  Bytes own{vm::kEpochDevicePrefix};
-  append_u64_be(own, 0);
-  append(own, Bytes(20, 0x11));
+  Bytes own = node::epoch_earner_index_key(0, Address{0x11});
   EXPECT_EQ(result("depin_getRewards", {{"epoch", 0}, {"cursor", to_hex0x(own)}})["items"], json::array());
 }
 
@@ -173,42 +174,46 @@ TEST_F(DepinMethodsTest, CorruptStoredRecordIsAnInternalErrorNamingTheKey) {
 }
 
 // doc/depin.md "Rewards": a device transferred during an epoch pays each owner its part. The records
-// are written into the genesis state directly: the device, now owned by `owner`, earned 40 in epoch 1,
-// 25 of it under `earlier`; epoch 1 is closed with a device pool of 700002 and a total weight of 45.
+// are written into the genesis state (and the settled RewardRecord into the explorer index) directly: the
+// device, now owned by `owner`, earned 40 in epoch 1, 25 of it under `earlier`; epoch 1 is closed with a
+// device pool of 700002 and a total weight of 45.
 TEST_F(DepinMethodsTest, RewardsShowEachOwnersPartOfADeviceTransferredMidEpoch) {
   Address dev{}, owner{}, earlier{};
   dev.fill(0xaa);
   owner.fill(0x0c);
   earlier.fill(0x0b);
   auto amount = [](Amount a) { return to_string(encode_amount(a)); };
-  open([&](std::map<Bytes, Bytes>& writes) {
-    pb::Device d;
-    d.set_owner(to_string(owner));
-    d.set_accrued_epoch(1);
-    d.set_accrued_weight(40);
-    pb::OwnerShare* s = d.add_earlier_owners();
-    s->set_owner(to_string(earlier));
-    s->set_weight(25);
-    writes[vm::device_key(dev)] = encode_canonical(d);
-    writes[vm::prefixed_key(vm::kOwnerIndexPrefix, owner, dev)] = vm::kIndexMarker;
-    pb::EpochRecord e;
-    e.set_total_weight(45);
-    e.set_closed(true);
-    e.set_device_pool(amount(700'002));
-    writes[vm::epoch_key(1)] = encode_canonical(e);
-    pb::RewardRecord rr;  // epoch 0, settled: 100 for weight 10, 30 of it to `earlier` for its 3
-    rr.set_device_id(to_string(dev));
-    rr.set_epoch(0);
-    rr.set_weight(10);
-    rr.set_amount(amount(100));
-    rr.set_owner(to_string(owner));
-    rr.set_settled_at(7);
-    pb::OwnerShare* paid = rr.add_earlier_owners();
-    paid->set_owner(to_string(earlier));
-    paid->set_weight(3);
-    paid->set_amount(amount(30));
-    writes[vm::reward_key(dev, 0)] = encode_canonical(rr);
-  });
+  open(
+      [&](std::map<Bytes, Bytes>& writes) {
+        pb::Device d;
+        d.set_owner(to_string(owner));
+        d.set_accrued_epoch(1);
+        d.set_accrued_weight(40);
+        pb::OwnerShare* s = d.add_earlier_owners();
+        s->set_owner(to_string(earlier));
+        s->set_weight(25);
+        writes[vm::device_key(dev)] = encode_canonical(d);
+        writes[vm::prefixed_key(vm::kOwnerIndexPrefix, owner, dev)] = vm::kIndexMarker;
+        pb::EpochRecord e;
+        e.set_total_weight(45);
+        e.set_closed(true);
+        e.set_device_pool(amount(700'002));
+        writes[vm::epoch_key(1)] = encode_canonical(e);
+      },
+      [&](IndexWrites& index) {
+        pb::RewardRecord rr;  // epoch 0, settled: 100 for weight 10, 30 of it to `earlier` for its 3
+        rr.set_device_id(to_string(dev));
+        rr.set_epoch(0);
+        rr.set_weight(10);
+        rr.set_amount(amount(100));
+        rr.set_owner(to_string(owner));
+        rr.set_settled_at(7);
+        pb::OwnerShare* paid = rr.add_earlier_owners();
+        paid->set_owner(to_string(earlier));
+        paid->set_weight(3);
+        paid->set_amount(amount(30));
+        index.emplace_back(node::reward_index_key(dev, 0), encode_canonical(rr));
+      });
   // R = ⌊40 × 700002 / 45⌋ = 622224; the earlier owner ⌊25 × R / 40⌋ = 388890, the owner the rest.
   const json device = result("depin_getDevice", {{"id", to_hex0x(dev)}});
   EXPECT_EQ(device["pending_reward"], "622224") << device.dump();

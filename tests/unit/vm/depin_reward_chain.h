@@ -85,6 +85,12 @@ class RewardChain final : public StateReader {
     EXPECT_TRUE(r.ok()) << r.error().code << ": " << r.error().message;
     if (!r.ok()) return {};
     apply_writes(r->writes);
+    for (const auto& rr : r->explorer.rewards) {
+      // One RewardRecord per device per epoch, ever (doc/depin.md "Rewards").
+      const auto at = std::make_pair(bytes_to_address(rr.device_id()), rr.epoch());
+      EXPECT_FALSE(rewards_.count(at)) << "a second RewardRecord for epoch " << rr.epoch();
+      rewards_[at] = rr;
+    }
     root_ = r->state_root;
     ++height_;
     pending_nonce_.clear();
@@ -157,8 +163,12 @@ class RewardChain final : public StateReader {
   pb::EpochRecord epoch(uint64_t e) const {
     return load_record<pb::EpochRecord>(state_, epoch_key(e)).value_or(pb::EpochRecord());
   }
+  // The device's RewardRecord for epoch e, from the records apply_block handed out for explorers
+  // (they are not state).
   std::optional<pb::RewardRecord> reward(const Address& id, uint64_t e) const {
-    return load_record<pb::RewardRecord>(state_, reward_key(id, e));
+    auto it = rewards_.find({id, e});
+    if (it == rewards_.end()) return std::nullopt;
+    return it->second;
   }
   pb::SupplyRecord supply() const {
     return load_record<pb::SupplyRecord>(state_, Bytes{kSupplyKey}).value_or(pb::SupplyRecord());
@@ -213,6 +223,7 @@ class RewardChain final : public StateReader {
   Validators validators_;
   MemoryState state_;
   std::map<Bytes, Bytes> all_;
+  std::map<std::pair<Address, uint64_t>, pb::RewardRecord> rewards_;  // explorer records, not state
   Hash32 root_{};
   uint64_t height_ = 0;
   std::map<Address, uint64_t> pending_nonce_;

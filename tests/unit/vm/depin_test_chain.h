@@ -205,8 +205,11 @@ class DepinChain {
     root_ = r->state_root;
     ++height_;
     pending_nonce_.clear();
+    for (const auto& earner : r->explorer.epoch_earners) earners_.push_back(earner);
     return std::move(r).value();
   }
+  // The (epoch, device) pairs apply_block handed out for explorers, in order (vm/depin_state.h).
+  const std::vector<std::pair<uint64_t, Address>>& epoch_earners() const { return earners_; }
   // One transaction in its own block; returns its receipt.
   pb::Receipt run(const VerifiedTx& tx, WriteSet* writes = nullptr) {
     BlockResult r = block({tx});
@@ -328,6 +331,7 @@ class DepinChain {
   std::vector<std::pair<Address, uint64_t>> validators_;
   std::map<Address, uint64_t> pending_nonce_;
   DirectSignatureVerifier verifier_;
+  std::vector<std::pair<uint64_t, Address>> earners_;
 };
 
 inline const Maker& maker_a() {

@@ -126,7 +126,7 @@ TEST_F(DepinApply, IntrinsicGasFollowsTheTable) {
   b.mutable_update_device();
   EXPECT_EQ(intrinsic_gas(p, b), 30'000u);
   for (int i = 0; i < 3; ++i) b.mutable_submit_proofs()->add_proofs();
-  EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 3 * 6'000u);
+  EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 3 * 34'000u);  // vm/gas.h kPerProof (issue 8: priced to work)
   for (int i = 0; i < 2; ++i) b.mutable_claim_rewards()->add_device_ids(std::string(20, 'x'));
   EXPECT_EQ(intrinsic_gas(p, b), 21'000u + 2 * 5'000u);  // 44 payload bytes: all within the free 64
   for (int i = 0; i < 2; ++i) b.mutable_claim_rewards()->add_device_ids(std::string(20, 'x'));
