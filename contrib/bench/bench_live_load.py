@@ -10,7 +10,11 @@ and runs load mode for --seconds; raw rate again; the node is stopped by its PID
 The machine may be shared: the load average before and after is printed beside the figures.
 
 Usage: contrib/bench/bench_live_load.py [--bindir build/bin] [--devices 10000] [--seconds 60]
-                                        [--relayers 2] [--in-flight 16] [--keep]
+                                        [--relayers 2] [--in-flight 16] [--keep] [--datadir DIR]
+                                        [--perf FILE]
+--datadir DIR keeps the node's chain in DIR (made on first use): a second run finds the devices
+registered and starts the load at once. --perf FILE records the node's CPU profile during the load
+window with `perf record -g` (if perf is installed), for `perf report -i FILE`.
 """
 import argparse
 import json
@@ -65,6 +69,8 @@ def main():
     ap.add_argument("--relayers", type=int, default=2)
     ap.add_argument("--in-flight", type=int, default=16)
     ap.add_argument("--keep", action="store_true", help="keep the temporary datadir")
+    ap.add_argument("--datadir", help="the node's datadir, kept (reused with its registered devices)")
+    ap.add_argument("--perf", help="record the node's profile during the load into this file")
     a = ap.parse_args()
     src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     bindir = os.path.abspath(a.bindir)
@@ -79,7 +85,8 @@ def main():
         print(f"raw P-256 verifications/s on 2 threads (before): {raw_before:.0f}", flush=True)
 
         log = open(os.path.join(tmp, "physisd.log"), "wb")
-        node = subprocess.Popen([os.path.join(bindir, "physisd"), "--datadir", os.path.join(tmp, "node"),
+        datadir = os.path.abspath(a.datadir) if a.datadir else os.path.join(tmp, "node")
+        node = subprocess.Popen([os.path.join(bindir, "physisd"), "--datadir", datadir,
                                  "--genesis", os.path.join(src, "genesis", "devnet.json"), "--rpc-port", str(port),
                                  "--validator-key", os.path.join(keys, "validator.key")],
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -102,13 +109,18 @@ def main():
         t0 = time.time()
         sim = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         marks = {}
+        perf = []
 
         def follow():
             for line in sim.stderr:
-                if "relayer accounts funded" in line:
+                if "accounts funded" in line:
                     marks["registered"] = time.time()
                 if "batches of" in line:  # the load starts: CPU used so far by each process
                     marks["cpu_start"] = (cpu_seconds(node.pid), cpu_seconds(sim.pid))
+                    if a.perf and shutil.which("perf"):
+                        perf.append(subprocess.Popen(["perf", "record", "-g", "-o", a.perf, "-p", str(node.pid),
+                                                      "--", "sleep", str(a.seconds)],
+                                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 # Registration progress only every 1,000 devices.
                 if "devsim: registered" not in line or line.split()[2].split("/")[0].endswith("000"):
                     sys.stderr.write(line)
@@ -119,6 +131,8 @@ def main():
         _, status, usage = os.wait4(sim.pid, 0)
         sim.returncode = os.waitstatus_to_exitcode(status)
         reader.join()
+        for p in perf:
+            p.wait()
         if sim.returncode != 0:
             raise RuntimeError(f"physis-devsim failed ({sim.returncode})")
         summary = json.loads(out)

@@ -19,7 +19,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr Amount kRelayerFunds = static_cast<Amount>(1'000'000'000'000'000'000ULL);  // 1 token of 18 decimals
+constexpr Amount kToken = static_cast<Amount>(1'000'000'000'000'000'000ULL);  // 1 token of 18 decimals
+constexpr Amount kRelayerFunds = kToken;  // gas of about 100,000 batches at the devnet's minimum price
+// What the consumers pay for usage (burned): at most 5 MiB per proof at the devnet's 0.001 token per
+// MiB, 0.005 token a proof, so 10,000 tokens pay for two million proofs.
+constexpr Amount kConsumerFunds = kToken * 10'000;
 
 // The chain tip, polled by one thread so that relayers do not each ask for it per batch.
 class TipWatcher {
@@ -83,10 +87,13 @@ struct InFlight {
 
 class Relayer {
  public:
-  Relayer(const LoadOptions& o, crypto::PrivateKey key, std::vector<Device>& fleet, std::vector<size_t> mine,
-          const TipWatcher& tip, Counters& c, const std::atomic<bool>& window_over, Clock::time_point start)
+  Relayer(const LoadOptions& o, crypto::PrivateKey key, crypto::PrivateKey consumer, std::vector<Device>& fleet,
+          std::vector<size_t> mine, const TipWatcher& tip, Counters& c, const std::atomic<bool>& window_over,
+          Clock::time_point start)
       : o_(o),
         sender_(o.url, key, o.chain_id),
+        consumer_(consumer),
+        consumer_seq_(consumer_last_seq(o.url, consumer)),
         fleet_(fleet),
         mine_(std::move(mine)),
         tip_(tip),
@@ -123,28 +130,7 @@ class Relayer {
       const size_t i = mine_[cursor_++ % mine_.size()];
       Device& d = fleet_[i];
       signed_now.push_back({i, d.next_uptime_ref, d.seq + 1, generation_[i]});
-      pb::Proof p;
-      p.set_device_id(to_string(d.id));
-      p.set_seq(d.seq + 1);
-      p.set_ref_height(height);
-      p.set_ref_block_hash(ref_hash);
-      p.set_epoch(height / o_.epoch_blocks);
-      auto* pl = p.mutable_payload();
-      // Uptime when it earns (once per uptime_interval_blocks), otherwise a data contribution.
-      if (uptime_safe && height >= d.next_uptime_ref) {
-        pl->set_kind(pb::UPTIME);
-        pl->set_uptime_seconds(60);
-        d.next_uptime_ref = height + o_.uptime_interval;
-      } else {
-        pl->set_kind(pb::DATA_CONTRIBUTION);
-        pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
-      }
-      // Each device key imported once: signing is then a fraction of a verification, and the load
-      // generator leaves the shared cores to the node.
-      if (!signers_[i]) signers_[i] = crypto::P256SigningKey::create(d.key);
-      p.set_signature(to_string(*signers_[i]->sign(vm::proof_digest(o_.chain_id, p))));
-      *sp->add_proofs() = std::move(p);
-      ++d.seq;
+      *sp->add_proofs() = next_proof(i, height, ref_hash, uptime_safe);
     }
     auto hash = sender_.try_send(body);
     if (!hash) {
@@ -166,6 +152,38 @@ class Relayer {
     c_.sent += signed_now.size();
     q_.push_back(InFlight{*hash, height, std::move(signed_now)});
     return true;
+  }
+
+  // The next proof of fleet device i, signed, referencing (height, ref_hash); advances the device's seq
+  // (and its next uptime height when it is an uptime proof). The kinds follow the service rules of
+  // doc/depin.md "Proofs": uptime when it earns (once per uptime_interval_blocks, and only if
+  // `uptime_safe`), otherwise a data contribution paid by this relayer's consumer (a usage receipt
+  // with the consumer's next seq; "Usage"). Witnesses are left to the paced mode, which tracks the
+  // per-beacon rules.
+  pb::Proof next_proof(size_t i, uint64_t height, const std::string& ref_hash, bool uptime_safe) {
+    Device& d = fleet_[i];
+    pb::Proof p;
+    p.set_device_id(to_string(d.id));
+    p.set_seq(d.seq + 1);
+    p.set_ref_height(height);
+    p.set_ref_block_hash(ref_hash);
+    p.set_epoch(height / o_.epoch_blocks);
+    auto* pl = p.mutable_payload();
+    if (uptime_safe && height >= d.next_uptime_ref) {
+      pl->set_kind(pb::UPTIME);
+      pl->set_uptime_seconds(60);
+      d.next_uptime_ref = height + o_.uptime_interval;
+    } else {
+      pl->set_kind(pb::DATA_CONTRIBUTION);
+      pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
+      attach_usage_receipt(p, consumer_, consumer_seq_, o_.chain_id);
+    }
+    // Each device key imported once: signing is then a fraction of a verification, and the load
+    // generator leaves the shared cores to the node.
+    if (!signers_[i]) signers_[i] = crypto::P256SigningKey::create(d.key);
+    p.set_signature(to_string(*signers_[i]->sign(vm::proof_digest(o_.chain_id, p))));
+    ++d.seq;
+    return p;
   }
 
   bool take_receipt() {
@@ -249,6 +267,8 @@ class Relayer {
 
   const LoadOptions& o_;
   Sender sender_;
+  crypto::PrivateKey consumer_;  // pays for the data this relayer's devices contribute
+  uint64_t consumer_seq_;        // its last receipt seq signed (a refused batch leaves a gap: allowed)
   std::vector<Device>& fleet_;
   std::vector<size_t> mine_;
   const TipWatcher& tip_;
@@ -263,33 +283,42 @@ class Relayer {
   uint64_t latency_blocks_ = 3;  // blocks from a batch's reference to its inclusion, recent maximum
 };
 
-// Funds each relayer account that holds less than half of kRelayerFunds, and waits for the transfers.
-void fund_relayers(const LoadOptions& o, const std::vector<crypto::PrivateKey>& keys) {
+// Tops up each account that holds less than half of its amount to that amount, and waits for the
+// transfers.
+void fund_accounts(const LoadOptions& o, const std::vector<std::pair<crypto::PrivateKey, Amount>>& accounts) {
   Sender funder(o.url, o.funder, o.chain_id);
   std::vector<std::string> pending;
-  for (const auto& k : keys) {
+  for (const auto& [k, amount] : accounts) {
     const Address a = crypto::address_of(*crypto::public_key_of(k));
     json acc = rpc(o.url, "state_getAccount", {{"address", crypto::address_to_string(a)}});
     auto balance = parse_amount(acc["balance"].get<std::string>());
-    if (balance && *balance >= kRelayerFunds / 2) continue;
-    pending.push_back(funder.send(make_transfer_body(o.chain_id, 0, 0, 0, a, kRelayerFunds)));
+    if (balance && *balance >= amount / 2) continue;
+    pending.push_back(funder.send(make_transfer_body(o.chain_id, 0, 0, 0, a, amount)));
   }
   for (const auto& h : pending) {
     json r = wait_receipt(o.url, h);
-    if (r["status"] != "success") throw std::runtime_error("funding a relayer failed: " + r.dump());
+    if (r["status"] != "success") throw std::runtime_error("funding an account failed: " + r.dump());
   }
-  std::fprintf(stderr, "devsim load: %zu relayer accounts funded (%zu transfers)\n", keys.size(),
-               pending.size());
+  std::fprintf(stderr, "devsim load: %zu relayer and consumer accounts funded (%zu transfers)\n",
+               accounts.size(), pending.size());
 }
 
 }  // namespace
 
 json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
   const uint64_t r_count = std::max<uint64_t>(1, std::min<uint64_t>(o.relayers, fleet.size()));
-  std::vector<crypto::PrivateKey> keys;
-  for (uint64_t r = 0; r < r_count; ++r)
+  // One consumer per relayer: a consumer's receipt seqs must rise in inclusion order, which holds
+  // within one relayer's batches (included in nonce order) but not across relayers. Consumers own no
+  // device (usage_self_dealing otherwise): derived accounts nobody else uses.
+  std::vector<crypto::PrivateKey> keys, consumers;
+  std::vector<std::pair<crypto::PrivateKey, Amount>> funding;
+  for (uint64_t r = 0; r < r_count; ++r) {
     keys.push_back(derive_account_key("physis-devsim-relayer", o.seed, r));
-  fund_relayers(o, keys);
+    consumers.push_back(derive_account_key("physis-devsim-consumer", o.seed, r));
+    funding.emplace_back(keys.back(), kRelayerFunds);
+    funding.emplace_back(consumers.back(), kConsumerFunds);
+  }
+  fund_accounts(o, funding);
 
   TipWatcher tip(o.url);
   tip.start();
@@ -301,7 +330,7 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
     std::vector<size_t> mine;
     for (size_t i = r; i < fleet.size(); i += r_count) mine.push_back(i);
     relayers.push_back(
-        std::make_unique<Relayer>(o, keys[r], fleet, std::move(mine), tip, c, window_over, start));
+        std::make_unique<Relayer>(o, keys[r], consumers[r], fleet, std::move(mine), tip, c, window_over, start));
   }
   const uint64_t start_height = tip.get().first;
   // A device of an earlier run may have had an uptime proof accepted up to now, which the chain does not

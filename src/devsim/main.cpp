@@ -95,20 +95,6 @@ void sign_registration_location(pb::RegisterDevice* reg, const crypto::P256Priva
   reg->set_location_signature(to_string(*crypto::p256_sign(key, digest)));
 }
 
-// Usage is paid by its user (doc/depin.md "Usage"): the consumer account signs a receipt for the data
-// proof's bytes with its next receipt seq, over the proof's reference block.
-void attach_usage_receipt(pb::Proof& p, const crypto::PrivateKey& consumer, uint64_t& consumer_seq,
-                          const std::string& chain_id) {
-  pb::UsageReceipt* u = p.mutable_payload()->mutable_usage();
-  u->set_consumer(to_string(crypto::address_of(*crypto::public_key_of(consumer))));
-  u->set_data_bytes(p.payload().data_bytes());
-  u->set_seq(++consumer_seq);
-  u->set_ref_height(p.ref_height());
-  u->set_ref_block_hash(p.ref_block_hash());
-  u->set_signature(to_string(
-      crypto::sign_digest(consumer, vm::usage_digest(chain_id, bytes_to_address(p.device_id()), *u))));
-}
-
 int run(const cli::Args& a) {
   const std::string url = a.has("rpc") ? a.get("rpc") : "http://127.0.0.1:8545";
   const uint64_t n = a.has("devices") ? cli::parse_u64(a.get("devices"), "--devices") : 10;
@@ -263,11 +249,7 @@ int run(const cli::Args& a) {
       start_epoch + epochs + 1;  // epochs start..start+epochs-1 closed when stop_epoch begins
   uint64_t sent = 0, accepted = 0, rejected = 0, next_device = 0;
   std::map<std::string, uint64_t> rejected_by_reason;
-  uint64_t consumer_seq =
-      rpc(url, "depin_getUsage",
-          {{"consumer", crypto::address_to_string(crypto::address_of(*crypto::public_key_of(*consumer_key)))}})
-          ["last_seq"]
-              .get<uint64_t>();
+  uint64_t consumer_seq = consumer_last_seq(url, *consumer_key);
   WitnessBook book;
   // A neighbour of device i with another owner that i may still witness this epoch, if any. Only near
   // indices are tried: the grid puts them within a few km, inside the witness distance bounds.
