@@ -194,7 +194,8 @@ pb::Proof build_proof(const MixContext& m, uint64_t i, uint64_t round, const sto
         u->set_seq(++consumer_seq);
         u->set_ref_height(ref.height);
         u->set_ref_block_hash(to_string(ref.hash));
-        u->set_signature(to_string(crypto::sign_digest(consumer, vm::usage_digest(m.chain_id, m.ids[i], *u))));
+        u->set_signature(
+            to_string(crypto::sign_digest(consumer, vm::usage_digest(m.chain_id, m.ids[i], *u))));
       }
       break;
   }
@@ -371,12 +372,13 @@ int main(int argc, char** argv) {
   g.depin.anchors.push_back({"root", root_spki, pb::MANUFACTURER_ROOT, {pb::SE_P256}, {}, 3});
   crypto::PrivateKey validator = crypto::generate_private_key();
   g.validators.push_back({"v", crypto::address_of(*crypto::public_key_of(validator)), 1});
-  const int kOwners = 2;  // one per admission thread
+  const int kOwners = 2;                                                // one per admission thread
   std::vector<crypto::PrivateKey> owners(kOwners), consumers(kOwners);  // consumer o pays relayer o's data
   for (auto* keys : {&owners, &consumers})
     for (auto& k : *keys) {
       k = crypto::generate_private_key();
-      g.accounts.push_back({"", crypto::address_of(*crypto::public_key_of(k)), static_cast<Amount>(1) << 100});
+      g.accounts.push_back(
+          {"", crypto::address_of(*crypto::public_key_of(k)), static_cast<Amount>(1) << 100});
     }
   std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.address < b.address; });
 
@@ -431,7 +433,8 @@ int main(int argc, char** argv) {
     auto* reg = body.mutable_register_device();
     *reg->mutable_location() = grid_location(i);
     reg->set_location_signature(to_string(*crypto::p256_sign(
-        fleet.keys[i], vm::location_digest(g.chain_id, fleet.ids[i], reg->location(), ref.height, ByteSpan(ref.hash.data(), ref.hash.size())))));
+        fleet.keys[i], vm::location_digest(g.chain_id, fleet.ids[i], reg->location(), ref.height,
+                                           ByteSpan(ref.hash.data(), ref.hash.size())))));
     body.set_chain_id(g.chain_id);
     body.set_nonce(reg_txs[o].size());
     body.set_gas_price(1);
@@ -537,7 +540,8 @@ int main(int argc, char** argv) {
       ++rejected[std::string("tx failed: ") +
                  std::string(vm::tx_fail_reason_name(static_cast<vm::TxFailReason>(tx->receipt.reason())))];
     for (const auto& pr : tx->receipt.proofs())
-      if (pr.reason() != 0) ++rejected[std::string(vm::proof_reject_name(static_cast<vm::ProofReject>(pr.reason())))];
+      if (pr.reason() != 0)
+        ++rejected[std::string(vm::proof_reject_name(static_cast<vm::ProofReject>(pr.reason())))];
   }
   if (!rejected.empty()) {
     for (const auto& [reason, n] : rejected)

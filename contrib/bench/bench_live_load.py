@@ -14,7 +14,7 @@ Usage: contrib/bench/bench_live_load.py [--bindir build/bin] [--devices 10000] [
                                         [--perf FILE]
 --datadir DIR keeps the node's chain in DIR (made on first use): a second run finds the devices
 registered and starts the load at once. --perf FILE records the node's CPU profile during the load
-window with `perf record -g` (if perf is installed), for `perf report -i FILE`.
+window with `perf record --call-graph dwarf` (if perf is installed), for `perf report -i FILE`.
 """
 import argparse
 import json
@@ -71,6 +71,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary datadir")
     ap.add_argument("--datadir", help="the node's datadir, kept (reused with its registered devices)")
     ap.add_argument("--perf", help="record the node's profile during the load into this file")
+    ap.add_argument("--presign-ratio", type=float, default=0.5,
+                    help="data proofs devsim signs before the window, as a multiple of the raw 2-thread rate x "
+                         "seconds (default 0.5; 0 = sign during the window)")
     a = ap.parse_args()
     src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     bindir = os.path.abspath(a.bindir)
@@ -105,7 +108,8 @@ def main():
         cmd = [os.path.join(bindir, "physis-devsim"), "--rpc", url, "--devices", str(a.devices), "--load",
                "--duration", str(a.seconds), "--relayers", str(a.relayers), "--in-flight", str(a.in_flight),
                "--owner-key", owners, "--relayer-key", os.path.join(keys, "dev1.key"),
-               "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem")]
+               "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem"),
+               "--presign", str(int(a.presign_ratio * raw_before * a.seconds))]
         t0 = time.time()
         sim = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         marks = {}
@@ -118,7 +122,8 @@ def main():
                 if "batches of" in line:  # the load starts: CPU used so far by each process
                     marks["cpu_start"] = (cpu_seconds(node.pid), cpu_seconds(sim.pid))
                     if a.perf and shutil.which("perf"):
-                        perf.append(subprocess.Popen(["perf", "record", "-g", "-o", a.perf, "-p", str(node.pid),
+                        perf.append(subprocess.Popen(["perf", "record", "--call-graph", "dwarf,8192", "-F", "200", "-o", a.perf,
+                                                      "-p", str(node.pid),
                                                       "--", "sleep", str(a.seconds)],
                                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 # Registration progress only every 1,000 devices.
@@ -151,6 +156,12 @@ def main():
               f"{load['batch']} in flight, heights {load['start_height']}..{load['end_height']}: "
               f"sent {load['proofs_sent']}, accepted {load['proofs_accepted']}, rejected {load['proofs_rejected']} "
               f"{load['rejected_by_reason'] or ''}, refused batches {load['refused_batches']}")
+        if load.get("refusals"):
+            print(f"refusals by the node: {load['refusals']}")
+        print(f"presigned before the window: {load.get('presigned', 0)} data proofs in "
+              f"{load.get('presign_seconds', 0):.0f} s ({load.get('presigned_dropped_stale', 0)} dropped as too old); "
+              f"{(load['end_height'] - load['start_height'])} blocks, "
+              f"{load['proofs_accepted'] / max(1, load['end_height'] - load['start_height']):.0f} accepted proofs per block")
         print(f"sustained accepted proofs/s: {rate:.0f} ({load['accepted_per_s_from_first_receipt']:.0f} "
               f"from the first receipt)")
         print(f"raw 2-thread P-256 verifications/s: {raw:.0f} (before {raw_before:.0f}, after {raw_after:.0f})")

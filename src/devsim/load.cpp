@@ -24,6 +24,8 @@ constexpr Amount kRelayerFunds = kToken;  // gas of about 100,000 batches at the
 // What the consumers pay for usage (burned): at most 5 MiB per proof at the devnet's 0.001 token per
 // MiB, 0.005 token a proof, so 10,000 tokens pay for two million proofs.
 constexpr Amount kConsumerFunds = kToken * 10'000;
+// Room for the transaction around its proofs: chain id, nonce, gas fields, payload tags, signature.
+constexpr size_t kTxEnvelopeBytes = 512;
 
 // The chain tip, polled by one thread so that relayers do not each ask for it per batch.
 class TipWatcher {
@@ -65,7 +67,7 @@ class TipWatcher {
 // Totals of all relayers. Counts after the window closed go to the late_ fields.
 struct Counters {
   std::atomic<uint64_t> sent{0}, accepted{0}, rejected{0}, late_accepted{0}, send_refusals{0},
-      dropped_batches{0};
+      dropped_batches{0}, dropped_presigned{0};
   std::mutex mutex;
   std::map<std::string, uint64_t> rejected_by_reason;  // guarded by mutex
   std::map<std::string, uint64_t> refusals_by_code;    // guarded by mutex
@@ -87,9 +89,9 @@ struct InFlight {
 
 class Relayer {
  public:
-  Relayer(const LoadOptions& o, crypto::PrivateKey key, crypto::PrivateKey consumer, std::vector<Device>& fleet,
-          std::vector<size_t> mine, const TipWatcher& tip, Counters& c, const std::atomic<bool>& window_over,
-          Clock::time_point start)
+  Relayer(const LoadOptions& o, crypto::PrivateKey key, crypto::PrivateKey consumer,
+          std::vector<Device>& fleet, std::vector<size_t> mine, const TipWatcher& tip, Counters& c,
+          const std::atomic<bool>& window_over, const Clock::time_point& start)
       : o_(o),
         sender_(o.url, key, o.chain_id),
         consumer_(consumer),
@@ -116,30 +118,86 @@ class Relayer {
       if (!take_receipt()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 
+  // Signs batches of data proofs ahead, until `count` proofs are ready (before the window: the
+  // signing then does not compete with the node for the cores). They reference the tip of the moment
+  // they are signed, so they are sent in that order and dropped if they get too old (send_batch).
+  void presign(uint64_t count) {
+    uint64_t n = 0;
+    while (n < count && !g_stop) {
+      ready_.push_back(sign_batch(/*live=*/false));
+      n += ready_.back().proofs.size();
+    }
+  }
+  uint64_t presigned() const {
+    uint64_t n = 0;
+    for (const Ready& b : ready_) n += b.proofs.size();
+    return n;
+  }
+
  private:
-  bool send_batch() {
-    auto [height, ref_hash] = tip_.get();
+  // A signed batch not yet taken by the node.
+  struct Ready {
     pb::TxBody body;
-    auto* sp = body.mutable_submit_proofs();
-    std::vector<Signed> signed_now;
+    std::vector<Signed> proofs;
+    uint64_t ref_height = 0;
+  };
+
+  // Signs the next batch: up to o_.batch proofs of this relayer's devices in turn, as many as fit in a
+  // transaction (kMaxTxBytes: 500 data proofs with their receipts do not). `live`: signed for sending
+  // now, so uptime proofs are made where they earn; presigned batches hold data proofs only, since
+  // when they will be included, and so whether an uptime proof would be too_frequent, is not known.
+  Ready sign_batch(bool live) {
+    auto [height, ref_hash] = tip_.get();
+    Ready out;
+    out.ref_height = height;
+    auto* sp = out.body.mutable_submit_proofs();
     // Uptime only when the batch will surely be included in the reference's epoch: one included in
     // the next epoch counts at that epoch's start (doc/depin.md "Proofs"), which would make the
     // device's next uptime proof, already in flight, too_frequent.
-    const bool uptime_safe = (height + latency_blocks_) / o_.epoch_blocks == height / o_.epoch_blocks;
+    const bool uptime_safe = live && (height + latency_blocks_) / o_.epoch_blocks == height / o_.epoch_blocks;
+    size_t bytes = kTxEnvelopeBytes;
     for (uint64_t k = 0; k < o_.batch && k < mine_.size(); ++k) {
-      const size_t i = mine_[cursor_++ % mine_.size()];
+      const size_t i = mine_[cursor_ % mine_.size()];
       Device& d = fleet_[i];
-      signed_now.push_back({i, d.next_uptime_ref, d.seq + 1, generation_[i]});
-      *sp->add_proofs() = next_proof(i, height, ref_hash, uptime_safe);
-    }
-    auto hash = sender_.try_send(body);
-    if (!hash) {
-      // Refused (mempool full, too many pending, a nonce taken by a dropped batch): undo and retry later.
-      for (auto it = signed_now.rbegin(); it != signed_now.rend(); ++it) {
-        --fleet_[it->device].seq;
-        fleet_[it->device].next_uptime_ref = it->prev_next_uptime;
+      const Signed s{i, d.next_uptime_ref, d.seq + 1, generation_[i]};
+      pb::Proof p = next_proof(i, height, ref_hash, uptime_safe);
+      const size_t p_bytes = p.ByteSizeLong() + 4;  // with its field tag and length
+      if (bytes + p_bytes > kMaxTxBytes) {          // full: this proof is the next batch's
+        --d.seq;
+        d.next_uptime_ref = s.prev_next_uptime;
+        break;
       }
-      cursor_ -= signed_now.size();
+      bytes += p_bytes;
+      ++cursor_;
+      out.proofs.push_back(s);
+      *sp->add_proofs() = std::move(p);
+    }
+    return out;
+  }
+
+  // Forgets the ready batches, rewinding their devices' seqs (and uptime heights) to before them; a
+  // device already rewound by a rejection (a newer generation) is left as it is.
+  void drop_ready() {
+    for (auto b = ready_.rbegin(); b != ready_.rend(); ++b)
+      for (auto s = b->proofs.rbegin(); s != b->proofs.rend(); ++s) {
+        if (s->generation != generation_[s->device]) continue;
+        fleet_[s->device].seq = s->seq - 1;
+        fleet_[s->device].next_uptime_ref = s->prev_next_uptime;
+      }
+    c_.dropped_presigned += presigned();
+    ready_.clear();
+  }
+
+  bool send_batch() {
+    // A batch whose reference would be past the window by the time it is included is not sent.
+    const uint64_t tip = tip_.get().first;
+    if (!ready_.empty() && tip + latency_blocks_ + 2 > ready_.front().ref_height + o_.ref_window)
+      drop_ready();
+    if (ready_.empty()) ready_.push_back(sign_batch(/*live=*/true));
+    Ready& b = ready_.front();
+    auto hash = sender_.try_send(b.body);
+    if (!hash) {
+      // Refused (mempool full, too many pending, a nonce taken by a dropped batch): kept, sent again.
       ++c_.send_refusals;
       {
         std::lock_guard<std::mutex> lock(c_.mutex);
@@ -149,8 +207,9 @@ class Relayer {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       return false;
     }
-    c_.sent += signed_now.size();
-    q_.push_back(InFlight{*hash, height, std::move(signed_now)});
+    c_.sent += b.proofs.size();
+    q_.push_back(InFlight{*hash, b.ref_height, std::move(b.proofs)});
+    ready_.pop_front();
     return true;
   }
 
@@ -274,8 +333,9 @@ class Relayer {
   const TipWatcher& tip_;
   Counters& c_;
   const std::atomic<bool>& window_over_;
-  Clock::time_point start_;
+  const Clock::time_point& start_;  // the window's start, set once presigning is done
   std::deque<InFlight> q_;
+  std::deque<Ready> ready_;  // signed and not sent yet (presigned, or refused by the node), oldest first
   size_t cursor_ = 0;
   std::vector<uint32_t> generation_;  // per fleet index: bumped when the device's seq is rewound
   std::vector<std::optional<crypto::P256SigningKey>> signers_;  // per fleet index, made on first use
@@ -324,14 +384,27 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
   tip.start();
   Counters c;
   std::atomic<bool> window_over{false};
-  const auto start = Clock::now();
+  Clock::time_point start = Clock::now();
   std::vector<std::unique_ptr<Relayer>> relayers;
   for (uint64_t r = 0; r < r_count; ++r) {
     std::vector<size_t> mine;
     for (size_t i = r; i < fleet.size(); i += r_count) mine.push_back(i);
-    relayers.push_back(
-        std::make_unique<Relayer>(o, keys[r], consumers[r], fleet, std::move(mine), tip, c, window_over, start));
+    relayers.push_back(std::make_unique<Relayer>(o, keys[r], consumers[r], fleet, std::move(mine), tip, c,
+                                                 window_over, start));
   }
+  uint64_t presigned = 0;
+  double presign_s = 0;
+  if (o.presign > 0) {  // each relayer signs its share on its own thread
+    std::vector<std::thread> signers;
+    for (auto& rel : relayers)
+      signers.emplace_back([&rel, &o, r_count] { rel->presign(o.presign / r_count); });
+    for (auto& t : signers) t.join();
+    for (auto& rel : relayers) presigned += rel->presigned();
+    presign_s = std::chrono::duration<double>(Clock::now() - start).count();
+    std::fprintf(stderr, "devsim load: presigned %llu data proofs in %.1f s\n",
+                 static_cast<unsigned long long>(presigned), presign_s);
+  }
+  start = Clock::now();
   const uint64_t start_height = tip.get().first;
   // A device of an earlier run may have had an uptime proof accepted up to now, which the chain does not
   // show; its next one then earns from at most start + interval (doc/depin.md "Proofs"). Waiting that
@@ -402,6 +475,9 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
           {"refused_batches", c.send_refusals.load()},
           {"refusals", c.refusals_by_code},
           {"dropped_batches", c.dropped_batches.load()},
+          {"presigned", presigned},
+          {"presign_seconds", presign_s},
+          {"presigned_dropped_stale", c.dropped_presigned.load()},
           {"accepted_per_s", rate},
           {"accepted_per_s_from_first_receipt", steady}};
 }

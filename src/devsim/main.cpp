@@ -82,6 +82,9 @@ Load mode (instead of the paced proofs; registration as above):
   --in-flight K             batches each relayer keeps pending (default 16)
   --batch B                 proofs per batch (default max_proofs_per_tx)
   --duration S              seconds of load (default 60; 0 = until Ctrl-C)
+  --presign N               sign N data proofs before the load starts (default 0), so that the
+                            generator's signing does not compete with the node during the window;
+                            batches whose reference would be too old when included are dropped
 Prints progress lines on stderr and a JSON summary on stdout.
 )";
 
@@ -208,7 +211,8 @@ int run(const cli::Args& a) {
     ev->add_cert_chain(to_string(*cert));
     ev->set_ref_height(tip["height"].get<uint64_t>());
     ev->set_ref_block_hash(to_string(*from_hex(tip["latest_hash"].get<std::string>())));
-    auto pop = crypto::p256_sign(d.key, crypto::sha256(vm::registration_message(chain_id, *ev, owners[d.owner])));
+    auto pop =
+        crypto::p256_sign(d.key, crypto::sha256(vm::registration_message(chain_id, *ev, owners[d.owner])));
     ev->set_pop_signature(to_string(*pop));
     reg->mutable_location()->mutable_latlon()->set_lat_e7(static_cast<int32_t>(d.lat_e7));
     reg->mutable_location()->mutable_latlon()->set_lon_e7(static_cast<int32_t>(d.lon_e7));
@@ -234,6 +238,8 @@ int run(const cli::Args& a) {
     lo.duration_s = a.has("duration") ? cli::parse_u64(a.get("duration"), "--duration") : 60;
     lo.epoch_blocks = epoch_blocks;
     lo.uptime_interval = uptime_interval;
+    lo.ref_window = params["ref_window"].get<uint64_t>();
+    lo.presign = a.has("presign") ? cli::parse_u64(a.get("presign"), "--presign") : 0;
     lo.funder = *relayer_key;
     json result = run_load(lo, fleet);
     json summary = {{"devices", n}, {"registered", registered}, {"owners", owner_list}, {"load", result}};
@@ -257,8 +263,7 @@ int run(const cli::Args& a) {
   auto beaconer_for = [&](size_t i) -> std::optional<std::pair<size_t, Reception>> {
     for (uint64_t o = 1; o < std::min<uint64_t>(n, 24); ++o) {
       const size_t j = (i + o) % n;
-      if (fleet[j].owner == fleet[i].owner || book.pairs.count({i, j}) ||
-          book.per_beacon[j] >= max_witnesses)
+      if (fleet[j].owner == fleet[i].owner || book.pairs.count({i, j}) || book.per_beacon[j] >= max_witnesses)
         continue;
       const uint64_t dist =
           vm::distance_m(fleet[i].lat_e7, fleet[i].lon_e7, fleet[j].lat_e7, fleet[j].lon_e7);
@@ -390,7 +395,7 @@ int main(int argc, char** argv) {
     const cli::CommandSpec spec{"physis-devsim",
                                 {"rpc", "devices", "rate", "epochs", "seed", "witness-every", "class",
                                  "cheaters", "cheats", "relayers", "in-flight", "batch", "duration",
-                                 "owner-key", "relayer-key", "consumer-key", "manufacturer-key"},
+                                 "presign", "owner-key", "relayer-key", "consumer-key", "manufacturer-key"},
                                 {"load"},
                                 kUsage,
                                 ""};

@@ -232,7 +232,18 @@ size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
       verify_range(0, n);
     }
   } else if (body.has_register_device()) {
-    (void)verify_evidence(body.register_device().evidence(), vtx.sender);
+    const pb::RegisterDevice& reg = body.register_device();
+    (void)verify_evidence(reg.evidence(), vtx.sender);
+    // The device's signature over its location (doc/depin.md "Locations"), which the VM checks through
+    // the same cache: otherwise the producer verifies it alone, on one core.
+    const pb::AttestationEvidence& ev = reg.evidence();
+    if (reg.has_location() && reg.location_signature().size() == 64) {
+      const Address id = vm::device_id_of(ev.kind(), as_span(ev.device_key()));
+      sig_cache_.verify(ev.key_type(), as_span(ev.device_key()),
+                        vm::location_digest(options_.genesis.chain_id, id, reg.location(), ev.ref_height(),
+                                            as_span(ev.ref_block_hash())),
+                        as_span(reg.location_signature()));
+    }
   }
   return looked_up.load();
 }
