@@ -339,7 +339,8 @@ int main(int argc, char** argv) {
   const uint64_t settle_devices = arg(argc, argv, "settle-devices", 100000);
 
   const double raw1 = p256_rate(1);
-  const double raw2 = p256_rate(2);
+  double raw2_cpu_s = 0;
+  const double raw2 = p256_rate(2, &raw2_cpu_s);
   std::printf("P-256 verifications/s: 1 thread %.0f, 2 threads %.0f\n", raw1, raw2);
   if (arg(argc, argv, "raw-only", 0)) {
     // Per CPU-second as well: a figure that other work on a shared machine does not change much.
@@ -511,6 +512,7 @@ int main(int argc, char** argv) {
     }
   }
   const uint64_t n_proofs = n_dev * kRounds;
+  const std::clock_t proof_cpu0 = std::clock();
   t0 = Clock::now();
   parallel_for(kOwners, kOwners, [&](size_t o) {
     for (const auto& raw : proof_txs[o])
@@ -528,6 +530,7 @@ int main(int argc, char** argv) {
     ++blocks;
   }
   const double proof_apply = since(t0);
+  const double proof_cpu_s = static_cast<double>(std::clock() - proof_cpu0) / CLOCKS_PER_SEC;
   // Every proof must have been accepted, or the figure would count rejections: the receipts say.
   std::map<std::string, uint64_t> rejected;
   for (const Hash32& h : proof_tx_hashes) {
@@ -559,6 +562,13 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(blocks), proof_admit, proof_apply);
   std::printf("  = %.2f x the 2-thread raw P-256 rate (target >= 0.60: %s)\n", proof_rate / raw2,
               proof_rate >= 0.6 * raw2 ? "MET" : "NOT MET");
+  // The same per CPU-second (proofs per CPU-second of admission + apply against verifications per
+  // CPU-second), which other work on a shared machine skews less than wall time.
+  const double raw_per_cpu = raw2_cpu_s > 0 ? 20000 / raw2_cpu_s : 0;
+  const double proofs_per_cpu = proof_cpu_s > 0 ? n_proofs / proof_cpu_s : 0;
+  std::printf(
+      "  per CPU-second: %.0f proofs against %.0f raw verifications = %.2f (%.1f CPU-s for the proofs)\n",
+      proofs_per_cpu, raw_per_cpu, raw_per_cpu > 0 ? proofs_per_cpu / raw_per_cpu : 0.0, proof_cpu_s);
   node->reset();
   std::filesystem::remove_all(dir);
 

@@ -11,6 +11,7 @@
 #include "primitives/transaction.h"
 #include "rpc/rpc_client.h"
 #include "util/amount.h"
+#include "vm/apply.h"
 #include "vm/depin.h"
 
 namespace physis::devsim {
@@ -67,7 +68,7 @@ class TipWatcher {
 // Totals of all relayers. Counts after the window closed go to the late_ fields.
 struct Counters {
   std::atomic<uint64_t> sent{0}, accepted{0}, rejected{0}, late_accepted{0}, send_refusals{0},
-      dropped_batches{0}, dropped_presigned{0};
+      dropped_batches{0}, dropped_presigned{0}, gas_sent{0};
   std::mutex mutex;
   std::map<std::string, uint64_t> rejected_by_reason;  // guarded by mutex
   std::map<std::string, uint64_t> refusals_by_code;    // guarded by mutex
@@ -208,6 +209,7 @@ class Relayer {
       return false;
     }
     c_.sent += b.proofs.size();
+    c_.gas_sent += vm::intrinsic_gas(sender_.params(), b.body);
     q_.push_back(InFlight{*hash, b.ref_height, std::move(b.proofs)});
     ready_.pop_front();
     return true;
@@ -475,6 +477,7 @@ json run_load(const LoadOptions& o, std::vector<Device>& fleet) {
           {"refused_batches", c.send_refusals.load()},
           {"refusals", c.refusals_by_code},
           {"dropped_batches", c.dropped_batches.load()},
+          {"gas_per_proof", c.sent > 0 ? c.gas_sent.load() / c.sent.load() : 0},
           {"presigned", presigned},
           {"presign_seconds", presign_s},
           {"presigned_dropped_stale", c.dropped_presigned.load()},
