@@ -74,6 +74,7 @@ def main():
     ap.add_argument("--block-gas-limit", type=int,
                     help="run the devnet genesis with this block gas limit instead (a new chain: use a fresh "
                          "--datadir), to measure the node rather than the genesis's cap on proofs per block")
+    ap.add_argument("--presign", type=int, help="data proofs devsim signs before the window (overrides --presign-ratio)")
     ap.add_argument("--presign-ratio", type=float, default=0.5,
                     help="data proofs devsim signs before the window, as a multiple of the raw 2-thread rate x "
                          "seconds (default 0.5; 0 = sign during the window)")
@@ -120,7 +121,7 @@ def main():
                "--duration", str(a.seconds), "--relayers", str(a.relayers), "--in-flight", str(a.in_flight),
                "--owner-key", owners, "--relayer-key", os.path.join(keys, "dev1.key"),
                "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem"),
-               "--presign", str(int(a.presign_ratio * raw_before * a.seconds))]
+               "--presign", str(a.presign if a.presign is not None else int(a.presign_ratio * raw_before * a.seconds))]
         t0 = time.time()
         sim = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         marks = {}

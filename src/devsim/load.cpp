@@ -85,6 +85,7 @@ struct Signed {
 struct InFlight {
   std::string hash;
   uint64_t ref_height = 0;
+  uint64_t sent_at_height = 0;  // the tip when it was sent (a presigned batch's reference is older)
   std::vector<Signed> proofs;
 };
 
@@ -210,7 +211,7 @@ class Relayer {
     }
     c_.sent += b.proofs.size();
     c_.gas_sent += vm::intrinsic_gas(sender_.params(), b.body);
-    q_.push_back(InFlight{*hash, b.ref_height, std::move(b.proofs)});
+    q_.push_back(InFlight{*hash, b.ref_height, tip, std::move(b.proofs)});
     ready_.pop_front();
     return true;
   }
@@ -273,10 +274,12 @@ class Relayer {
           expected, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_).count());
     }
     const InFlight& f = q_.front();
-    // The pipeline's depth in blocks, for the uptime rule above: how late batches are included.
-    const uint64_t included = (*r).value("height", f.ref_height + 1);
+    // The pipeline's depth in blocks, for the uptime and staleness rules above: how many blocks after
+    // it is sent a batch is included (from the send, not the reference: a presigned batch's reference
+    // is older by the time it waited, which says nothing about the pipeline).
+    const uint64_t included = (*r).value("height", f.sent_at_height + 1);
     latency_blocks_ =
-        std::max<uint64_t>(latency_blocks_ * 7 / 8, included - std::min(included, f.ref_height) + 1);
+        std::max<uint64_t>(latency_blocks_ * 7 / 8, included - std::min(included, f.sent_at_height) + 1);
     uint64_t ok = 0, bad = 0;
     std::map<std::string, uint64_t> reasons;
     if ((*r)["status"] != "success") {
@@ -342,7 +345,7 @@ class Relayer {
   std::vector<uint32_t> generation_;  // per fleet index: bumped when the device's seq is rewound
   std::vector<std::optional<crypto::P256SigningKey>> signers_;  // per fleet index, made on first use
   std::optional<Clock::time_point> missing_since_;              // when the front batch was first seen nowhere
-  uint64_t latency_blocks_ = 3;  // blocks from a batch's reference to its inclusion, recent maximum
+  uint64_t latency_blocks_ = 3;  // blocks from sending a batch to its inclusion, recent maximum
 };
 
 // Tops up each account that holds less than half of its amount to that amount, and waits for the
