@@ -61,7 +61,8 @@ Usage: physis-devsim [options]
                             (default genesis/devnet-keys/dev0.key; witnesses need two owners)
   --relayer-key FILE        secp256k1 key file that pays for proofs (default genesis/devnet-keys/dev1.key)
   --consumer-key FILE       secp256k1 key file of the account that uses the devices' data and pays for it
-                            (usage receipts, burned; must own no device; default genesis/devnet-keys/dev2.key)
+                            (usage receipts, burned; must own no device; default genesis/devnet-keys/dev2.key;
+                            load mode uses consumer accounts of its own, one per relayer)
   --manufacturer-key FILE   P-256 PEM of the manufacturer root anchor (default genesis/devnet-keys/manufacturer-root.key.pem)
   --class N                 device class (default 1)
   --seed S                  device keys are derived from S, so a rerun finds the same devices (default 1)
@@ -136,7 +137,8 @@ int run(const cli::Args& a) {
                                 : "genesis/devnet-keys/manufacturer-root.key.pem");
   auto consumer_key =
       node::read_key_file(a.has("consumer-key") ? a.get("consumer-key") : "genesis/devnet-keys/dev2.key");
-  if (!consumer_key) throw std::runtime_error(consumer_key.error().message);
+  // Load mode pays with consumer accounts of its own (load.h); only the paced proofs need this one.
+  if (!consumer_key && !load) throw std::runtime_error(consumer_key.error().message);
   if (!relayer_key) throw std::runtime_error(relayer_key.error().message);
   if (!maker_key) throw std::runtime_error(maker_key.error().message);
 
