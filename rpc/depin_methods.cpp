@@ -11,6 +11,7 @@
 #include "vm/depin.h"
 #include "vm/depin_state.h"
 #include "vm/geo.h"
+#include "vm/reason_text.h"
 
 namespace physis::rpc {
 
@@ -315,7 +316,16 @@ json rewards_by_owner(const node::Node& node, const Address& owner, const json& 
 
 json proof_result_to_json(const pb::ProofResult& r) {
   auto reason = static_cast<vm::ProofReject>(r.reason());
-  return {{"index", r.index()},
+  // A reveal's verdict on each pending witness of its beacon (doc/depin.md "Beacons").
+  json witnesses = json::array();
+  for (const auto& v : r.witnesses())
+    witnesses.push_back({{"witness", to_hex0x(as_span(v.witness()))},
+                         {"rewarded", v.reason() == 0},
+                         {"reason", std::string(vm::proof_reject_name(static_cast<vm::ProofReject>(v.reason())))},
+                         {"reason_code", v.reason()},
+                         {"message", vm::proof_reject_message(v.reason())},
+                         {"weight", v.weight()}});
+  json out = {{"index", r.index()},
           {"device_id", to_hex0x(as_span(r.device_id()))},
           {"seq", r.seq()},
           {"epoch", r.epoch()},
@@ -323,7 +333,10 @@ json proof_result_to_json(const pb::ProofResult& r) {
           {"accepted", r.reason() == 0},
           {"reason", std::string(vm::proof_reject_name(reason))},
           {"reason_code", r.reason()},
+          {"message", vm::proof_reject_message(r.reason())},
           {"weight", r.weight()}};
+  if (r.kind() == pb::BEACON_REVEAL) out["witnesses"] = std::move(witnesses);
+  return out;
 }
 
 json device_to_json(const Address& id, const pb::Device& d, const node::Node& node) {
@@ -577,6 +590,8 @@ void register_depin_methods(RpcDispatcher& d, node::Node& node) {
                        {"ref_window", p.ref_window},
                        {"uptime_interval_blocks", p.uptime_interval_blocks},
                        {"max_witnesses_per_beacon", p.max_witnesses_per_beacon},
+                       {"beacons_per_device_per_epoch", p.beacons_per_device_per_epoch},
+                       {"beacon_window_blocks", p.beacon_window_blocks},
                        {"witness_min_distance_m", p.witness_min_distance_m},
                        {"witness_max_distance_m", p.witness_max_distance_m},
                        {"witness_rssi_at_1m_dbm", p.witness_rssi_at_1m_dbm},

@@ -99,9 +99,14 @@ uint64_t payload_gas(const ChainParams& params, const pb::TxBody& body) {
     case pb::TxBody::kRevokeKey: return gas::kRevoke;
     case pb::TxBody::kRegisterDevice: return gas::kRegisterDevice;
     case pb::TxBody::kUpdateDevice: return gas::kUpdateDevice;
-    case pb::TxBody::kSubmitProofs:
-      return gas::kSubmitProofsBase +
-             gas::kPerProof * static_cast<uint64_t>(body.submit_proofs().proofs_size());
+    case pb::TxBody::kSubmitProofs: {
+      // A reveal pays for judging its beacon's pending witnesses (vm/gas.h kPerBeaconReveal).
+      uint64_t reveals = 0;
+      for (const auto& p : body.submit_proofs().proofs())
+        if (p.payload().kind() == pb::BEACON_REVEAL) ++reveals;
+      return gas::kSubmitProofsBase + gas::kPerProof * static_cast<uint64_t>(body.submit_proofs().proofs_size()) +
+             gas::kPerBeaconReveal * reveals;
+    }
     case pb::TxBody::kClaimRewards:
       return gas::kClaimBase + gas::kPerClaim * static_cast<uint64_t>(body.claim_rewards().device_ids_size());
     case pb::TxBody::PAYLOAD_NOT_SET: return params.transfer_gas;

@@ -55,8 +55,25 @@ enum class ProofReject : uint32_t {
   kUsageSelfDealing = 33,      // the consumer is the device's owner
   kUsageReplayed = 34,         // the receipt's seq is not above the consumer's last accepted one
   kUsageUnpaid = 35,           // the consumer's balance does not cover the usage price
+  // Challenged beacons (doc/depin.md "Beacons").
+  kBeaconNotChallenged = 36,   // BEACON or witness: the beaconer was not challenged at that height
+  kBeaconWindowClosed = 37,    // BEACON: more than beacon_window_blocks after the challenge
+  kBeaconAlreadyRecorded = 38,  // BEACON: a beacon for this challenge (or a later one) is recorded
+  kBeaconNotCommitted = 39,    // witness or reveal: no recorded beacon for that challenge
+  kWitnessAfterReveal = 40,    // witness: the beacon is revealed, or past its reveal deadline
+  kBeaconWitnessesFull = 41,   // witness: the beacon already has kMaxPendingWitnesses pending witnesses
+  kRevealOutOfWindow = 42,     // reveal: before the beacon window closed, or after the reveal deadline
+  kRevealMismatch = 43,        // reveal: SHA-256(secret) is not the beacon's commitment
+  kWrongBeaconSecret = 44,     // a pending witness whose receipt does not match the revealed secret
+  kBeaconAlreadyRevealed = 45,  // reveal: the beacon was already revealed
 };
-inline constexpr uint32_t kProofRejectCount = 36;
+inline constexpr uint32_t kProofRejectCount = 46;
+
+// Most witnesses one beacon holds pending until its reveal (doc/depin.md "Beacons"): twice the
+// largest max_witnesses_per_beacon, so junk receipts can never fill every slot the rewarded ones
+// need without also passing every physical rule, one registered device of another owner per slot.
+// A protocol constant, so that a reveal's gas (vm/gas.h kPerBeaconReveal) is known from its payload.
+inline constexpr int kMaxPendingWitnesses = 2 * static_cast<int>(kMaxBeaconWitnesses);
 std::string_view proof_reject_name(ProofReject reason);
 
 // Name of a RewardRecord.forfeit value ("none", "deactivated", "anchor_revoked", "key_revoked").
@@ -150,7 +167,10 @@ class DepinExecutor {
   uint64_t current_epoch() const { return height_ / params_.epoch_blocks; }
 
  private:
-  ProofReject check_proof(const pb::Proof& proof, pb::Device& device, const Address& id, uint64_t& weight);
+  // Checks one proof; on kAccepted `weight` is the device's weight and a reveal's witness verdicts
+  // are added to `result`.
+  ProofReject check_proof(const pb::Proof& proof, pb::Device& device, const Address& id, uint64_t& weight,
+                          pb::ProofResult& result);
   // Uptime is time served (doc/depin.md "Proofs"): kTooFrequent unless the proof's time point is at
   // least uptime_next_ref_height; on kAccepted, advances the device's uptime_next_ref_height.
   ProofReject check_uptime(const pb::Proof& proof, pb::Device& device);
@@ -161,11 +181,20 @@ class DepinExecutor {
   // A data contribution's usage receipt (doc/depin.md "Usage"): on kAccepted the consumer has paid
   // usage_cost, which is burned, and its receipt seq is recorded.
   ProofReject check_usage(const pb::Proof& proof, const pb::Device& device, const Address& id);
-  // The witness rules after the physical ones (doc/depin.md "Proofs"): one rewarded witness per
-  // (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon, in inclusion
-  // order. On kAccepted the witness is recorded in the beacon's BeaconWitnesses record. The beacon
-  // is keyed by its beaconer (one per epoch) today; challenged beacons will key it by the challenge.
-  ProofReject admit_witness(const Address& beaconer, const Address& witness);
+  // Challenged beacons (doc/depin.md "Beacons", vm/beacon_proofs.cpp). A BEACON records the
+  // device's commitment for a challenge; a COVERAGE_WITNESS passes the physical rules and is added to
+  // the beacon's pending witnesses (weight 0); a BEACON_REVEAL judges every pending witness in
+  // inclusion order, credits the rewarded ones, lists the verdicts in `result` and sets `weight` to
+  // the beaconer's weight.
+  ProofReject check_beacon(const pb::Proof& proof, const pb::Device& device, const Address& id);
+  ProofReject check_witness(const pb::Proof& proof, const pb::Device& device, const Address& id);
+  ProofReject check_reveal(const pb::Proof& proof, const pb::Device& device, const Address& id,
+                           uint64_t& weight, pb::ProofResult& result);
+  // Whether `device` is challenged at `height` (< height_), from the stored block hash; false when
+  // the hash is no longer (or not yet) kept.
+  bool challenged_at(const Address& device, uint64_t height);
+  // Coverage weight in the device's grid cell (doc/depin.md "Density").
+  uint64_t coverage_weight(const pb::Device& device, uint64_t weight);
   // Why the device's unsettled reward is forfeited at this height (doc/depin.md "Rewards"):
   // FORFEIT_DEACTIVATED, FORFEIT_ANCHOR_REVOKED, FORFEIT_KEY_REVOKED, or FORFEIT_NONE.
   pb::Forfeit forfeit_of(const pb::Device& device);

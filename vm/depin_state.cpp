@@ -24,7 +24,7 @@ Bytes device_key_index_key(const Hash32& raw_key_id) {
 }
 Bytes epoch_key(uint64_t epoch) { return u64_key(kEpochPrefix, epoch); }
 Bytes block_hash_key(uint64_t height) { return u64_key(kBlockHashPrefix, height); }
-Bytes beacon_witnesses_key(const Address& beaconer) { return prefixed_key(kBeaconWitnessesPrefix, beaconer); }
+Bytes beacon_key(const Address& beaconer) { return prefixed_key(kBeaconPrefix, beaconer); }
 
 Bytes reward_key(const Address& device, uint64_t epoch) {
   Bytes be;

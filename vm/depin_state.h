@@ -22,8 +22,9 @@ inline constexpr uint8_t kBlockHashPrefix = 'b';  // 'b' ‖ height(8) → block
 inline constexpr uint8_t kSupplyKey = 's';        // 's' → SupplyRecord
 // 'i' ‖ raw_key_id(device key)(32) → device id(20): one device per key, whatever the evidence kind.
 inline constexpr uint8_t kDeviceKeyIndexPrefix = 'i';
-// 'w' ‖ beaconer(20) → BeaconWitnesses: the witnesses rewarded for the beaconer in the epoch it names.
-inline constexpr uint8_t kBeaconWitnessesPrefix = 'w';
+// 'w' ‖ beaconer(20) → Beacon: the device's last beacon, its pending witnesses and the witnesses
+// rewarded for it in the epoch it names (doc/depin.md "Beacons").
+inline constexpr uint8_t kBeaconPrefix = 'w';
 
 // 'u' ‖ consumer(20) → u64 BE: the seq of the consumer's last accepted usage receipt.
 inline constexpr uint8_t kUsageSeqPrefix = 'u';
@@ -53,7 +54,7 @@ Bytes device_key_index_key(const Hash32& raw_key_id);
 Bytes epoch_key(uint64_t epoch);
 Bytes reward_key(const Address& device, uint64_t epoch);
 Bytes block_hash_key(uint64_t height);
-Bytes beacon_witnesses_key(const Address& beaconer);
+Bytes beacon_key(const Address& beaconer);
 // The height a key id is revoked from, or nullopt. A stored value that is not 8 bytes is reported as
 // corrupt (see load_record).
 std::optional<uint64_t> key_revoked_at(const StateReader& state, const Hash32& key_id);

@@ -13,6 +13,12 @@ inline constexpr uint64_t kRegisterDevice = 150'000;  // chain of up to 3 signat
 inline constexpr uint64_t kUpdateDevice = 30'000;
 inline constexpr uint64_t kSubmitProofsBase = 21'000;
 inline constexpr uint64_t kPerProof = 6'000;  // one P-256 verification plus a device read and write
+// A BEACON_REVEAL judges up to vm::kMaxPendingWitnesses (64) pending witnesses (doc/depin.md
+// "Beacons"): per witness one SHA-256 of 52 bytes and, when rewarded, a device read, settle and write —
+// about a tenth of a P-256 verification, so 600 gas each. Charged for the whole bound on every reveal
+// proof, on top of kPerProof, so that gas stays known from the payload.
+inline constexpr uint64_t kPerJudgedWitness = 600;
+inline constexpr uint64_t kPerBeaconReveal = 64 * kPerJudgedWitness;
 inline constexpr uint64_t kClaimBase = 21'000;
 inline constexpr uint64_t kPerClaim = 5'000;
 

@@ -10,6 +10,7 @@
 #include "primitives/transaction.h"
 #include "vm/depin.h"
 #include "vm/accounts.h"
+#include "vm/beacon.h"
 #include "vm/density.h"
 #include "vm/depin_state.h"
 #include "vm/geo.h"
@@ -54,6 +55,16 @@ std::string_view proof_reject_name(ProofReject reason) {
     case ProofReject::kUsageSelfDealing: return "usage_self_dealing";
     case ProofReject::kUsageReplayed: return "usage_replayed";
     case ProofReject::kUsageUnpaid: return "usage_unpaid";
+    case ProofReject::kBeaconNotChallenged: return "beacon_not_challenged";
+    case ProofReject::kBeaconWindowClosed: return "beacon_window_closed";
+    case ProofReject::kBeaconAlreadyRecorded: return "beacon_already_recorded";
+    case ProofReject::kBeaconNotCommitted: return "beacon_not_committed";
+    case ProofReject::kWitnessAfterReveal: return "witness_after_reveal";
+    case ProofReject::kBeaconWitnessesFull: return "beacon_witnesses_full";
+    case ProofReject::kRevealOutOfWindow: return "reveal_out_of_window";
+    case ProofReject::kRevealMismatch: return "reveal_mismatch";
+    case ProofReject::kWrongBeaconSecret: return "wrong_beacon_secret";
+    case ProofReject::kBeaconAlreadyRevealed: return "beacon_already_revealed";
   }
   return "unknown";
 }
@@ -134,6 +145,25 @@ std::optional<Amount> usage_cost(uint64_t bytes, Amount price_per_mib) {
   return *product / kMiB + (*product % kMiB != 0 ? 1 : 0);  // ⌈product / 2^20⌉ ≤ product: no overflow
 }
 
+namespace {
+// The fields a beacon, witness or reveal needs, at their sizes (decode_tx checks sizes of the fields
+// present; this also requires them).
+bool beacon_fields_sized(const pb::ProofPayload& pl) {
+  switch (pl.kind()) {
+    case pb::COVERAGE_WITNESS: return pl.beaconer().size() == 20 && pl.beacon_receipt().size() == 32;
+    case pb::BEACON: return pl.commitment().size() == 32;
+    case pb::BEACON_REVEAL: return pl.secret().size() == kBeaconSecretBytes;
+    case pb::PROOF_NONE:
+    case pb::UPTIME:
+    case pb::DATA_CONTRIBUTION:
+    case pb::LOCATION_ASSERTION:
+    case pb::ProofKind_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case pb::ProofKind_INT_MAX_SENTINEL_DO_NOT_USE_: return true;
+  }
+  return true;
+}
+}  // namespace
+
 bool relocation_settling(const pb::Device& device, const DepinParams& params, uint64_t height) {
   // relocated_at < height and relocation_settle_blocks ≤ 2^32 (genesis check): no overflow.
   return device.relocated_at() != 0 && height < device.relocated_at() + params.relocation_settle_blocks;
@@ -150,7 +180,7 @@ ProofReject DepinExecutor::trust_standing(const pb::Device& device) {
 }
 
 ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& device, const Address& id,
-                                       uint64_t& weight) {
+                                       uint64_t& weight, pb::ProofResult& result) {
   const pb::ProofPayload& pl = proof.payload();
   if (device.inactive()) return ProofReject::kDeviceInactive;
   // Trust chain still standing at this height.
@@ -185,41 +215,11 @@ ProofReject DepinExecutor::check_proof(const pb::Proof& proof, pb::Device& devic
                            params_.device_epoch_cap));
       return ProofReject::kAccepted;
     }
-    case pb::COVERAGE_WITNESS: {
-      Address beaconer = bytes_to_address(pl.beaconer());
-      if (beaconer == id) return ProofReject::kWitnessSelf;
-      auto b = load_record<pb::Device>(state_, device_key(beaconer));
-      if (!b || b->inactive()) return ProofReject::kUnknownBeaconer;
-      // A beacon is only evidence if its device is still trusted at this height.
-      if (trust_standing(*b) != ProofReject::kAccepted) return ProofReject::kBeaconerRevoked;
-      // An owner's devices vouching for each other is not service anyone else could check.
-      if (b->owner() == device.owner()) return ProofReject::kWitnessSameOwner;
-      // A device that just moved neither witnesses nor beacons (doc/depin.md "Locations").
-      if (relocation_settling(device, params_, height_)) return ProofReject::kRelocationSettling;
-      if (relocation_settling(*b, params_, height_)) return ProofReject::kBeaconerSettling;
-      if (!device.location().has_latlon() || !b->location().has_latlon())
-        return ProofReject::kLocationUnknown;
-      uint64_t d = distance_m(device.location().latlon().lat_e7(), device.location().latlon().lon_e7(),
-                              b->location().latlon().lat_e7(), b->location().latlon().lon_e7());
-      if (d < params_.witness_min_distance_m) return ProofReject::kWitnessTooClose;
-      if (d > params_.witness_max_distance_m) return ProofReject::kWitnessTooFar;
-      // Free-space loss: 20·log10(d) ≈ 6 dB per doubling of distance.
-      int64_t strongest =
-          static_cast<int64_t>(params_.witness_rssi_at_1m_dbm) - 6 * floor_log2(std::max<uint64_t>(d, 1));
-      if (pl.rssi_dbm() > strongest) return ProofReject::kSignalTooStrong;
-      // Receiver plausibility (doc/depin.md "Proofs"): no real receiver reports a signal below its
-      // sensitivity floor, or an SNR outside what its demodulator measures.
-      if (pl.rssi_dbm() < params_.witness_min_rssi_dbm || pl.snr_db_x10() < params_.witness_min_snr_db_x10 ||
-          pl.snr_db_x10() > params_.witness_max_snr_db_x10)
-        return ProofReject::kSignalImplausible;
-      // Last, so that only receipts that passed every other rule take one of the beacon's slots.
-      if (ProofReject r = admit_witness(beaconer, id); r != ProofReject::kAccepted) return r;
-      // Coverage weight is scaled down in the witness's crowded cell (doc/depin.md "Density").
-      const std::optional<GridCell> cell = grid_cell(device.location(), params_.density_cell_e7);
-      weight = density_scaled(params_.weight_witness, cell ? devices_in_cell(state_, *cell) : 1,
-                              params_.target_devices_per_cell);
-      return ProofReject::kAccepted;
-    }
+    // Challenged beacons (doc/depin.md "Beacons", vm/beacon_proofs.cpp): a beacon and a witness earn
+    // nothing when recorded; the reveal credits the witnesses and the beaconer.
+    case pb::BEACON: return check_beacon(proof, device, id);
+    case pb::COVERAGE_WITNESS: return check_witness(proof, device, id);
+    case pb::BEACON_REVEAL: return check_reveal(proof, device, id, weight, result);
     case pb::LOCATION_ASSERTION: return check_location(proof, device);
     case pb::PROOF_NONE:
     default: return ProofReject::kMalformed;
@@ -308,23 +308,6 @@ ProofReject DepinExecutor::check_usage(const pb::Proof& proof, const pb::Device&
   return ProofReject::kAccepted;
 }
 
-ProofReject DepinExecutor::admit_witness(const Address& beaconer, const Address& witness) {
-  const Bytes key = beacon_witnesses_key(beaconer);
-  pb::BeaconWitnesses rec = load_record<pb::BeaconWitnesses>(state_, key).value_or(pb::BeaconWitnesses());
-  if (rec.epoch() != current_epoch()) {  // a record of an earlier epoch counts as empty
-    rec.Clear();
-    rec.set_epoch(current_epoch());
-  }
-  const std::string id = to_string(witness);
-  for (const auto& w : rec.witnesses())
-    if (w == id) return ProofReject::kDuplicateWitnessPair;
-  if (rec.witnesses_size() >= static_cast<int>(params_.max_witnesses_per_beacon))
-    return ProofReject::kTooManyWitnesses;
-  rec.add_witnesses(id);
-  state_.put(key, encode_canonical(rec));
-  return ProofReject::kAccepted;
-}
-
 bool DepinExecutor::anchor_revoked(const std::string& anchor_id) {
   auto it = anchor_revoked_.find(anchor_id);
   if (it != anchor_revoked_.end()) return it->second;
@@ -372,12 +355,12 @@ TxOutcome DepinExecutor::submit_proofs(const pb::SubmitProofs& tx) {
     if (proof.device_id().size() != 20 || proof.ref_block_hash().size() != 32 ||
         proof.signature().size() != 64 || proof.payload().kind() == pb::PROOF_NONE ||
         !pb::ProofKind_IsValid(proof.payload().kind()) ||
-        (proof.payload().kind() == pb::COVERAGE_WITNESS && proof.payload().beaconer().size() != 20)) {
+        !beacon_fields_sized(proof.payload())) {
       reason = ProofReject::kMalformed;
     } else {
       id = bytes_to_address(proof.device_id());
       device = load_record<pb::Device>(state_, device_key(id));
-      reason = device ? check_proof(proof, *device, id, weight) : ProofReject::kUnknownDevice;
+      reason = device ? check_proof(proof, *device, id, weight, r) : ProofReject::kUnknownDevice;
     }
     if (reason == ProofReject::kAccepted) {
       device->set_seq(proof.seq());

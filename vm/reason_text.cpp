@@ -80,6 +80,63 @@ std::string attest_reject_message(AttestReject reason) {
   return "unknown attestation reason " + std::to_string(static_cast<uint32_t>(reason));
 }
 
+std::string proof_reject_message(uint32_t code) {
+  if (code >= kProofRejectCount) return "unknown proof reason " + std::to_string(code);
+  switch (static_cast<ProofReject>(code)) {
+    case ProofReject::kAccepted: return "";
+    case ProofReject::kMalformed: return "the proof has no known kind, or misses a field its kind needs";
+    case ProofReject::kUnknownDevice: return "the device is not registered";
+    case ProofReject::kDeviceInactive: return "the device is deactivated";
+    case ProofReject::kAnchorRevoked: return "the device's anchor is revoked";
+    case ProofReject::kKeyRevoked: return "a key of the device's attestation is revoked";
+    case ProofReject::kStatementExpired: return "the registrar statement behind the device has expired";
+    case ProofReject::kFutureReference: return "the reference height is not below the including block's";
+    case ProofReject::kStaleReference: return "the reference block is older than the reference window";
+    case ProofReject::kWrongRefHash: return "the reference block hash is not canonical";
+    case ProofReject::kWrongEpoch: return "the proof's epoch is not the epoch of its reference height";
+    case ProofReject::kReplayedSeq: return "the sequence number is not above the device's last accepted one";
+    case ProofReject::kSeqGap: return "the sequence number skips past the next one";
+    case ProofReject::kHighS: return "the signature has a high S value";
+    case ProofReject::kBadSignature: return "the signature is not the device key's over the proof message";
+    case ProofReject::kWitnessSelf: return "a device cannot witness its own beacon";
+    case ProofReject::kUnknownBeaconer: return "the beaconer is not registered or is deactivated";
+    case ProofReject::kLocationUnknown: return "the witness or the beaconer has no lat/lon location";
+    case ProofReject::kWitnessTooClose: return "the witness is closer to the beaconer than witness_min_distance_m";
+    case ProofReject::kWitnessTooFar: return "the witness is farther from the beaconer than witness_max_distance_m";
+    case ProofReject::kSignalTooStrong: return "the RSSI is stronger than free-space loss allows at that distance";
+    case ProofReject::kSignalImplausible: return "the RSSI or SNR is outside what a real receiver reports";
+    case ProofReject::kBeaconerRevoked: return "the beaconer's anchor or key is revoked, or its statement expired";
+    case ProofReject::kTooFrequent: return "an uptime proof less than uptime_interval_blocks after the last";
+    case ProofReject::kWitnessSameOwner: return "the witness and the beaconer have the same owner";
+    case ProofReject::kDuplicateWitnessPair:
+      return "this witness already witnessed this beacon, or was rewarded for this beaconer in this epoch";
+    case ProofReject::kTooManyWitnesses:
+      return "the beaconer already has max_witnesses_per_beacon rewarded witnesses in this epoch";
+    case ProofReject::kLocationCooldown: return "a location assertion within location_cooldown_blocks of the last";
+    case ProofReject::kRelocationSettling: return "the witness moved less than relocation_settle_blocks ago";
+    case ProofReject::kBeaconerSettling: return "the beaconer moved less than relocation_settle_blocks ago";
+    case ProofReject::kUsageMissing: return "a data contribution needs a usage receipt";
+    case ProofReject::kUsageBadReference: return "the usage receipt's reference block is not recent and canonical";
+    case ProofReject::kUsageBadSignature: return "the usage receipt is not signed by its consumer";
+    case ProofReject::kUsageSelfDealing: return "the consumer is the device's owner";
+    case ProofReject::kUsageReplayed: return "the usage receipt's seq is not above the consumer's last one";
+    case ProofReject::kUsageUnpaid: return "the consumer's balance does not cover the usage price";
+    case ProofReject::kBeaconNotChallenged: return "the beaconer was not challenged at that height";
+    case ProofReject::kBeaconWindowClosed:
+      return "the beacon is recorded more than beacon_window_blocks after its challenge";
+    case ProofReject::kBeaconAlreadyRecorded: return "a beacon for this challenge or a later one is already recorded";
+    case ProofReject::kBeaconNotCommitted: return "the beaconer has no recorded beacon for that challenge";
+    case ProofReject::kWitnessAfterReveal: return "the beacon is already revealed or past its reveal deadline";
+    case ProofReject::kBeaconWitnessesFull: return "the beacon already holds the most pending witnesses";
+    case ProofReject::kRevealOutOfWindow:
+      return "a reveal comes after the beacon window closes and before the reveal deadline";
+    case ProofReject::kRevealMismatch: return "the revealed secret does not match the beacon's commitment";
+    case ProofReject::kWrongBeaconSecret: return "the witness receipt does not match the revealed secret";
+    case ProofReject::kBeaconAlreadyRevealed: return "the beacon was already revealed";
+  }
+  return "unknown proof reason " + std::to_string(code);
+}
+
 std::string receipt_message(const pb::Receipt& receipt) {
   if (receipt.status() == 0 && receipt.reason() == 0) return "";
   const auto reason = static_cast<TxFailReason>(receipt.reason());

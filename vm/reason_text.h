@@ -22,6 +22,10 @@ std::string tx_fail_message(TxFailReason reason);
 // this build does not know gives "unknown attestation reason N".
 std::string attest_reject_message(AttestReject reason);
 
+// What a proof rejection (or a reveal's witness verdict) means ("the beacon was never committed");
+// empty for kAccepted. A value this build does not know gives "unknown proof reason N".
+std::string proof_reject_message(uint32_t reason);
+
 // The text of a receipt: empty on success; otherwise tx_fail_message of its reason and, for a failed
 // registration, ": " and attest_reject_message of its detail.
 std::string receipt_message(const pb::Receipt& receipt);

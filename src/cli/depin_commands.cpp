@@ -13,6 +13,7 @@
 #include "primitives/depin_json.h"
 #include "primitives/transaction.h"
 #include "vm/attestation.h"
+#include "vm/beacon.h"
 #include "vm/depin.h"
 
 namespace physis::cli {
@@ -95,11 +96,12 @@ const std::vector<CommandSpec>& depin_commands() {
       tx_command(
           {"proof submit",
            {"key", "device", "device-key", "kind", "uptime", "beaconer", "rssi", "snr", "bytes", "seq",
-            "consumer-key", "usage-seq", "lat", "lon", "h3"},
+            "consumer-key", "usage-seq", "lat", "lon", "h3", "challenge-height", "secret"},
            {},
            "  proof submit --key PAYER.key --device ID --device-key DEVICE.pem --kind "
-           "uptime|coverage_witness|data_contribution|location_assertion\n"
+           "uptime|coverage_witness|data_contribution|location_assertion|beacon|beacon_reveal\n"
            "                  [--uptime S] [--beaconer ID --rssi DBM --snr DB_X10]\n"
+           "                  [--challenge-height H --secret HEX32]\n"
            "                  [--bytes N --consumer-key CONSUMER.key [--usage-seq N]] [--lat E7 --lon E7 | --h3 "
            "CELL] [--seq N]\n",
            "\n  data_contribution: the consumer's account key signs a usage receipt for --bytes (doc/depin.md "
@@ -107,7 +109,10 @@ const std::vector<CommandSpec>& depin_commands() {
            "  it pays usage_price_per_mib per MiB (burned) and must not own the device. --usage-seq defaults "
            "to\n"
            "  the consumer's last accepted receipt seq + 1 (depin_getUsage).\n"
-           "  location_assertion: the device moves itself to --lat/--lon or --h3 (doc/depin.md \"Locations\").\n"}),
+           "  location_assertion: the device moves itself to --lat/--lon or --h3 (doc/depin.md \"Locations\").\n"
+           "  beacon: the device, challenged at --challenge-height, commits SHA-256(--secret); beacon_reveal\n"
+           "  reveals --secret after the window; coverage_witness names the beacon (--beaconer,\n"
+           "  --challenge-height) with the receipt SHA-256(--secret heard ‖ device id) (doc/depin.md \"Beacons\").\n"}),
       {"rewards",
        {"device", "owner", "epoch", "cursor", "limit"},
        {},
@@ -354,7 +359,8 @@ json cmd_proof(const std::string& url, const Args& a) {
   p.set_epoch(p.ref_height() / params["epoch_blocks"].get<uint64_t>());
   int kind = parse_proof_kind(a.get("kind"));
   if (kind < 0)
-    throw UsageError("--kind must be uptime, coverage_witness, data_contribution or location_assertion");
+    throw UsageError(
+        "--kind must be uptime, coverage_witness, data_contribution, location_assertion, beacon or beacon_reveal");
   auto* pl = p.mutable_payload();
   pl->set_kind(static_cast<pb::ProofKind>(kind));
   if (a.has("uptime")) pl->set_uptime_seconds(parse_u64(a.get("uptime"), "--uptime"));
@@ -380,6 +386,17 @@ json cmd_proof(const std::string& url, const Args& a) {
     u->set_ref_block_hash(p.ref_block_hash());
     u->set_signature(to_string(crypto::sign_digest(
         consumer, vm::usage_digest(ref["chain_id"].get<std::string>(), bytes_to_address(p.device_id()), *u))));
+  }
+  if (kind == pb::COVERAGE_WITNESS || kind == pb::BEACON || kind == pb::BEACON_REVEAL) {
+    // Challenged beacons (doc/depin.md "Beacons"): every kind names the challenge and uses the secret.
+    if (!a.has("challenge-height") || !a.has("secret"))
+      throw UsageError("--kind " + a.get("kind") + " needs --challenge-height and --secret");
+    pl->set_challenge_height(parse_u64(a.get("challenge-height"), "--challenge-height"));
+    const std::string secret = hex_arg(a, "secret", vm::kBeaconSecretBytes);
+    if (kind == pb::BEACON) pl->set_commitment(to_string(vm::beacon_commitment(as_span(secret))));
+    if (kind == pb::BEACON_REVEAL) pl->set_secret(secret);
+    if (kind == pb::COVERAGE_WITNESS)
+      pl->set_beacon_receipt(to_string(vm::beacon_receipt(as_span(secret), bytes_to_address(p.device_id()))));
   }
   if (kind == pb::COVERAGE_WITNESS) {
     pl->set_beaconer(hex_arg(a, "beaconer", 20));

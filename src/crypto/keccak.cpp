@@ -1,6 +1,5 @@
 #include "crypto/keccak.h"
 
-#include <bit>
 #include <cstring>
 
 namespace physis::crypto {
@@ -18,64 +17,85 @@ constexpr uint64_t kRoundConstants[24] = {
 
 inline uint64_t rotl(uint64_t v, int n) { return (v << n) | (v >> (64 - n)); }
 
-// Keccak-f[1600] (Keccak reference, §3.2), unrolled over the lanes: the looped form with `% 5`
-// indexing ran at about a tenth of this speed, and every transaction is hashed several times (tx hash,
-// signing hash, tx root), so keccak was a tenth of a loaded node's CPU.
-void keccak_f1600(uint64_t s[25]) {
-  // Lane (x, y) is s[x + 5y]; the 25 lanes live in locals for the whole permutation.
-  uint64_t a00 = s[0], a01 = s[1], a02 = s[2], a03 = s[3], a04 = s[4], a05 = s[5], a06 = s[6], a07 = s[7],
-           a08 = s[8], a09 = s[9], a10 = s[10], a11 = s[11], a12 = s[12], a13 = s[13], a14 = s[14],
-           a15 = s[15], a16 = s[16], a17 = s[17], a18 = s[18], a19 = s[19], a20 = s[20], a21 = s[21],
-           a22 = s[22], a23 = s[23], a24 = s[24];
+// One permutation, unrolled: the 25 lanes a[x + 5y] in locals, each round written out (theta, rho
+// and pi into b, chi back into a, iota). Generated from the reference's rotation table.
+void keccak_f1600(uint64_t st[25]) {
+  uint64_t a0 = st[0]; uint64_t a1 = st[1]; uint64_t a2 = st[2]; uint64_t a3 = st[3]; uint64_t a4 = st[4];
+  uint64_t a5 = st[5]; uint64_t a6 = st[6]; uint64_t a7 = st[7]; uint64_t a8 = st[8]; uint64_t a9 = st[9];
+  uint64_t a10 = st[10]; uint64_t a11 = st[11]; uint64_t a12 = st[12]; uint64_t a13 = st[13]; uint64_t a14 = st[14];
+  uint64_t a15 = st[15]; uint64_t a16 = st[16]; uint64_t a17 = st[17]; uint64_t a18 = st[18]; uint64_t a19 = st[19];
+  uint64_t a20 = st[20]; uint64_t a21 = st[21]; uint64_t a22 = st[22]; uint64_t a23 = st[23]; uint64_t a24 = st[24];
   for (int round = 0; round < 24; ++round) {
-    // theta: each column's parity, mixed into the two neighbouring columns
-    const uint64_t c0 = a00 ^ a05 ^ a10 ^ a15 ^ a20;
-    const uint64_t c1 = a01 ^ a06 ^ a11 ^ a16 ^ a21;
-    const uint64_t c2 = a02 ^ a07 ^ a12 ^ a17 ^ a22;
-    const uint64_t c3 = a03 ^ a08 ^ a13 ^ a18 ^ a23;
-    const uint64_t c4 = a04 ^ a09 ^ a14 ^ a19 ^ a24;
+    const uint64_t c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20;
+    const uint64_t c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21;
+    const uint64_t c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22;
+    const uint64_t c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23;
+    const uint64_t c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24;
     const uint64_t d0 = c4 ^ rotl(c1, 1);
     const uint64_t d1 = c0 ^ rotl(c2, 1);
     const uint64_t d2 = c1 ^ rotl(c3, 1);
     const uint64_t d3 = c2 ^ rotl(c4, 1);
     const uint64_t d4 = c3 ^ rotl(c0, 1);
-    // rho and pi: lane (x, y) rotated by R[x][y] moves to (y, 2x + 3y)
-    const uint64_t b00 = (a00 ^ d0);
-    const uint64_t b01 = rotl(a06 ^ d1, 44);
-    const uint64_t b02 = rotl(a12 ^ d2, 43);
-    const uint64_t b03 = rotl(a18 ^ d3, 21);
-    const uint64_t b04 = rotl(a24 ^ d4, 14);
-    const uint64_t b05 = rotl(a03 ^ d3, 28);
-    const uint64_t b06 = rotl(a09 ^ d4, 20);
-    const uint64_t b07 = rotl(a10 ^ d0, 3);
-    const uint64_t b08 = rotl(a16 ^ d1, 45);
-    const uint64_t b09 = rotl(a22 ^ d2, 61);
-    const uint64_t b10 = rotl(a01 ^ d1, 1);
-    const uint64_t b11 = rotl(a07 ^ d2, 6);
-    const uint64_t b12 = rotl(a13 ^ d3, 25);
-    const uint64_t b13 = rotl(a19 ^ d4, 8);
-    const uint64_t b14 = rotl(a20 ^ d0, 18);
-    const uint64_t b15 = rotl(a04 ^ d4, 27);
-    const uint64_t b16 = rotl(a05 ^ d0, 36);
-    const uint64_t b17 = rotl(a11 ^ d1, 10);
-    const uint64_t b18 = rotl(a17 ^ d2, 15);
-    const uint64_t b19 = rotl(a23 ^ d3, 56);
-    const uint64_t b20 = rotl(a02 ^ d2, 62);
-    const uint64_t b21 = rotl(a08 ^ d3, 55);
-    const uint64_t b22 = rotl(a14 ^ d4, 39);
-    const uint64_t b23 = rotl(a15 ^ d0, 41);
-    const uint64_t b24 = rotl(a21 ^ d1, 2);
-    // chi: each row mixed with its neighbours; iota: the round constant
-    a00 = b00 ^ (~b01 & b02);
-    a01 = b01 ^ (~b02 & b03);
-    a02 = b02 ^ (~b03 & b04);
-    a03 = b03 ^ (~b04 & b00);
-    a04 = b04 ^ (~b00 & b01);
-    a05 = b05 ^ (~b06 & b07);
-    a06 = b06 ^ (~b07 & b08);
-    a07 = b07 ^ (~b08 & b09);
-    a08 = b08 ^ (~b09 & b05);
-    a09 = b09 ^ (~b05 & b06);
+    a0 ^= d0;
+    a1 ^= d1;
+    a2 ^= d2;
+    a3 ^= d3;
+    a4 ^= d4;
+    a5 ^= d0;
+    a6 ^= d1;
+    a7 ^= d2;
+    a8 ^= d3;
+    a9 ^= d4;
+    a10 ^= d0;
+    a11 ^= d1;
+    a12 ^= d2;
+    a13 ^= d3;
+    a14 ^= d4;
+    a15 ^= d0;
+    a16 ^= d1;
+    a17 ^= d2;
+    a18 ^= d3;
+    a19 ^= d4;
+    a20 ^= d0;
+    a21 ^= d1;
+    a22 ^= d2;
+    a23 ^= d3;
+    a24 ^= d4;
+    const uint64_t b0 = a0;
+    const uint64_t b10 = rotl(a1, 1);
+    const uint64_t b20 = rotl(a2, 62);
+    const uint64_t b5 = rotl(a3, 28);
+    const uint64_t b15 = rotl(a4, 27);
+    const uint64_t b16 = rotl(a5, 36);
+    const uint64_t b1 = rotl(a6, 44);
+    const uint64_t b11 = rotl(a7, 6);
+    const uint64_t b21 = rotl(a8, 55);
+    const uint64_t b6 = rotl(a9, 20);
+    const uint64_t b7 = rotl(a10, 3);
+    const uint64_t b17 = rotl(a11, 10);
+    const uint64_t b2 = rotl(a12, 43);
+    const uint64_t b12 = rotl(a13, 25);
+    const uint64_t b22 = rotl(a14, 39);
+    const uint64_t b23 = rotl(a15, 41);
+    const uint64_t b8 = rotl(a16, 45);
+    const uint64_t b18 = rotl(a17, 15);
+    const uint64_t b3 = rotl(a18, 21);
+    const uint64_t b13 = rotl(a19, 8);
+    const uint64_t b14 = rotl(a20, 18);
+    const uint64_t b24 = rotl(a21, 2);
+    const uint64_t b9 = rotl(a22, 61);
+    const uint64_t b19 = rotl(a23, 56);
+    const uint64_t b4 = rotl(a24, 14);
+    a0 = b0 ^ (~b1 & b2);
+    a1 = b1 ^ (~b2 & b3);
+    a2 = b2 ^ (~b3 & b4);
+    a3 = b3 ^ (~b4 & b0);
+    a4 = b4 ^ (~b0 & b1);
+    a5 = b5 ^ (~b6 & b7);
+    a6 = b6 ^ (~b7 & b8);
+    a7 = b7 ^ (~b8 & b9);
+    a8 = b8 ^ (~b9 & b5);
+    a9 = b9 ^ (~b5 & b6);
     a10 = b10 ^ (~b11 & b12);
     a11 = b11 ^ (~b12 & b13);
     a12 = b12 ^ (~b13 & b14);
@@ -91,43 +111,19 @@ void keccak_f1600(uint64_t s[25]) {
     a22 = b22 ^ (~b23 & b24);
     a23 = b23 ^ (~b24 & b20);
     a24 = b24 ^ (~b20 & b21);
-    a00 ^= kRoundConstants[round];
+    a0 ^= kRoundConstants[round];
   }
-  s[0] = a00;
-  s[1] = a01;
-  s[2] = a02;
-  s[3] = a03;
-  s[4] = a04;
-  s[5] = a05;
-  s[6] = a06;
-  s[7] = a07;
-  s[8] = a08;
-  s[9] = a09;
-  s[10] = a10;
-  s[11] = a11;
-  s[12] = a12;
-  s[13] = a13;
-  s[14] = a14;
-  s[15] = a15;
-  s[16] = a16;
-  s[17] = a17;
-  s[18] = a18;
-  s[19] = a19;
-  s[20] = a20;
-  s[21] = a21;
-  s[22] = a22;
-  s[23] = a23;
-  s[24] = a24;
+  st[0] = a0; st[1] = a1; st[2] = a2; st[3] = a3; st[4] = a4;
+  st[5] = a5; st[6] = a6; st[7] = a7; st[8] = a8; st[9] = a9;
+  st[10] = a10; st[11] = a11; st[12] = a12; st[13] = a13; st[14] = a14;
+  st[15] = a15; st[16] = a16; st[17] = a17; st[18] = a18; st[19] = a19;
+  st[20] = a20; st[21] = a21; st[22] = a22; st[23] = a23; st[24] = a24;
 }
 
 void absorb_block(uint64_t state[25], const uint8_t* block) {
   for (size_t i = 0; i < kRate / 8; ++i) {
     uint64_t lane = 0;
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(&lane, block + 8 * i, 8);
-    } else {
-      for (int j = 7; j >= 0; --j) lane = (lane << 8) | block[8 * i + j];  // little-endian lanes
-    }
+    for (int j = 7; j >= 0; --j) lane = (lane << 8) | block[8 * i + j];  // little-endian lanes
     state[i] ^= lane;
   }
   keccak_f1600(state);

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "crypto/sha256.h"
 #include "primitives/transaction.h"
 #include "rpc/rpc_client.h"
 #include "vm/attestation.h"
@@ -165,6 +166,13 @@ void CheaterFleet::add_proofs(pb::SubmitProofs& batch, uint64_t height, const st
         auto rx = radio_.hear(distance(d, fleet_[*target]), link_id(d), link_id(fleet_[*target]));
         pl->set_rssi_dbm(rx ? rx->rssi_dbm : -118);
         pl->set_snr_db_x10(rx ? rx->snr_db_x10 : -20);
+        // It never heard the secret: it names a recent height and makes up a receipt. The chain
+        // refuses it on the distance or owner rules before it looks for the beacon.
+        pl->set_challenge_height(height);
+        Bytes junk(d.id.begin(), d.id.end());
+        append_u64_be(junk, height);
+        const Hash32 receipt = crypto::sha256(junk);
+        pl->set_beacon_receipt(to_string(receipt));
         break;
       }
       case CheatKind::kLocationJump:

@@ -35,19 +35,6 @@ struct Device {
   uint64_t next_uptime_ref = 0;  // the chain's uptime_next_ref_height, as far as devsim knows it
 };
 
-// The witness rules of one epoch as devsim tracks them, so that it only sends witnesses that can earn.
-struct WitnessBook {
-  uint64_t epoch = UINT64_MAX;
-  std::set<std::pair<size_t, size_t>> pairs;  // (witness, beaconer) rewarded this epoch
-  std::map<size_t, uint32_t> per_beacon;      // beaconer → rewarded witnesses this epoch
-  void start(uint64_t e) {
-    if (e == epoch) return;
-    epoch = e;
-    pairs.clear();
-    per_beacon.clear();
-  }
-};
-
 // One JSON-RPC call; std::runtime_error naming the method on failure. Thread-safe.
 json rpc(const std::string& url, const std::string& method, const json& params);
 

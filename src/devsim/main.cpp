@@ -2,11 +2,12 @@
 // makes N P-256 device keys and certificates, registers the devices (SE_P256 evidence), then submits
 // device-signed proofs at a given rate through a relayer account, printing progress, until the given
 // number of epochs has closed (or Ctrl-C). It follows the service rules of doc/depin.md "Proofs": an
-// uptime proof only once per uptime_interval_blocks, witnesses only of devices with another owner, once
-// per (witness, beaconer) pair per epoch and at most max_witnesses_per_beacon per beacon; its other
-// proofs are data contributions paid by a consumer account (usage receipts, burned), and the devices sign
-// their registration locations. Witnesses follow a radio model (radio.h): a device only witnesses a
-// beacon it could hear, and reports the signal it would have received. --cheaters K adds K cheating
+// uptime proof only once per uptime_interval_blocks; a device the chain challenges beacons (commits,
+// then reveals after the window, beacons.h) and neighbours of another owner that hear it witness it, at
+// most max_witnesses_per_beacon per beacon; its other proofs are data contributions paid by a consumer
+// account (usage receipts, burned), and the devices sign their registration locations. Witnesses follow
+// a radio model (radio.h): a device only witnesses a beacon it could hear, and reports the signal it
+// would have received. --cheaters K adds K cheating
 // devices (cheaters.h); --load turns the proof phase into a load generator that saturates the node
 // (load.h). Test tool: it holds device keys in memory, which real devices never reveal.
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "crypto/sha256.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
+#include "devsim/beacons.h"
 #include "devsim/cheaters.h"
 #include "devsim/devsim.h"
 #include "devsim/load.h"
@@ -66,9 +68,9 @@ Usage: physis-devsim [options]
   --manufacturer-key FILE   P-256 PEM of the manufacturer root anchor (default genesis/devnet-keys/manufacturer-root.key.pem)
   --class N                 device class (default 1)
   --seed S                  device keys are derived from S, so a rerun finds the same devices (default 1)
-  --witness-every K         every K-th proof is a coverage witness of a neighbour with another owner,
-                            where the witness rules allow one and the radio model lets it hear the
-                            beacon (default 4; 0 = none)
+  --witness-every K         0: no beacons and no witnesses; otherwise (default 4) the devices the chain
+                            challenges beacon (commit, reveal after the window) and neighbours with
+                            another owner that the radio model lets hear the beacon witness it
   --cheaters K              K more devices that cheat (default 0), at a site of their own far from the
                             fleet, owned by the first owner: each round one spam uptime or unpaid data
                             claim or witness of an unheard or same-owner beacon, a replay of an old
@@ -146,8 +148,15 @@ int run(const cli::Args& a) {
   json params = rpc(url, "depin_getParams", json::object());
   const std::string chain_id = status["chain_id"].get<std::string>();
   const uint64_t epoch_blocks = params["epoch_blocks"].get<uint64_t>();
+  if (epoch_blocks == 0) throw std::runtime_error("depin_getParams: epoch_blocks is 0");
   const uint64_t uptime_interval = params.value("uptime_interval_blocks", uint64_t{1});
-  const uint32_t max_witnesses = params.value("max_witnesses_per_beacon", uint32_t{1});
+  BeaconOptions beacon_options;
+  beacon_options.url = url;
+  beacon_options.seed = seed;
+  beacon_options.epoch_blocks = epoch_blocks;
+  beacon_options.max_witnesses = params.value("max_witnesses_per_beacon", uint32_t{1});
+  beacon_options.beacons_per_device_per_epoch = params.value("beacons_per_device_per_epoch", uint64_t{1});
+  beacon_options.window = params.value("beacon_window_blocks", uint64_t{1});
   RadioParams radio_params;
   radio_params.rssi_at_1m_dbm = params.value("witness_rssi_at_1m_dbm", -10);
   radio_params.chain_min_rssi_dbm = params.value("witness_min_rssi_dbm", radio_params.chain_min_rssi_dbm);
@@ -258,21 +267,8 @@ int run(const cli::Args& a) {
   uint64_t sent = 0, accepted = 0, rejected = 0, next_device = 0;
   std::map<std::string, uint64_t> rejected_by_reason;
   uint64_t consumer_seq = consumer_last_seq(url, *consumer_key);
-  WitnessBook book;
-  // A neighbour of device i with another owner that i may still witness this epoch, if any. Only near
-  // indices are tried: the grid puts them within a few km, inside the witness distance bounds.
-  // The radio model decides whether i hears j's beacon, and with what signal.
-  auto beaconer_for = [&](size_t i) -> std::optional<std::pair<size_t, Reception>> {
-    for (uint64_t o = 1; o < std::min<uint64_t>(n, 24); ++o) {
-      const size_t j = (i + o) % n;
-      if (fleet[j].owner == fleet[i].owner || book.pairs.count({i, j}) || book.per_beacon[j] >= max_witnesses)
-        continue;
-      const uint64_t dist =
-          vm::distance_m(fleet[i].lat_e7, fleet[i].lon_e7, fleet[j].lat_e7, fleet[j].lon_e7);
-      if (auto rx = radio.hear(dist, i, j)) return std::pair{j, *rx};
-    }
-    return std::nullopt;
-  };
+  beacon_options.chain_id = chain_id;
+  HonestBeacons beacons(fleet, n, radio, beacon_options);
   CheaterFleet cheater_fleet(fleet, n, cheat_kinds, radio, chain_id, epoch_blocks);
   uint64_t round = 0;
   auto last_report = Clock::now();
@@ -287,9 +283,17 @@ int run(const cli::Args& a) {
     const uint64_t batch = std::min<uint64_t>(
         rate, params["max_proofs_per_tx"].get<uint64_t>() - std::min<uint64_t>(2 * cheaters, 250));
     std::vector<size_t> in_batch;
-    book.start((height + 1) / epoch_blocks);  // the batch is expected in the next block
+    // Beacons, witnesses and reveals first (their results come back at the start of the receipt),
+    // then one proof per other device, so that every device's seqs in the batch are in order.
+    std::set<size_t> busy;
+    if (witness_every > 0) {
+      beacons.observe(height);
+      beacons.add_proofs(*body.mutable_submit_proofs(), height, ref_hash, busy);
+    }
+    const size_t first = static_cast<size_t>(body.submit_proofs().proofs_size());
     for (uint64_t k = 0; k < batch && k < n; ++k) {
       size_t i = next_device++ % n;
+      if (busy.count(i)) continue;
       Device& d = fleet[i];
       pb::Proof p;
       p.set_device_id(to_string(d.id));
@@ -298,19 +302,10 @@ int run(const cli::Args& a) {
       p.set_ref_block_hash(ref_hash);
       p.set_epoch(height / epoch_blocks);
       auto* pl = p.mutable_payload();
-      const bool witness_slot = witness_every > 0 && n > 1 && (sent + k) % witness_every == witness_every - 1;
-      auto beaconer = witness_slot ? beaconer_for(i) : std::nullopt;
       if (height >= d.next_uptime_ref) {  // uptime is time served: one per uptime_interval_blocks
         pl->set_kind(pb::UPTIME);
         pl->set_uptime_seconds(60);
         d.next_uptime_ref = height + uptime_interval;
-      } else if (beaconer) {
-        pl->set_kind(pb::COVERAGE_WITNESS);
-        pl->set_beaconer(to_string(fleet[beaconer->first].id));
-        pl->set_rssi_dbm(beaconer->second.rssi_dbm);
-        pl->set_snr_db_x10(beaconer->second.snr_db_x10);
-        book.pairs.insert({i, beaconer->first});
-        ++book.per_beacon[beaconer->first];
       } else {
         pl->set_kind(pb::DATA_CONTRIBUTION);
         pl->set_data_bytes(static_cast<uint64_t>(1 + i % 5) << 20);
@@ -328,11 +323,21 @@ int run(const cli::Args& a) {
     } catch (const Interrupted&) {
       break;
     }
-    cheater_fleet.take_results(r.value("proofs", json::array()), in_batch.size());
+    const json results = r.value("proofs", json::array());
+    for (const std::string& reason : beacons.take_results(results)) {
+      ++rejected;
+      ++rejected_by_reason[reason];
+    }
+    cheater_fleet.take_results(results, first + in_batch.size());
     cheater_fleet.poll_jumps(url);
-    for (const auto& pr : r.value("proofs", json::array())) {
-      if (pr["index"].get<size_t>() >= in_batch.size()) continue;  // a cheater's
-      Device& d = fleet[in_batch[pr["index"].get<size_t>()]];
+    for (const auto& pr : results) {
+      const size_t index = pr["index"].get<size_t>();
+      if (index < first) {  // a beacon, witness or reveal
+        accepted += pr["accepted"].get<bool>();
+        continue;
+      }
+      if (index - first >= in_batch.size()) continue;  // a cheater's
+      Device& d = fleet[in_batch[index - first]];
       if (pr["accepted"].get<bool>()) {
         ++accepted;
         d.seq = pr["seq"].get<uint64_t>();
@@ -344,7 +349,7 @@ int run(const cli::Args& a) {
         d.seq = rpc(url, "depin_getDevice", {{"id", to_hex0x(d.id)}})["seq"].get<uint64_t>();
       }
     }
-    sent += in_batch.size();
+    sent += in_batch.size() + first;
     if (Clock::now() - last_report > std::chrono::seconds(3)) {
       json ep = rpc(url, "depin_getEpoch", json::object());
       std::fprintf(
@@ -368,6 +373,7 @@ int run(const cli::Args& a) {
                   {"proofs_accepted", accepted},
                   {"proofs_rejected", rejected},
                   {"rejected_by_reason", rejected_by_reason},
+                  {"beacons", beacons.summary()},
                   {"start_epoch", start_epoch},
                   {"owner", owner_list[0]},
                   {"owners", owner_list},

@@ -49,8 +49,23 @@ struct ExecutedBlock {
   Hash32 hash{};
   Hash32 parent_hash{};
   std::vector<Hash32> tx_hashes;
+  std::vector<Address> senders;  // of the transactions, in block order (stored as sender hints)
   vm::BlockResult result;  // writes, receipts and state root of apply_block
 };
+
+// Senders a peer states for a fetched block's transactions (BlockResponse.senders, doc/p2p.md
+// "Catching up"). Block sync may apply a block with them in place of recovering each signature: the
+// block's commit (> 2/3 of the voting power) already vouches that its signatures are valid, and the
+// state and receipts roots the commit signs catch any sender or signature verdict the hints get wrong.
+struct TrustedHints {
+  std::vector<Address> senders;  // one per transaction of the block
+};
+
+// Index key of a block's senders: 'S' ‖ height (8 bytes, big-endian) → the 20-byte senders concatenated,
+// in block order (explorer index space, outside the state root).
+Bytes senders_index_key(uint64_t height);
+// Splits a stored or received senders value into addresses; nullopt unless it holds exactly `txs` of them.
+std::optional<std::vector<Address>> parse_senders(ByteSpan value, size_t txs);
 
 // Reason codes of validate beyond the header rules (each a stable string, see above).
 inline constexpr const char* kRejectBadTx = "bad_tx";
@@ -79,23 +94,43 @@ class BlockExecutor {
   // block's round when the block is fresh in that round; nullopt for a re-proposed block (pol_round)
   // and for a block fetched with its commit (block sync), where the proposer only has to be a member of
   // the set. `parent_validators` signed the parent (verifies last_commit); `now_ms` is the local clock.
+  // With `hints` (block sync only, for a block whose commit the caller verified), transaction senders
+  // are taken from them and device signatures are taken as valid instead of being verified; every other
+  // check runs, and a wrong hint shows as wrong_state_root, wrong_receipts_root or invalid_block, after
+  // which the caller validates again without hints.
   Result<ExecutedBlock> validate(const pb::Block& block, const storage::ChainTip& parent,
                                  const consensus::HeightValidators& validators,
                                  const consensus::ValidatorSet& parent_validators,
-                                 std::optional<Address> round_proposer, uint64_t now_ms);
+                                 std::optional<Address> round_proposer, uint64_t now_ms,
+                                 const TrustedHints* hints = nullptr);
 
   // Stores `block` with `commit` (which must be a commit of its hash; verified by the caller) in one
   // synced batch, then removes its transactions from the mempool. Error "stale_block" when the tip is
   // no longer the block's parent (nothing is written); storage errors.
-  Result<storage::ChainTip> commit(const ExecutedBlock& block, const pb::Commit& commit);
+  //
+  // `durable` false (block sync only): the block is held in memory and written with the next durable
+  // commit or flush(), all held blocks in ONE synced batch, so that sync pays one disk sync per group
+  // instead of one per block; at most kMaxHeldBlocks are held (the next commit writes them). propose and
+  // validate see held blocks' state; everything reading the store (RPC, serving peers) sees them once
+  // written. A crash loses held blocks whole (they are fetched again), never part of one. If the write
+  // fails, the held blocks are dropped: the caller's tip is then the store's tip again.
+  Result<storage::ChainTip> commit(const ExecutedBlock& block, const pb::Commit& commit, bool durable = true);
+  // Writes the held blocks (see commit), if any. Storage errors.
+  Status flush();
+  size_t held_blocks() const;
+  static constexpr size_t kMaxHeldBlocks = 64;
 
  private:
   // Applies the transactions of `block` (already decoded and verified) on the parent state.
   Result<ExecutedBlock> execute(const pb::Block& block, const storage::ChainTip& parent,
-                                std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set);
+                                std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set,
+                                const vm::SignatureVerifier& signatures);
+
+  Status write_held();  // under commit_mutex_
 
   const Genesis& genesis_;
   storage::BlockStore& store_;
+  std::vector<storage::BlockWrite> pending_;  // held blocks, oldest first (commit with durable false)
   mempool::Mempool& mempool_;
   SignatureCache& signatures_;
   std::shared_mutex& commit_mutex_;

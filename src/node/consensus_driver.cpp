@@ -63,6 +63,13 @@ Status ConsensusDriver::Impl::open() {
   if (opt_.node_key) {
     p2p::HostOptions host = opt_.host;
     host.chain_id = chain_id_;
+    // A BlockResponse carries a whole block (up to max_block_bytes), its commit and its senders (20 bytes
+    // per transaction): the frame limit must let the largest valid one through, or a node could never
+    // sync a block at the byte limit.
+    const ChainParams& params = node_.genesis().params;
+    const size_t largest_response = static_cast<size_t>(params.max_block_bytes) +
+                                    20u * static_cast<size_t>(params.max_block_txs) + (1u << 20);
+    host.max_message_bytes = std::max(host.max_message_bytes, largest_response);
     auto h = p2p::Host::start(*opt_.node_key, host,
                               [this](const std::string& peer, const p2p::Envelope& env) { on_envelope(peer, env); });
     if (!h) return h.error();
@@ -85,6 +92,8 @@ void ConsensusDriver::Impl::stop() {
   if (thread_.joinable()) thread_.join();
   if (relay_.joinable()) relay_.join();
   host_.reset();
+  // Blocks sync held for a group write (the driver thread has stopped, so nothing else commits now).
+  if (auto st = node_.executor().flush(); !st) LOG_ERROR(kLog, "cannot write synced blocks: " << st.error().message);
 }
 
 NetStatus ConsensusDriver::Impl::net_status() const {

@@ -57,6 +57,7 @@ struct DriverOptions {
   p2p::HostOptions host;
   consensus::EngineConfig engine;
   WalOptions wal;
+  bool sync_verify_signatures = false;  // NodeOptions::sync_verify_signatures
 };
 
 class ConsensusDriver {

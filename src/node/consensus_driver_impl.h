@@ -37,6 +37,13 @@ inline constexpr size_t kTxBatchBytes = 1u << 20;
 inline constexpr uint64_t kSyncRequestTimeoutMs = 2000;
 inline constexpr size_t kSyncWindow = 64;
 
+// A block fetched by block sync, waiting for its turn to be applied.
+struct SyncedBlock {
+  pb::Block block;
+  pb::Commit commit;
+  std::optional<TrustedHints> hints;  // the serving peer's senders, when it sent them
+};
+
 inline uint64_t wall_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -115,7 +122,7 @@ class ConsensusDriver::Impl {
   void block_arrived(const Hash32& hash);
   void validate_block(const Hash32& hash, uint32_t round);
   void try_commit();
-  void commit_synced(const pb::Block& block, const pb::Commit& commit, const std::string& peer);
+  void commit_synced(const SyncedBlock& synced, const std::string& peer);
   void after_commit(const storage::ChainTip& tip);
   void send_block(const std::optional<std::string>& peer, const Hash32& hash);
   void send_status();
@@ -185,7 +192,7 @@ class ConsensusDriver::Impl {
   std::map<std::string, uint64_t> last_resend_;
   std::map<std::string, uint64_t> peer_heights_;
   std::map<uint64_t, std::pair<std::string, uint64_t>> sync_requests_;  // height → (peer, sent at)
-  std::map<uint64_t, std::pair<pb::Block, pb::Commit>> sync_blocks_;   // fetched, not yet applied
+  std::map<uint64_t, SyncedBlock> sync_blocks_;  // fetched, not yet applied
   std::map<uint64_t, std::string> sync_from_;
   uint64_t last_status_ms_ = 0;
   uint64_t sync_log_ms_ = 0;      // 0: not syncing

@@ -3,6 +3,7 @@
 
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "storage/block_store.h"
 #include "util/result.h"
@@ -21,15 +22,18 @@ class FallibleStateReader : public vm::StateReader {
 };
 
 // The BlockStore's committed state as a FallibleStateReader (a failed read is logged, returned as
-// absent and recorded). Thread-safe; valid while the store lives.
+// absent and recorded). With `pending` (blocks executed but not yet written, oldest first), their state
+// writes are read over the store's, newest first. Thread-safe; valid while the store (and pending) live.
 class StoreState final : public FallibleStateReader {
  public:
-  explicit StoreState(const storage::BlockStore& store) : store_(store) {}
+  explicit StoreState(const storage::BlockStore& store, const std::vector<storage::BlockWrite>* pending = nullptr)
+      : store_(store), pending_(pending) {}
   std::optional<Bytes> get(const Bytes& key) const override;
   Status status() const override;
 
  private:
   const storage::BlockStore& store_;
+  const std::vector<storage::BlockWrite>* pending_;
   mutable std::mutex mutex_;
   mutable std::optional<Error> failure_;
 };

@@ -40,6 +40,14 @@ Result<vm::AccountState> checked_account(const vm::StateReader& state, const Add
 }  // namespace
 
 std::optional<Bytes> StoreState::get(const Bytes& key) const {
+  if (pending_) {
+    for (auto block = pending_->rbegin(); block != pending_->rend(); ++block) {
+      auto it = block->state_writes.find(key);
+      if (it == block->state_writes.end()) continue;
+      if (it->second.empty()) return std::nullopt;  // deleted by that block
+      return it->second;
+    }
+  }
   auto v = store_.get_state(key);
   if (v) return std::move(*v);
   LOG_ERROR("node", "state read failed: " << v.error().message);
@@ -151,6 +159,7 @@ Status Node::start() {
   d.node_key = options_.node_key;
   d.host = options_.p2p;
   d.engine = options_.engine;
+  d.sync_verify_signatures = options_.sync_verify_signatures;
   auto driver = ConsensusDriver::start(*this, std::move(d));
   if (!driver) return driver.error();
   std::lock_guard lock(driver_mutex_);
@@ -528,6 +537,12 @@ Result<pb::Commit> Node::commit_at(uint64_t height) const {
   pb::Commit commit;
   if (auto st = decode_canonical(**raw, commit, "commit"); !st) return corrupt(what, st.error().message);
   return commit;
+}
+
+std::optional<Bytes> Node::stored_senders(uint64_t height) const {
+  auto v = store_->get_index(senders_index_key(height));
+  if (!v || !*v) return std::nullopt;
+  return std::move(**v);
 }
 
 ConsensusStatus Node::consensus_status() const {

@@ -43,6 +43,9 @@ struct NodeOptions {
   std::optional<p2p::NodeKey> node_key;
   p2p::HostOptions p2p;  // chain_id is filled in by the node
   consensus::EngineConfig engine;  // consensus timeouts (consensus/types.h)
+  // Block sync recovers every transaction sender and verifies every device signature itself instead of
+  // taking the serving peer's sender hints under the block's commit (doc/p2p.md "Catching up").
+  bool sync_verify_signatures = false;
 };
 
 // What consensus_state reports (doc/rpc.md).
@@ -80,6 +83,10 @@ struct NetStatus {
 struct SyncStatus {
   bool syncing = false;
   uint64_t sync_target = 0;  // the best height peers report (0 when unknown)
+  // Blocks with transactions block sync applied since start: with the serving peer's sender hints, and
+  // verified in full (no hints, --sync-verify-signatures, or hints that did not apply).
+  uint64_t blocks_with_hints = 0;
+  uint64_t blocks_verified_in_full = 0;
 };
 
 struct TxLookup {
@@ -168,6 +175,10 @@ class Node {
   // The commit (> 2/3 precommits) of the block at `height` ≥ 1. Errors: "not_found" (no such block yet, or
   // height 0, which has no commit), "corrupt_datadir" when the stored commit does not decode, storage errors.
   Result<pb::Commit> commit_at(uint64_t height) const;
+  // The stored senders of the block at `height` (senders_index_key: 20 bytes per transaction, block
+  // order), served to syncing peers as hints. nullopt when none are stored (a block without
+  // transactions, or one stored before senders were kept) or on a read error.
+  std::optional<Bytes> stored_senders(uint64_t height) const;
   // The nonce the account's next transaction should carry: its committed nonce plus its gap-free pending
   // transactions in the mempool. Errors as account().
   Result<uint64_t> pending_nonce(const Address& address) const;

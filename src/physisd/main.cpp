@@ -333,6 +333,9 @@ int run(int argc, char** argv) {
       ("node-key", po::value<std::string>(),
        "P2P node key file (default DATADIR/node_key, made if missing)")                                     //
       ("show-node-id", "print the node id of --node-key (made if missing) and exit; needs only --datadir")  //
+      ("sync-verify-signatures", po::bool_switch(),
+       "block sync verifies every signature itself instead of applying the serving peer's sender hints "
+       "under each block's commit (slower; see doc/p2p.md)")  //
       ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn or error");
   // Numeric options are read as strings and range-checked after parsing (numeric_flag), so that "-1" is
   // refused with the range rather than wrapped by an unsigned parse.
@@ -510,6 +513,7 @@ int run(int argc, char** argv) {
     options.p2p.max_inbound_peers = numbers["p2p-max-inbound"];
   }
   options.mempool.max_txs = numbers["mempool-max-txs"];
+  options.sync_verify_signatures = vm["sync-verify-signatures"].as<bool>();
   options.store.max_open_files = plan->leveldb_files;
 
   // Block the shutdown signals in every thread; the main thread waits for them with sigwait.

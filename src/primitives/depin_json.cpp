@@ -89,6 +89,8 @@ std::string proof_kind_name(int kind) {
     case pb::UPTIME: return "uptime";
     case pb::COVERAGE_WITNESS: return "coverage_witness";
     case pb::DATA_CONTRIBUTION: return "data_contribution";
+    case pb::BEACON: return "beacon";
+    case pb::BEACON_REVEAL: return "beacon_reveal";
     case pb::LOCATION_ASSERTION: return "location_assertion";
     default: return "none";
   }
@@ -108,6 +110,8 @@ int parse_proof_kind(const std::string& s) {
   return find_name(s, {{"uptime", pb::UPTIME},
                        {"coverage_witness", pb::COVERAGE_WITNESS},
                        {"data_contribution", pb::DATA_CONTRIBUTION},
+                       {"beacon", pb::BEACON},
+                       {"beacon_reveal", pb::BEACON_REVEAL},
                        {"location_assertion", pb::LOCATION_ASSERTION}});
 }
 

@@ -71,7 +71,9 @@ Status parse_depin(const json& d, DepinParams& p) {
         U64{"location_cooldown_blocks", &p.location_cooldown_blocks},
         U64{"relocation_settle_blocks", &p.relocation_settle_blocks},
         U64{"density_cell_e7", &p.density_cell_e7},
-        U64{"target_devices_per_cell", &p.target_devices_per_cell}}) {
+        U64{"target_devices_per_cell", &p.target_devices_per_cell},
+        U64{"beacons_per_device_per_epoch", &p.beacons_per_device_per_epoch},
+        U64{"beacon_window_blocks", &p.beacon_window_blocks}}) {
     auto v = read_u64(d, f.key, *f.out);
     if (!v) return bad(std::string("depin.") + f.key + " must be an unsigned integer");
     *f.out = *v;
@@ -116,9 +118,17 @@ Status parse_depin(const json& d, DepinParams& p) {
   // the interval cannot overflow.
   if (p.uptime_interval_blocks == 0 || p.uptime_interval_blocks > kMaxWeight)
     return bad("depin.uptime_interval_blocks must be in 1..2^32");
-  // Bounds the BeaconWitnesses record of a beaconer (one id per rewarded witness).
-  if (p.max_witnesses_per_beacon == 0 || p.max_witnesses_per_beacon > 256)
-    return bad("depin.max_witnesses_per_beacon must be in 1..256");
+  // Bounds the Beacon record of a beaconer (one id per rewarded witness); at most half of its pending
+  // slots (vm::kMaxPendingWitnesses = 2 × kMaxBeaconWitnesses).
+  if (p.max_witnesses_per_beacon == 0 || p.max_witnesses_per_beacon > kMaxBeaconWitnesses)
+    return bad("depin.max_witnesses_per_beacon must be in 1.." + std::to_string(kMaxBeaconWitnesses));
+  // At most one challenge per device per block (the threshold saturates at epoch_blocks).
+  if (p.beacons_per_device_per_epoch == 0 || p.beacons_per_device_per_epoch > p.epoch_blocks)
+    return bad("depin.beacons_per_device_per_epoch must be in 1..epoch_blocks");
+  // A BEACON reads the challenge block's hash, which the state keeps for ref_window blocks. At most
+  // 2^32, so that a height plus twice the window (the reveal deadline) cannot overflow.
+  if (p.beacon_window_blocks == 0 || p.beacon_window_blocks > p.ref_window || p.beacon_window_blocks > kMaxWeight)
+    return bad("depin.beacon_window_blocks must be in 1..ref_window (and at most 2^32)");
   // At least 1: two assertions never land in one block. At most 2^32, so a height plus it cannot overflow.
   if (p.location_cooldown_blocks == 0 || p.location_cooldown_blocks > kMaxWeight)
     return bad("depin.location_cooldown_blocks must be in 1..2^32");
@@ -253,6 +263,8 @@ pb::Params params_record(const Genesis& g) {
   rd.set_density_cell_e7(d.density_cell_e7);
   rd.set_target_devices_per_cell(d.target_devices_per_cell);
   rd.set_usage_price_per_mib(to_string(encode_amount(d.usage_price_per_mib)));
+  rd.set_beacons_per_device_per_epoch(d.beacons_per_device_per_epoch);
+  rd.set_beacon_window_blocks(d.beacon_window_blocks);
   return r;
 }
 

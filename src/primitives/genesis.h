@@ -48,6 +48,9 @@ struct GenesisAnchor {
   uint32_t max_chain_len = 3;
 };
 
+// Most rewarded witnesses per beacon a genesis may set (max_witnesses_per_beacon).
+inline constexpr uint32_t kMaxBeaconWitnesses = 32;
+
 // DePIN parameters (doc/depin.md). All reward arithmetic is integer; shares in basis points.
 struct DepinParams {
   Address governance{};  // the only sender of anchor and key governance transactions
@@ -75,9 +78,15 @@ struct DepinParams {
   int32_t witness_min_snr_db_x10 = -300;  // −30.0 dB
   int32_t witness_max_snr_db_x10 = 500;   // +50.0 dB
   uint32_t max_proofs_per_tx = 500;
-  // Most coverage witnesses rewarded per beacon (today: per beaconer per epoch), in inclusion order;
-  // bounds the BeaconWitnesses record (doc/depin.md "Proofs"). 1..256.
+  // Most coverage witnesses rewarded per beacon, and per beaconer per epoch, in inclusion order of the
+  // matching receipts (doc/depin.md "Beacons"). 1..32 (kMaxBeaconWitnesses), half the pending slots of
+  // a beacon, so that junk receipts cannot take every pending slot from the rewarded ones.
   uint32_t max_witnesses_per_beacon = 10;
+  // Challenged beacons (doc/depin.md "Beacons"): a device is challenged at a height with probability
+  // beacons_per_device_per_epoch / epoch_blocks (1..epoch_blocks); it records its BEACON within
+  // beacon_window_blocks (1..ref_window) after the challenge and reveals in the next beacon_window_blocks.
+  uint64_t beacons_per_device_per_epoch = 1;
+  uint64_t beacon_window_blocks = 5;
   // Locations are the device's word (doc/depin.md "Locations"): at most one accepted assertion per
   // location_cooldown_blocks (1..2^32); after a move the device neither beacons nor witnesses for
   // relocation_settle_blocks (0..2^32).

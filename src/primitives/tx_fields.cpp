@@ -92,7 +92,12 @@ Status check_proofs(const pb::SubmitProofs& s) {
   if (auto st = count_at_most(s.proofs_size(), kMaxBatchEntries, "submit_proofs.proofs"); !st) return st;
   for (int i = 0; i < s.proofs_size(); ++i) {
     const pb::Proof& proof = s.proofs(i);
-    const size_t beaconer = proof.payload().beaconer().size();
+    const pb::ProofPayload& pl = proof.payload();
+    const size_t beaconer = pl.beaconer().size();
+    // Beacon fields (doc/depin.md "Beacons"): absent or 32 bytes.
+    const auto empty_or_hash = [](const std::string& f) { return f.empty() || f.size() == kHashBytes; };
+    const bool beacon_ok =
+        empty_or_hash(pl.commitment()) && empty_or_hash(pl.secret()) && empty_or_hash(pl.beacon_receipt());
     // The common case without building the field path (admission decodes batches of hundreds).
     const pb::UsageReceipt& usage = proof.payload().usage();
     const bool usage_ok = !proof.payload().has_usage() ||
@@ -100,7 +105,7 @@ Status check_proofs(const pb::SubmitProofs& s) {
                            usage.signature().size() == kRecoverableSignatureBytes);
     if (proof.device_id().size() == kAddressBytes && proof.ref_block_hash().size() == kHashBytes &&
         (beaconer == 0 || beaconer == kAddressBytes) && proof.signature().size() == kCompactSignatureBytes &&
-        usage_ok)
+        usage_ok && beacon_ok)
       continue;
     const std::string p = at("submit_proofs.proofs", i) + ".";
     if (auto st = exact(proof.device_id(), kAddressBytes, p + "device_id", "device id"); !st) return st;
@@ -111,6 +116,9 @@ Status check_proofs(const pb::SubmitProofs& s) {
       return st;
     if (auto st = exact(proof.signature(), kCompactSignatureBytes, p + "signature", "signature (r ‖ s)"); !st)
       return st;
+    if (auto st = empty_or(pl.commitment(), kHashBytes, p + "payload.commitment", "hash"); !st) return st;
+    if (auto st = empty_or(pl.secret(), kHashBytes, p + "payload.secret", "secret"); !st) return st;
+    if (auto st = empty_or(pl.beacon_receipt(), kHashBytes, p + "payload.beacon_receipt", "hash"); !st) return st;
     if (proof.payload().has_usage()) {
       if (auto st = exact(usage.consumer(), kAddressBytes, p + "payload.usage.consumer", "address"); !st) return st;
       if (auto st = exact(usage.ref_block_hash(), kHashBytes, p + "payload.usage.ref_block_hash", "block hash"); !st)

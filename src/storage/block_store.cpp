@@ -143,43 +143,60 @@ Status BlockStore::init_genesis(const Hash32& genesis_hash, const BlockWrite& ge
   auto existing = this->genesis_hash();
   if (!existing) return existing.error();
   if (*existing) return make_error("storage", "datadir already holds a chain");
-  return write_block(genesis, &genesis_hash);
+  return write_blocks({&genesis}, &genesis_hash);
 }
 
-Status BlockStore::commit_block(const BlockWrite& write) {
+Status BlockStore::commit_block(const BlockWrite& write) { return append_blocks({&write}); }
+
+Status BlockStore::commit_blocks(const std::vector<BlockWrite>& writes) {
+  std::vector<const BlockWrite*> all;
+  all.reserve(writes.size());
+  for (const auto& w : writes) all.push_back(&w);
+  return append_blocks(all);
+}
+
+Status BlockStore::append_blocks(const std::vector<const BlockWrite*>& writes) {
+  if (writes.empty()) return ok_status();
   auto read = tip();
   if (!read) return read.error();
   const std::optional<ChainTip>& current = *read;
   if (!current) return make_error("storage", "no genesis in the datadir");
-  if (write.tip.height != current->height + 1)
-    return make_error("storage", "block height " + std::to_string(write.tip.height) +
-                                     " does not follow tip " + std::to_string(current->height));
-  return write_block(write, nullptr);
+  uint64_t expected = current->height + 1;
+  for (const BlockWrite* w : writes) {
+    if (w->tip.height != expected)
+      return make_error("storage", "block height " + std::to_string(w->tip.height) + " does not follow tip " +
+                                       std::to_string(expected - 1));
+    ++expected;
+  }
+  return write_blocks(writes, nullptr);
 }
 
-Status BlockStore::write_block(const BlockWrite& w, const Hash32* genesis_hash) {
+Status BlockStore::write_blocks(const std::vector<const BlockWrite*>& writes, const Hash32* genesis_hash) {
   leveldb::WriteBatch batch;
-  const uint64_t h = w.tip.height;
-  batch.Put(slice(height_key(kBlock, h)), slice(w.block));
-  Bytes height_be;
-  append_u64_be(height_be, h);
-  batch.Put(slice(key_of(kHashIndex, w.tip.hash)), slice(height_be));
-  if (!w.commit.empty()) batch.Put(slice(height_key(kCommit, h)), slice(w.commit));
-  batch.Put(slice(height_key(kReceipts, h)), slice(w.receipts));
-  for (size_t i = 0; i < w.txs.size(); ++i) {
-    Bytes loc = height_be;
-    append_u32_be(loc, static_cast<uint32_t>(i));
-    batch.Put(slice(key_of(kTxIndex, w.txs[i])), slice(loc));
+  for (const BlockWrite* block : writes) {
+    const BlockWrite& w = *block;
+    const uint64_t h = w.tip.height;
+    batch.Put(slice(height_key(kBlock, h)), slice(w.block));
+    Bytes height_be;
+    append_u64_be(height_be, h);
+    batch.Put(slice(key_of(kHashIndex, w.tip.hash)), slice(height_be));
+    if (!w.commit.empty()) batch.Put(slice(height_key(kCommit, h)), slice(w.commit));
+    batch.Put(slice(height_key(kReceipts, h)), slice(w.receipts));
+    for (size_t i = 0; i < w.txs.size(); ++i) {
+      Bytes loc = height_be;
+      append_u32_be(loc, static_cast<uint32_t>(i));
+      batch.Put(slice(key_of(kTxIndex, w.txs[i])), slice(loc));
+    }
+    // An empty value means the key is absent (vm/state.h): delete it.
+    for (const auto& [k, v] : w.state_writes) {
+      if (v.empty())
+        batch.Delete(slice(key_of(kState, k)));
+      else
+        batch.Put(slice(key_of(kState, k)), slice(v));
+    }
+    for (const auto& [k, v] : w.index_writes) batch.Put(slice(key_of(kIndex, k)), slice(v));
+    batch.Put(slice(meta_key("tip")), slice(encode_tip(w.tip)));  // the last block's tip wins
   }
-  // An empty value means the key is absent (vm/state.h): delete it.
-  for (const auto& [k, v] : w.state_writes) {
-    if (v.empty())
-      batch.Delete(slice(key_of(kState, k)));
-    else
-      batch.Put(slice(key_of(kState, k)), slice(v));
-  }
-  for (const auto& [k, v] : w.index_writes) batch.Put(slice(key_of(kIndex, k)), slice(v));
-  batch.Put(slice(meta_key("tip")), slice(encode_tip(w.tip)));
   if (genesis_hash) {
     Bytes g(genesis_hash->begin(), genesis_hash->end());
     batch.Put(slice(meta_key("genesis")), slice(g));
@@ -188,7 +205,8 @@ Status BlockStore::write_block(const BlockWrite& w, const Hash32* genesis_hash) 
   options.sync = true;
   leveldb::Status st = db_->Write(options, &batch);
   if (!st.ok())
-    return make_error("storage", "write of block " + std::to_string(h) + " failed: " + st.ToString());
+    return make_error("storage", "write of block " + std::to_string(writes.back()->tip.height) +
+                                     " failed: " + st.ToString());
   return ok_status();
 }
 

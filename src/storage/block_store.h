@@ -80,6 +80,10 @@ class BlockStore {
   Status init_genesis(const Hash32& genesis_hash, const BlockWrite& genesis);
   // Appends the next block. Its height must be tip+1 (checked; error "storage").
   Status commit_block(const BlockWrite& write);
+  // Appends consecutive blocks tip+1, tip+2, ... in ONE synced batch (block sync groups blocks so that
+  // it pays one disk sync per group, not per block): after a crash either all of them are stored or
+  // none. Heights checked; error "storage".
+  Status commit_blocks(const std::vector<BlockWrite>& writes);
 
   Lookup<ChainTip> tip() const;
   Lookup<Bytes> get_state(const Bytes& key) const;
@@ -103,7 +107,8 @@ class BlockStore {
  private:
   BlockStore() = default;
   Lookup<Bytes> get(const Bytes& key) const;
-  Status write_block(const BlockWrite& write, const Hash32* genesis_hash);
+  Status append_blocks(const std::vector<const BlockWrite*>& writes);
+  Status write_blocks(const std::vector<const BlockWrite*>& writes, const Hash32* genesis_hash);
   Result<KeyValues> scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit) const;
 
   // Declared before db_ so they outlive it: LevelDB borrows them.

@@ -223,6 +223,7 @@ def check_make_evidence_checks_its_inputs(env):
 def check_stale_evidence_says_to_make_it_again(env):
     g = json.loads(json.dumps(env.genesis_doc))
     g["depin"]["ref_window"] = 3
+    g["depin"]["beacon_window_blocks"] = 3  # at most ref_window (doc/depin.md "Beacons")
     path = os.path.join(env.tmp, "short-window.json")
     with open(path, "w") as fh:
         json.dump(g, fh)

@@ -93,18 +93,27 @@ def proof_payloads(node, height, cache):
     return cache[height]
 
 
-KIND_UPTIME, KIND_WITNESS, KIND_DATA = 1, 2, 3  # pb::ProofKind
+KIND_UPTIME, KIND_WITNESS, KIND_DATA, KIND_BEACON, KIND_REVEAL, KIND_LOCATION = 1, 2, 3, 4, 5, 10  # pb::ProofKind
 
 
-def proof_weight(payload, params):
-    """A proof's weight from the genesis per-kind weights and the proof's own metrics (doc/depin.md)."""
+def proof_weights(payload, result, params):
+    """The weights an accepted proof credits, {device: weight}, from the genesis per-kind weights and the
+    proof's own metrics (doc/depin.md). A beacon or a witness earns nothing when recorded; a reveal
+    credits weight_witness to each witness its verdicts reward and weight_witness × rewarded /
+    max_witnesses_per_beacon to the beaconer (no density scaling: devsim's devices each have a cell)."""
     kind = field(payload, 1, 0)
+    device = result["device_id"]
     if kind == KIND_UPTIME:
-        return params["weight_uptime"]
-    if kind == KIND_WITNESS:
-        return params["weight_witness"]
+        return {device: params["weight_uptime"]}
     if kind == KIND_DATA:
-        return params["weight_data_per_mib"] * (field(payload, 6, 0) >> 20)
+        return {device: params["weight_data_per_mib"] * (field(payload, 6, 0) >> 20)}
+    if kind in (KIND_WITNESS, KIND_BEACON, KIND_LOCATION):
+        return {}
+    if kind == KIND_REVEAL:
+        rewarded = [v["witness"] for v in result["witnesses"] if v["rewarded"]]
+        out = {w: params["weight_witness"] for w in rewarded}
+        out[device] = params["weight_witness"] * len(rewarded) // params["max_witnesses_per_beacon"]
+        return out
     raise AssertionError(f"unknown proof kind {kind}")
 
 
@@ -114,7 +123,8 @@ def check_rewards(env, node, epoch, params):
     ep = node.rpc("depin_getEpoch", {"epoch": epoch})
     assert ep["closed"], ep
     B = params["epoch_blocks"]
-    names = {KIND_UPTIME: "uptime", KIND_WITNESS: "coverage_witness", KIND_DATA: "data_contribution"}
+    names = {KIND_UPTIME: "uptime", KIND_WITNESS: "coverage_witness", KIND_DATA: "data_contribution",
+             KIND_BEACON: "beacon", KIND_REVEAL: "beacon_reveal", KIND_LOCATION: "location_assertion"}
     weights, blocks = {}, {}
     for p in paged(node, "depin_getProofs", {"epoch": epoch}, limit=200):
         # The epoch index holds the proofs of the epoch's blocks; weight accrues in the including block's epoch.
@@ -123,7 +133,8 @@ def check_rewards(env, node, epoch, params):
             continue
         payload = proof_payloads(node, p["height"], blocks)[p["tx_index"]][p["index"]]
         assert names[field(payload, 1, 0)] == p["kind"], (p, payload)
-        weights[p["device_id"]] = weights.get(p["device_id"], 0) + proof_weight(payload, params)
+        for d, w in proof_weights(payload, p, params).items():
+            weights[d] = weights.get(d, 0) + w
     cap = params["device_epoch_cap"]
     weights = {d: min(w, cap) for d, w in weights.items() if min(w, cap) > 0}
     total = sum(weights.values())
@@ -178,13 +189,19 @@ def test_depin(env):
     # Service rules over RPC: witnesses were accepted, and no device got more uptime credits in an epoch
     # than the interval allows (⌊(B − 1) / I⌋ + 1).
     B, I = params["epoch_blocks"], params["uptime_interval_blocks"]
-    uptime, witnessed = {}, 0
+    uptime, witnessed, rewarded = {}, 0, 0
     for e in range(first, first + 3):
         for p in paged(node, "depin_getProofs", {"epoch": e}, limit=500):
             if p["accepted"] and p["kind"] == "uptime":
                 uptime[(p["device_id"], e)] = uptime.get((p["device_id"], e), 0) + 1
             witnessed += p["accepted"] and p["kind"] == "coverage_witness"
-    assert witnessed > 0
+            # A reveal's verdicts, with their reasons and text, are visible over RPC (doc/depin.md "Beacons").
+            for v in p.get("witnesses", []):
+                assert v["reason"] != "unknown" and (v["rewarded"] or v["message"]), v
+                rewarded += v["rewarded"]
+    assert witnessed > 0 and rewarded > 0, (witnessed, rewarded)
+    print("beacons:", summary["beacons"])
+    assert summary["beacons"]["reveals"] > 0, summary["beacons"]
     assert uptime and max(uptime.values()) <= (B - 1) // I + 1, uptime
 
     # 3. Supply: balances + unsettled rewards = genesis + minted − burned. devsim's data proofs are paid
@@ -252,6 +269,12 @@ def test_depin(env):
     assert submit("--kind", "data_contribution", "--bytes", 1 << 20, "--consumer-key", env.key("dev3")) == "accepted"
     s = node.rpc("state_getSupply")
     assert int(s["burned"]) == burned + int(params["usage_price_per_mib"]) and s["balanced"], s
+    # Beacons through the CLI (doc/depin.md "Beacons"): a height not yet built challenges nobody, and a
+    # reveal needs a committed beacon.
+    future = node.height() + 5
+    assert submit("--kind", "beacon", "--challenge-height", future, "--secret", "11" * 32) == "beacon_not_challenged"
+    assert submit("--kind", "beacon_reveal", "--challenge-height", future, "--secret", "11" * 32) == \
+        "beacon_not_committed"
     assert node.rpc("depin_getDevice", {"id": dev})["location_asserted_at"] > 0
     earned_epoch = node.rpc("depin_getDevice", {"id": dev})["accrued_epoch"]
 

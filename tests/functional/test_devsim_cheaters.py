@@ -94,10 +94,14 @@ def test_devsim_cheaters(env):
     median = honest_earned[len(honest_earned) // 2]
     for c in cheaters:
         assert earned.get(c, 0) <= median, (c, earned.get(c, 0), median)
-    # Honest devices witness the beacons they hear (the radio model keeps them in range).
+    # Honest devices beacon when challenged and witness the beacons they hear (the radio model keeps them
+    # in range); the reveals reward them (doc/depin.md "Beacons").
     witnessed = sum(p["accepted"] and p["kind"] == "coverage_witness"
                     for e in range(first, first + 3) for p in paged(node, "depin_getProofs", {"epoch": e}, 500))
     assert witnessed > 0
+    beacons = summary["beacons"]
+    print("beacons:", beacons)
+    assert beacons["reveals"] > 0 and beacons["witnesses_rewarded"] > 0, beacons
 
     s = node.rpc("state_getSupply")
     assert s["balanced"], s

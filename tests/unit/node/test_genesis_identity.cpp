@@ -90,6 +90,9 @@ const std::vector<Mutation>& mutations() {
       {"DepinParams.density_cell_e7", [](Genesis& g) { g.depin.density_cell_e7 += 1; }},
       {"DepinParams.target_devices_per_cell", [](Genesis& g) { g.depin.target_devices_per_cell += 1; }},
       {"DepinParams.usage_price_per_mib", [](Genesis& g) { g.depin.usage_price_per_mib += 1; }},
+      {"DepinParams.beacons_per_device_per_epoch",
+       [](Genesis& g) { g.depin.beacons_per_device_per_epoch += 1; }},
+      {"DepinParams.beacon_window_blocks", [](Genesis& g) { g.depin.beacon_window_blocks += 1; }},
       // Validators ('v' ‖ address → ValidatorRecord).
       {"GenesisValidator.address", [](Genesis& g) { g.validators.at(0).address[19] ^= 1; }},
       {"GenesisValidator.power", [](Genesis& g) { g.validators.at(0).power += 1; }},

@@ -13,10 +13,11 @@ using namespace physis::node_test;
 // and the validator-set hash) and the header format. Changing either must fail this loudly: every
 // existing devnet datadir would then refuse to open with "genesis_mismatch". Update the constant only on
 // purpose. (Changed on purpose for issue 6: genesis params gained max_block_bytes, held in the state; and
-// for issue 7: the state holds every DePIN parameter too, tests/unit/node/test_genesis_identity.cpp.)
+// for issue 7: the state holds every DePIN parameter too, tests/unit/node/test_genesis_identity.cpp; and
+// for issue 8: the beacon parameters, doc/depin.md "Beacons".)
 TEST_F(NodeTest, DevnetGenesisHashIsPinned) {
   GenesisBlock g = make_genesis_block(genesis_);
-  EXPECT_EQ(hash_to_string(g.hash), "0x8cba4f6f0d9270e286a40298dd55c2038f6b29f34649acc55d758cc3f8f1c5e3");
+  EXPECT_EQ(hash_to_string(g.hash), "0xe09b27e40e97988a06039a6453bc2efdd95d551ea0d031f25c908ec9c4b1c6d5");
 }
 
 TEST_F(NodeTest, GenesisHeaderFields) {

@@ -9,7 +9,9 @@
 // a correctly signed proposal and then parts that do not hash to it.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -330,6 +332,105 @@ TEST_F(P2pHostileTest, MalformedGossipedTransactionsCostScoreUntilBanned) {
     for (auto& n : nodes_) EXPECT_FALSE(n->in_mempool(h));
 }
 
+// A sync peer that serves real blocks with their real commits but states wrong senders (block sync's
+// hints, doc/p2p.md): the syncing node applies the block with them, finds the committed roots do not
+// follow, verifies the block in full, stores it all the same, and scores the liar.
+TEST_F(P2pHostileTest, SyncPeerStatingWrongSendersIsScoredAndTheBlocksStillApply) {
+  const Address to = address_of_key(devnet_key("validator"));
+  Hash32 last{};
+  // Different amounts per sender: senders swapped between two otherwise equal transfers would give the
+  // same state, so such a "lie" would change nothing (and pass, rightly).
+  for (uint64_t n = 0; n < 4; ++n)
+    for (const char* who : {"dev0", "dev1"}) {
+      const Amount amount = std::string(who) == "dev0" ? 3 + n : 1000 + n;
+      const Bytes tx =
+          sign_tx(make_transfer_body(genesis_.chain_id, n, genesis_.params.transfer_gas, 1, to, amount), devnet_key(who));
+      auto hash = nodes_[0]->submit_tx(ByteSpan(tx));
+      ASSERT_TRUE(hash.ok()) << hash.error().message;
+      last = *hash;
+    }
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline && !nodes_[0]->find_tx(last).ok())
+    std::this_thread::sleep_for(50ms);
+  auto where = nodes_[0]->find_tx(last);
+  ASSERT_TRUE(where.ok());
+  const uint64_t target = nodes_[0]->tip().height;
+  // The liar listens on the fifth port and serves node 0's blocks up to `target`, each block's senders
+  // rotated by one (every hint wrong when a block has two senders).
+  auto liar_key = p2p::generate_node_key();
+  ASSERT_TRUE(liar_key.ok());
+  std::atomic<int> lies{0};
+  p2p::Host* liar_host = nullptr;
+  std::mutex liar_mu;
+  p2p::HostOptions lo;
+  lo.chain_id = genesis_.chain_id;
+  lo.listen_address = endpoint(kRunning);
+  auto liar = p2p::Host::start(*liar_key, lo, [&](const std::string& peer, const p2p::Envelope& env) {
+    std::lock_guard lock(liar_mu);
+    if (!liar_host) return;
+    p2p::Envelope status;
+    status.mutable_status()->set_height(target + 1);
+    (void)liar_host->send(peer, status);
+    if (!env.has_block_request()) return;
+    const uint64_t h = env.block_request().height();
+    if (h == 0 || h > target) return;
+    auto block = nodes_[0]->block_at(h);
+    auto commit = nodes_[0]->commit_at(h);
+    if (!block.ok() || !commit.ok()) return;
+    p2p::Envelope r;
+    r.mutable_block_response()->set_height(h);
+    r.mutable_block_response()->set_block(to_string(encode_canonical(block->block)));
+    r.mutable_block_response()->set_commit(to_string(encode_canonical(*commit)));
+    if (auto senders = nodes_[0]->stored_senders(h); senders && senders->size() >= 40) {
+      std::rotate(senders->begin(), senders->begin() + 20, senders->end());
+      r.mutable_block_response()->set_senders(to_string(*senders));
+      ++lies;
+    }
+    (void)liar_host->send(peer, r);
+  });
+  ASSERT_TRUE(liar.ok()) << liar.error().message;
+  {
+    std::lock_guard lock(liar_mu);
+    liar_host = liar->get();
+  }
+  // A full node whose only peer is the liar.
+  NodeOptions fo;
+  fo.datadir = dir_.str() + "/full";
+  fo.genesis = genesis_;
+  auto fkey = p2p::generate_node_key();
+  ASSERT_TRUE(fkey.ok());
+  fo.node_key = *fkey;
+  fo.p2p.persistent_peers.push_back({(*liar_key).node_id(), endpoint(kRunning)});
+  auto full = Node::open(fo);
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  ASSERT_TRUE((*full)->start().ok());
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < until && (*full)->tip().height < where->height)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_GE((*full)->tip().height, where->height);
+  EXPECT_GE(lies.load(), 1);
+  auto mine = (*full)->block_at(where->height);
+  auto theirs = nodes_[0]->block_at(where->height);
+  ASSERT_TRUE(mine.ok() && theirs.ok());
+  EXPECT_EQ(mine->hash, theirs->hash);
+  EXPECT_EQ(mine->block.header().state_root(), theirs->block.header().state_root());
+  EXPECT_TRUE((*full)->find_tx(last).ok());
+  const SyncStatus sync = (*full)->sync_status();
+  EXPECT_GE(sync.blocks_verified_in_full, 1u);
+  EXPECT_EQ(sync.blocks_with_hints, 0u);
+  // Scored: 25 a lie, so below the initial 100 (or already banned and no longer listed).
+  std::optional<int32_t> score;
+  for (const auto& p : (*full)->net_status().peers)
+    if (p.node_id == (*liar_key).node_id()) score = p.score;
+  EXPECT_TRUE(!score || *score < 100) << *score;
+  (*full)->stop();
+  {
+    std::lock_guard lock(liar_mu);
+    liar_host = nullptr;
+  }
+  liar->reset();
+}
+
 TEST_F(P2pHostileTest, BlockPartsNobodyProposedAndUnaskedBlockResponsesAreIgnored) {
   connect_attacker();
   const std::string id = attacker_key().node_id();
@@ -380,12 +481,13 @@ TEST_F(P2pHostileTest, WrongChainIdBansAtOnce) {
 }
 
 TEST_F(P2pHostileTest, OversizeEnvelopeIsDroppedAndNothingOfItIsApplied) {
-  // The attacker's own limit is raised so that it sends a frame over node 0's (4 MiB, ZMQ_MAXMSGSIZE):
+  // The attacker's own limit is raised so that it sends a frame over node 0's (ZMQ_MAXMSGSIZE: the
+  // largest block response, max_block_bytes + 20 bytes per transaction + 1 MiB, about 5.2 MiB here):
   // libzmq drops the link before the frame is delivered.
   attacker_ = start_attacker(attacker_key(), genesis_.chain_id, 16u << 20);
   ASSERT_TRUE(attacker_);
   ASSERT_TRUE(wait_listed(attacker_key().node_id()));
-  const std::string raw(5u << 20, 'x');
+  const std::string raw(8u << 20, 'x');
   p2p::Envelope env;
   env.mutable_tx()->set_raw(raw);
   ASSERT_TRUE(attacker_->send(node_id(0), env).ok());

@@ -431,7 +431,44 @@ TEST(Genesis, ParsesUptimeIntervalAndMaxWitnessesPerBeacon) {
   EXPECT_EQ(d->depin.max_witnesses_per_beacon, 10u);
   json doc = depin_doc();
   doc["depin"]["uptime_interval_blocks"] = 4294967296ULL;  // 2^32: the largest allowed
-  doc["depin"]["max_witnesses_per_beacon"] = 256;
+  doc["depin"]["max_witnesses_per_beacon"] = 32;
+  ASSERT_TRUE(parse_genesis(doc.dump()).ok());
+}
+
+// Challenged beacons (doc/depin.md "Beacons"): devnet values, defaults, and their ranges.
+TEST(Genesis, ParsesBeaconParameters) {
+  auto g = parse_genesis(devnet_json());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->depin.beacons_per_device_per_epoch, 1u);
+  EXPECT_EQ(g->depin.beacon_window_blocks, 6u);
+  auto d = parse_genesis(depin_doc().dump());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->depin.beacons_per_device_per_epoch, 1u);
+  EXPECT_EQ(d->depin.beacon_window_blocks, 5u);
+  json doc = depin_doc();
+  doc["depin"]["beacons_per_device_per_epoch"] = d->depin.epoch_blocks;  // every height: the largest
+  doc["depin"]["beacon_window_blocks"] = d->depin.ref_window;
+  ASSERT_TRUE(parse_genesis(doc.dump()).ok());
+}
+
+TEST(Genesis, RejectsBeaconParametersOutOfRange) {
+  const Genesis d = parse_genesis(depin_doc().dump()).value();
+  for (uint64_t v : {uint64_t{0}, d.depin.epoch_blocks + 1}) {
+    json doc = depin_doc();
+    doc["depin"]["beacons_per_device_per_epoch"] = v;
+    expect_bad(doc, "beacons_per_device_per_epoch must be in 1..epoch_blocks");
+  }
+  for (uint64_t v : {uint64_t{0}, d.depin.ref_window + 1}) {
+    json doc = depin_doc();
+    doc["depin"]["beacon_window_blocks"] = v;
+    expect_bad(doc, "beacon_window_blocks must be in 1..ref_window");
+  }
+  // Within a huge ref_window the window still stops at 2^32, so the reveal deadline cannot overflow.
+  json doc = depin_doc();
+  doc["depin"]["ref_window"] = uint64_t{1} << 40;
+  doc["depin"]["beacon_window_blocks"] = (uint64_t{1} << 32) + 1;
+  expect_bad(doc, "beacon_window_blocks must be in 1..ref_window (and at most 2^32)");
+  doc["depin"]["beacon_window_blocks"] = uint64_t{1} << 32;
   ASSERT_TRUE(parse_genesis(doc.dump()).ok());
 }
 
@@ -444,10 +481,10 @@ TEST(Genesis, RejectsUptimeIntervalOutOfRange) {
 }
 
 TEST(Genesis, RejectsMaxWitnessesPerBeaconOutOfRange) {
-  for (uint64_t v : {uint64_t{0}, uint64_t{257}}) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{33}}) {
     json doc = depin_doc();
     doc["depin"]["max_witnesses_per_beacon"] = v;
-    expect_bad(doc, "max_witnesses_per_beacon must be in 1..256");
+    expect_bad(doc, "max_witnesses_per_beacon must be in 1..32");
   }
   json doc = depin_doc();
   doc["depin"]["max_witnesses_per_beacon"] = 4294967297ULL;

@@ -159,6 +159,18 @@ TEST(TxFields, AddressesAndDeviceIdsAreExactly20Bytes) {
     p.mutable_payload()->set_kind(pb::COVERAGE_WITNESS);
     p.mutable_payload()->set_beaconer(bytes_of(20));
   }));
+  // Beacon fields (doc/depin.md "Beacons"): absent or 32 bytes.
+  expect_ok(proofs_body([](pb::Proof& p) {
+    p.mutable_payload()->set_commitment(bytes_of(32));
+    p.mutable_payload()->set_secret(bytes_of(32));
+    p.mutable_payload()->set_beacon_receipt(bytes_of(32));
+  }));
+  expect_malformed(proofs_body([](pb::Proof& p) { p.mutable_payload()->set_commitment(bytes_of(33)); }),
+                   "submit_proofs.proofs[0].payload.commitment", "32-byte");
+  expect_malformed(proofs_body([](pb::Proof& p) { p.mutable_payload()->set_secret(bytes_of(64)); }),
+                   "submit_proofs.proofs[0].payload.secret", "32-byte");
+  expect_malformed(proofs_body([](pb::Proof& p) { p.mutable_payload()->set_beacon_receipt(bytes_of(1)); }),
+                   "submit_proofs.proofs[0].payload.beacon_receipt", "32-byte");
 
   pb::TxBody transfer = make_transfer_body("", 0, 0, 0, Address{}, 1);
   transfer.mutable_transfer()->set_to(bytes_of(21));

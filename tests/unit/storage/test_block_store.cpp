@@ -176,6 +176,36 @@ TEST(BlockStore, RejectedCommitWritesNothing) {
   expect_tip(*s, 0);
 }
 
+TEST(BlockStore, CommitBlocksWritesAGroupWholeAndTheLastTipWins) {
+  TempDir dir;
+  auto s = open_store(dir);
+  ASSERT_TRUE(s->init_genesis(kGenesisHash, block_write(0)).ok());
+  ASSERT_TRUE(s->commit_blocks({block_write(1), block_write(2), block_write(3)}).ok());
+  expect_tip(*s, 3);
+  for (uint64_t h = 1; h <= 3; ++h) {
+    EXPECT_TRUE(read(s->block_at(h))) << h;
+    EXPECT_EQ(read(s->height_of(hash_of(h))), h);
+    EXPECT_EQ(read(s->get_state(to_bytes("k" + std::to_string(h)))), to_bytes("v" + std::to_string(h)));
+  }
+  EXPECT_EQ(read(s->get_state(to_bytes("height"))), to_bytes("3"));  // later blocks' writes win
+  EXPECT_TRUE(s->commit_blocks({}).ok());
+  expect_tip(*s, 3);
+}
+
+TEST(BlockStore, CommitBlocksWithAGapWritesNoneOfThem) {
+  TempDir dir;
+  auto s = open_store(dir);
+  ASSERT_TRUE(s->init_genesis(kGenesisHash, block_write(0)).ok());
+  Status gap = s->commit_blocks({block_write(1), block_write(3)});
+  ASSERT_FALSE(gap.ok());
+  EXPECT_EQ(gap.error().code, "storage");
+  EXPECT_FALSE(read(s->block_at(1)));  // the first was fine, but the group is refused whole
+  EXPECT_FALSE(read(s->get_state(to_bytes("k1"))));
+  expect_tip(*s, 0);
+  ASSERT_FALSE(s->commit_blocks({block_write(2), block_write(3)}).ok());
+  expect_tip(*s, 0);
+}
+
 TEST(BlockStore, EveryIndexRoundTrips) {
   TempDir dir;
   auto s = open_store(dir);

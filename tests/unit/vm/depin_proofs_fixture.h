@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "depin_test_chain.h"
+#include "vm/beacon.h"
 
 namespace physis::vm::proofs_test {
 
@@ -28,9 +30,15 @@ inline constexpr uint64_t kRelocationSettle = 4;
 inline constexpr Amount kUsagePrice = 1'000'000;  // per MiB, per byte rounded up
 const crypto::PrivateKey kConsumer = acct_key(0x65);  // pays for data; owns no device
 inline constexpr uint64_t kDensityCell = 100'000;  // 0.01°: w_ and c_ share a cell in Berlin
+inline constexpr uint64_t kBeaconWindow = 3;
+// Every device is challenged at every height (a saturated threshold) unless a test asks for fewer.
+inline constexpr uint64_t kAlwaysChallenged = kEpochBlocks;
 
-inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000, uint64_t target_devices_per_cell = 10) {
+inline Genesis proofs_genesis(uint64_t device_epoch_cap = 1000, uint64_t target_devices_per_cell = 10,
+                              uint64_t beacons_per_epoch = kAlwaysChallenged) {
   Genesis g = depin_base_genesis();
+  g.depin.beacons_per_device_per_epoch = beacons_per_epoch;
+  g.depin.beacon_window_blocks = kBeaconWindow;
   g.depin.epoch_blocks = kEpochBlocks;
   g.depin.emission_per_epoch = 1'000'000;
   g.depin.ref_window = kRefWindow;
@@ -120,6 +128,29 @@ inline pb::ProofPayload witness(const Address& beaconer, int32_t rssi_dbm, int32
   return p;
 }
 
+// Challenged beacons (doc/depin.md "Beacons").
+inline pb::ProofPayload beacon_payload(uint64_t challenge_height, const Hash32& secret) {
+  pb::ProofPayload p;
+  p.set_kind(pb::BEACON);
+  p.set_challenge_height(challenge_height);
+  p.set_commitment(str(beacon_commitment(secret)));
+  return p;
+}
+inline pb::ProofPayload reveal_payload(uint64_t challenge_height, const Hash32& secret) {
+  pb::ProofPayload p;
+  p.set_kind(pb::BEACON_REVEAL);
+  p.set_challenge_height(challenge_height);
+  p.set_secret(str(secret));
+  return p;
+}
+// A deterministic secret per device and challenge.
+inline Hash32 test_secret(const Address& id, uint64_t h) {
+  Bytes m(id.begin(), id.end());
+  append_u64_be(m, h);
+  m.push_back(0x5e);
+  return crypto::sha256(m);
+}
+
 // A location assertion by the device (doc/depin.md "Locations").
 inline pb::ProofPayload locate(const pb::Location& where) {
   pb::ProofPayload p;
@@ -136,7 +167,8 @@ using R = ProofReject;
 // Members are public so that the table of scenarios (test_depin_witness.cpp) can drive a fresh fixture.
 class DepinProofs : public ::testing::Test {
  public:
-  explicit DepinProofs(uint64_t cap = 1000, uint64_t target = 10) : chain_(proofs_genesis(cap, target)) {
+  explicit DepinProofs(uint64_t cap = 1000, uint64_t target = 10, uint64_t beacons = kAlwaysChallenged)
+      : chain_(proofs_genesis(cap, target, beacons)) {
     chain_.block();                     // height 1
     // Alice owns the witness w_; Bob owns the devices it hears, so that the witness rules about
     // owners (witness_same_owner) only apply where a test asks for them.
@@ -205,6 +237,19 @@ class DepinProofs : public ::testing::Test {
     // turned that off to send unpaid data.
     if (payload.kind() == pb::DATA_CONTRIBUTION && !payload.has_usage() && auto_usage_)
       attach_usage(*pr.mutable_payload(), p.id, kConsumer, ++usage_seq_, ref_height);
+    // A witness without a receipt names the beaconer's open beacon (open_beacon) with the receipt of
+    // its secret, or, without one, the last height and a receipt of nothing.
+    if (payload.kind() == pb::COVERAGE_WITNESS && payload.beacon_receipt().empty()) {
+      pb::ProofPayload& pl = *pr.mutable_payload();
+      auto it = beacons_.find(payload.beaconer());
+      if (it != beacons_.end()) {
+        pl.set_challenge_height(it->second.first);
+        pl.set_beacon_receipt(str(beacon_receipt(it->second.second, p.id)));
+      } else {
+        pl.set_challenge_height(chain_.height());
+        pl.set_beacon_receipt(std::string(32, '\0'));
+      }
+    }
     sign(pr, p.signer);
     return pr;
   }
@@ -222,7 +267,9 @@ class DepinProofs : public ::testing::Test {
         chain_.run(through_decode ? chain_.tx(kRelayer, body) : chain_.tx_without_decode(kRelayer, body));
     EXPECT_EQ(r.status(), 0u) << receipt_message(r);
     // Per proof, and per payload byte beyond the free ones (vm/gas.h).
-    const uint64_t gas = gas::kSubmitProofsBase + gas::kPerProof * proofs.size() +
+    uint64_t reveals = 0;
+    for (const auto& p : proofs) reveals += p.payload().kind() == pb::BEACON_REVEAL ? 1 : 0;
+    const uint64_t gas = gas::kSubmitProofsBase + gas::kPerProof * proofs.size() + gas::kPerBeaconReveal * reveals +
                          gas::payload_byte_gas(payload_bytes(body));
     EXPECT_EQ(r.gas_used(), gas);
     EXPECT_TRUE(chain_.balance(relayer) == before - gas);  // the relayer pays, accepted or not
@@ -246,6 +293,25 @@ class DepinProofs : public ::testing::Test {
   }
 
   uint64_t next_seq(const Address& id) const { return chain_.device(id)->seq() + 1; }
+
+  // Records a BEACON for `d` challenged at `h` (default: the last block) in its own block; the
+  // fixture then fills witnesses of `d` with that beacon's receipts. Returns the BEACON's reason.
+  R open_beacon(const Dev& d, std::optional<uint64_t> h = std::nullopt) {
+    const uint64_t at = h.value_or(chain_.height());
+    const Hash32 secret = test_secret(d.id, at);
+    const R r = submit_one(proof(prover_of(d), next_seq(d.id), beacon_payload(at, secret)));
+    if (r == R::kAccepted) beacons_[str(d.id)] = {at, secret};
+    return r;
+  }
+  // Reveals `d`'s open beacon in the first block after its window (advancing the chain); the receipt
+  // of the reveal's batch.
+  pb::Receipt reveal(const Dev& d) {
+    const auto [h, secret] = beacons_.at(str(d.id));
+    advance_to(h + kBeaconWindow);  // the reveal is included in the next block, h + window + 1
+    pb::Receipt r = submit({proof(prover_of(d), next_seq(d.id), reveal_payload(h, secret))});
+    beacons_.erase(str(d.id));
+    return r;
+  }
   pb::EpochRecord epoch_record(uint64_t e) const {
     return load_record<pb::EpochRecord>(StateView(chain_), epoch_key(e)).value_or(pb::EpochRecord());
   }
@@ -263,6 +329,7 @@ class DepinProofs : public ::testing::Test {
   }
 
   bool auto_usage_ = true;
+  std::map<std::string, std::pair<uint64_t, Hash32>> beacons_;  // beaconer → (challenge height, secret)
   mutable uint64_t usage_seq_ = 0;  // kConsumer's receipt seq (gaps are allowed)
   static constexpr uint64_t kStatementExpiry = 12;
   DepinChain chain_;

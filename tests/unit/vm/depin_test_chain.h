@@ -314,6 +314,9 @@ class DepinChain {
   Amount balance(const Address& a) const { return load_account(state_, a).balance; }
   uint64_t nonce(const Address& a) const { return load_account(state_, a).nonce; }
   std::optional<Bytes> get(const Bytes& key) const { return state_.get(key); }
+  // Writes a record straight into state, for a state no short test reaches through transactions
+  // (e.g. a beacon with every pending slot taken).
+  void put_for_test(const Bytes& key, const Bytes& value) { state_.apply(WriteSet{{key, value}}); }
   uint64_t height() const { return height_; }
   const Genesis& genesis() const { return genesis_; }
 

@@ -548,12 +548,13 @@ TEST(GenesisState, WritesParamsValidatorsAndAccounts) {
 // Golden vector: the devnet's genesis state root. It covers the params, validators and balances of
 // genesis/devnet.json and the state-root construction. Changing either must fail this loudly; update the
 // constant only on purpose, together with the node's pinned genesis hash. (Changed on purpose for
-// issue 6: the params record now holds max_block_bytes; and for issue 7: it holds every DePIN parameter and max_clock_drift_ms.)
+// issue 6: the params record now holds max_block_bytes; and for issue 7: it holds every DePIN parameter and max_clock_drift_ms;
+// and for issue 8: beacons_per_device_per_epoch and beacon_window_blocks.)
 TEST(GenesisState, DevnetRootIsPinned) {
   auto g = parse_genesis(read_file(std::string(PHYSIS_SOURCE_DIR) + "/genesis/devnet.json"));
   ASSERT_TRUE(g.ok()) << g.error().message;
   EXPECT_EQ(to_hex0x(genesis_state(*g).state_root),
-            "0x1ec654729c75204fe09f8355604231c8d7e2807583668e5921a70ad7af842a7a");
+            "0x53e9cb7b2996300ecfccd51c295c6506b68a72c04891b952e97bd730ad970641");
 }
 
 TEST(Accounts, MissingAccountReadsAsZero) {

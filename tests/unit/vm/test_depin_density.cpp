@@ -83,11 +83,16 @@ class DenseCells : public DepinProofs {
 };
 
 TEST_F(DenseCells, CoverageWeightIsScaledInCrowdedCells) {
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   pb::Receipt r =
       submit({proof(prover_of(w_), 1, witness(n_.id, -90)), proof(prover_of(u_), 1, witness(n_.id, -90))});
   EXPECT_EQ(reasons(r), (std::vector<uint32_t>{0, 0}));
-  EXPECT_EQ(r.proofs(0).weight(), 10u);  // 20 × 1 / 2
-  EXPECT_EQ(r.proofs(1).weight(), 20u);  // u_ is alone in its cell
+  // The weights are credited at the reveal (doc/depin.md "Beacons").
+  r = reveal(n_);
+  ASSERT_EQ(r.proofs(0).witnesses_size(), 2);
+  EXPECT_EQ(r.proofs(0).witnesses(0).weight(), 10u);  // 20 × 1 / 2
+  EXPECT_EQ(r.proofs(0).witnesses(1).weight(), 20u);  // u_ is alone in its cell
+  EXPECT_EQ(r.proofs(0).weight(), 20u);               // so is the beaconer n_
   // Uptime is not coverage: not scaled.
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 2, uptime())), R::kAccepted);
   EXPECT_EQ(chain_.device(w_.id)->accrued_weight(), 20u);
@@ -95,9 +100,12 @@ TEST_F(DenseCells, CoverageWeightIsScaledInCrowdedCells) {
   advance_to(2 + kLocationCooldown - 1);
   EXPECT_PROOF(submit_one(proof(prover_of(c_), 1, locate(latlon(kBerlinLat + 300000, kBerlinLon)))),
                R::kAccepted);
+  EXPECT_PROOF(open_beacon(b_), R::kAccepted);
   r = submit({proof(prover_of(w_), 3, witness(b_.id, -90))});
   EXPECT_EQ(r.proofs(0).reason(), 0u);
-  EXPECT_EQ(r.proofs(0).weight(), 20u);
+  r = reveal(b_);
+  ASSERT_EQ(r.proofs(0).witnesses_size(), 1);
+  EXPECT_EQ(r.proofs(0).witnesses(0).weight(), 20u);
 }
 
 }  // namespace

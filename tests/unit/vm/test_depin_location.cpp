@@ -64,6 +64,7 @@ TEST_F(DepinProofs, LocationCooldown) {
 
 TEST_F(DepinProofs, RelocationSettling) {
   const Prover w = prover_of(w_);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 1, witness(n_.id, -90))), R::kAccepted);
   advance_to(2 + kLocationCooldown - 1);
   EXPECT_PROOF(submit_one(proof(w, 2, locate(latlon(kBerlinLat + 20, kBerlinLon)))), R::kAccepted);
@@ -76,6 +77,7 @@ TEST_F(DepinProofs, RelocationSettling) {
     ++refused;
   }
   EXPECT_EQ(refused, static_cast<int>(kRelocationSettle) - 1);
+  EXPECT_PROOF(open_beacon(b_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 3, witness(b_.id, -90))), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 4, uptime())), R::kAccepted);
 }
@@ -88,11 +90,14 @@ TEST_F(DepinProofs, BeaconerSettling) {
   const uint64_t moved = chain_.height();
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, -90))), R::kBeaconerSettling);
   EXPECT_PROOF(submit_one(proof(prover_of(u_), 1, witness(n_.id, -90))), R::kBeaconerSettling);
+  // Nor does it beacon while settling.
+  EXPECT_PROOF(open_beacon(n_), R::kBeaconerSettling);
   advance_to(moved + kRelocationSettle - 1);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, -90))), R::kAccepted);
   // Re-asserting the same location is not a move.
   advance_to(moved + kLocationCooldown);
-  EXPECT_PROOF(submit_one(proof(prover_of(n_), 2, locate(latlon(kBerlinLat + 100090, kBerlinLon)))),
+  EXPECT_PROOF(submit_one(proof(prover_of(n_), next_seq(n_.id), locate(latlon(kBerlinLat + 100090, kBerlinLon)))),
                R::kAccepted);
   EXPECT_EQ(chain_.device(n_.id)->relocated_at(), moved);
   EXPECT_PROOF(submit_one(proof(prover_of(u_), 1, witness(n_.id, -90))), R::kAccepted);

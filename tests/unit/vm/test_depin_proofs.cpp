@@ -89,16 +89,20 @@ TEST_F(DepinProofs, AcceptedWitness) {
   EXPECT_LT(d, 1125u);
   const int32_t strongest = -10 - 6 * floor_log2(d);
   EXPECT_EQ(strongest, -70);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   pb::Receipt r = submit({proof(prover_of(w_), 1, witness(n_.id, strongest))});
   ASSERT_EQ(r.proofs_size(), 1);
   EXPECT_EQ(r.proofs(0).reason(), 0u);
-  EXPECT_EQ(r.proofs(0).weight(), 20u);
+  EXPECT_EQ(r.proofs(0).weight(), 0u);  // pending until the reveal (doc/depin.md "Beacons")
   EXPECT_EQ(r.proofs(0).kind(), pb::COVERAGE_WITNESS);
+  r = reveal(n_);
+  ASSERT_EQ(r.proofs(0).witnesses_size(), 1);
+  EXPECT_EQ(r.proofs(0).witnesses(0).weight(), 20u);
   EXPECT_EQ(chain_.device(w_.id)->accrued_weight(), 20u);
+  EXPECT_EQ(chain_.device(n_.id)->accrued_weight(), 10u);  // one of two witness slots filled
   // Witnessing is symmetric: n hears w at the same distance.
-  EXPECT_PROOF(submit_one(proof(prover_of(n_), 1, witness(w_.id, -90))), R::kAccepted);
-  // The beaconer earns nothing from being heard.
-  EXPECT_EQ(chain_.device(n_.id)->accrued_weight(), 20u);
+  EXPECT_PROOF(open_beacon(w_), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(n_), next_seq(n_.id), witness(w_.id, -90))), R::kAccepted);
 }
 
 TEST_F(DepinProofs, AcceptedFromSecp256k1Device) {
@@ -168,6 +172,7 @@ TEST_F(DepinProofs, ReceiptWeightIsTheWeightEarnedUnderTheCap) {
 
 TEST_F(DepinProofs, BatchMixingAcceptedAndRejectedRecordsEachOnItsOwn) {
   const Prover w = prover_of(w_), n = prover_of(n_);
+  EXPECT_PROOF(open_beacon(b_), R::kAccepted);
   pb::Proof forged = proof(n, 1, uptime());
   forged.mutable_payload()->set_uptime_seconds(99999);  // changed after signing
   Address unknown{};
@@ -181,7 +186,7 @@ TEST_F(DepinProofs, BatchMixingAcceptedAndRejectedRecordsEachOnItsOwn) {
       proof(w, 1, uptime()),             // 3 replayed: w's seq 1 taken by proof 0
       ghost,                             // 4 unknown device
       proof(w, 3, uptime()),             // 5 gap
-      proof(w, 2, witness(n_.id, -80)),  // 6 accepted
+      proof(w, 2, witness(b_.id, -80)),  // 6 accepted (pending)
   };
   pb::Receipt r = submit(batch);
   EXPECT_EQ(reasons(r),
@@ -191,16 +196,16 @@ TEST_F(DepinProofs, BatchMixingAcceptedAndRejectedRecordsEachOnItsOwn) {
   EXPECT_EQ(r.proofs(0).weight(), 10u);
   EXPECT_EQ(r.proofs(1).weight(), 0u);
   EXPECT_EQ(r.proofs(2).weight(), 10u);
-  EXPECT_EQ(r.proofs(6).weight(), 20u);
+  EXPECT_EQ(r.proofs(6).weight(), 0u);
   EXPECT_EQ(r.proofs(6).kind(), pb::COVERAGE_WITNESS);
   EXPECT_EQ(chain_.device(w_.id)->seq(), 2u);
-  EXPECT_EQ(chain_.device(w_.id)->accrued_weight(), 30u);
+  EXPECT_EQ(chain_.device(w_.id)->accrued_weight(), 10u);
   EXPECT_EQ(chain_.device(n_.id)->seq(), 1u);
   EXPECT_EQ(chain_.device(n_.id)->accrued_weight(), 10u);
   pb::EpochRecord e = epoch_record(chain_.height() / kEpochBlocks);
-  EXPECT_EQ(e.proofs_accepted(), 3u);
+  EXPECT_EQ(e.proofs_accepted(), 4u);  // b_'s beacon in the block before, and 3 of the batch
   EXPECT_EQ(e.proofs_rejected(), 4u);
-  EXPECT_EQ(e.total_weight(), 40u);
+  EXPECT_EQ(e.total_weight(), 20u);
   EXPECT_EQ(e.devices(), 2u);
 }
 
@@ -243,6 +248,18 @@ TEST_F(DepinProofs, Malformed) {
     pb::ProofPayload short_beaconer = witness(n_.id, -80);
     short_beaconer.set_beaconer(str(n_.id).substr(0, 19));
     batch.push_back(proof(w, 1, short_beaconer));
+  }
+  // A beacon, witness or reveal without the 32-byte field its kind needs (doc/depin.md "Beacons").
+  {
+    pb::ProofPayload no_commitment = beacon_payload(chain_.height(), test_secret(w_.id, 0));
+    no_commitment.clear_commitment();
+    batch.push_back(proof(w, 1, no_commitment));
+    pb::ProofPayload short_secret = reveal_payload(chain_.height(), test_secret(w_.id, 0));
+    short_secret.set_secret(short_secret.secret().substr(0, 31));
+    batch.push_back(proof(w, 1, short_secret));
+    pb::ProofPayload no_receipt = witness(n_.id, -80);
+    no_receipt.set_beacon_receipt(std::string(31, '\x01'));
+    batch.push_back(proof(w, 1, no_receipt));
   }
   // The size cases never reach the VM through decode_tx (primitives/tx_fields.h; the whole transaction is
   // malformed), but the VM judges them the same if a caller skips decoding.

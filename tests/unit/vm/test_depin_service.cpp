@@ -110,57 +110,72 @@ TEST_F(DepinProofs, UptimeWeightPerEpochIsBoundedWhateverTheDeviceSigns) {
 // ---------------------------------------------------------------- witness rules
 
 TEST_F(DepinProofs, WitnessSameOwner) {
-  // b_ and n_ are Bob's, w_ is Alice's.
+  // b_ and n_ are Bob's, w_ is Alice's. The owner rule comes before the beacon is looked up.
   EXPECT_PROOF(submit_one(proof(prover_of(b_), 1, witness(n_.id, -90))), R::kWitnessSameOwner);
   EXPECT_PROOF(submit_one(proof(prover_of(n_), 1, witness(b_.id, -90))), R::kWitnessSameOwner);
   EXPECT_EQ(chain_.device(b_.id)->seq(), 0u);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, -90))), R::kAccepted);
   // The rule reads the owners at the including height: once Bob sells n_ to Alice, w_ cannot witness it.
   chain_.run(chain_.update_tx(kBob, n_.id, std::nullopt, address_of_key(kAlice)));
-  advance_to(kEpochBlocks);  // a new epoch, so the pair rule does not apply
+  advance_to(kEpochBlocks);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 2, witness(n_.id, -90))), R::kWitnessSameOwner);
   EXPECT_PROOF(submit_one(proof(prover_of(b_), 1, witness(n_.id, -90))), R::kAccepted);
 }
 
 TEST_F(DepinProofs, OneRewardedWitnessPerPairPerEpoch) {
   const Prover w = prover_of(w_);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 1, witness(n_.id, -90))), R::kAccepted);
-  EXPECT_PROOF(submit_one(proof(w, 2, witness(n_.id, -95))), R::kDuplicateWitnessPair);
+  EXPECT_PROOF(submit_one(proof(w, 2, witness(n_.id, -95))), R::kDuplicateWitnessPair);  // the same beacon
   EXPECT_EQ(chain_.device(w_.id)->seq(), 1u);
+  EXPECT_EQ(reveal(n_).proofs(0).witnesses(0).weight(), 20u);
   EXPECT_EQ(chain_.device(w_.id)->accrued_weight(), 20u);
   // Another beaconer, and the reverse pair, are other pairs.
-  EXPECT_PROOF(submit_one(proof(w, 2, witness(b_.id, -90))), R::kAccepted);
-  EXPECT_PROOF(submit_one(proof(prover_of(n_), 1, witness(w_.id, -90))), R::kAccepted);
-  // In the next epoch the pair earns again.
-  advance_to(kEpochBlocks);
-  EXPECT_PROOF(submit_one(proof(w, 3, witness(n_.id, -90))), R::kAccepted);
-  EXPECT_PROOF(submit_one(proof(w, 4, witness(n_.id, -90))), R::kDuplicateWitnessPair);
+  EXPECT_PROOF(open_beacon(b_), R::kAccepted);
+  EXPECT_PROOF(open_beacon(w_), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(w, next_seq(w_.id), witness(b_.id, -90))), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(n_), next_seq(n_.id), witness(w_.id, -90))), R::kAccepted);
+  EXPECT_EQ(reveal(b_).proofs(0).witnesses(0).weight(), 20u);
+  pb::Receipt r = reveal(w_);
+  EXPECT_EQ(r.proofs(0).witnesses(0).weight(), 20u);
+  EXPECT_EQ(r.proofs(0).weight(), 10u);  // w_'s own beacon, one witness of two
+  ASSERT_EQ(chain_.height() / kEpochBlocks, 1u);  // the first pair's weight was epoch 0's
+  EXPECT_EQ(chain_.device(w_.id)->accrued_weight(), 20u + 10u);
 }
 
 TEST_F(DepinProofs, AtMostMaxWitnessesPerBeaconInInclusionOrder) {
   static_assert(kMaxWitnesses == 2);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   // A receipt that fails another rule takes no slot: u_'s implausible one comes first.
   pb::Receipt r = submit({proof(prover_of(u_), 1, witness(n_.id, -151)), proof(prover_of(v_), 1, witness(n_.id, -90)),
                           proof(prover_of(w_), 1, witness(n_.id, -90)), proof(prover_of(u_), 1, witness(n_.id, -90))});
-  EXPECT_EQ(reasons(r), (std::vector<uint32_t>{code(R::kSignalImplausible), 0, 0, code(R::kTooManyWitnesses)}));
-  EXPECT_EQ(r.proofs(3).weight(), 0u);
-  EXPECT_EQ(chain_.device(u_.id)->seq(), 0u);
-  auto rec = load_record<pb::BeaconWitnesses>(StateView(chain_), beacon_witnesses_key(n_.id));
+  EXPECT_EQ(reasons(r), (std::vector<uint32_t>{code(R::kSignalImplausible), 0, 0, 0}));
+  r = reveal(n_);
+  ASSERT_EQ(r.proofs(0).witnesses_size(), 3);
+  EXPECT_EQ(r.proofs(0).witnesses(2).reason(), code(R::kTooManyWitnesses));
+  EXPECT_EQ(r.proofs(0).witnesses(2).weight(), 0u);
+  auto rec = load_record<pb::Beacon>(StateView(chain_), beacon_key(n_.id));
   ASSERT_TRUE(rec.has_value());
-  EXPECT_EQ(rec->epoch(), 0u);
-  ASSERT_EQ(rec->witnesses_size(), 2);
-  EXPECT_EQ(rec->witnesses(0), str(v_.id));  // inclusion order
-  EXPECT_EQ(rec->witnesses(1), str(w_.id));
-  // The cap is per beacon: u_ may witness b_.
-  EXPECT_PROOF(submit_one(proof(prover_of(u_), 1, witness(b_.id, -90))), R::kAccepted);
-  // The next epoch's first witness replaces the record: one per beaconer, never more than the cap.
+  EXPECT_EQ(rec->rewarded_epoch(), 0u);
+  ASSERT_EQ(rec->rewarded_size(), 2);
+  EXPECT_EQ(rec->rewarded(0), str(v_.id));  // inclusion order
+  EXPECT_EQ(rec->rewarded(1), str(w_.id));
+  // The cap is per beaconer: u_ may witness b_.
+  EXPECT_PROOF(open_beacon(b_), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(u_), 2, witness(b_.id, -90))), R::kAccepted);
+  EXPECT_EQ(reveal(b_).proofs(0).witnesses(0).reason(), 0u);
+  // The next epoch's first reveal replaces the rewarded list: one per beaconer, never more than the cap.
   advance_to(kEpochBlocks);
-  EXPECT_PROOF(submit_one(proof(prover_of(u_), 2, witness(n_.id, -90))), R::kAccepted);
-  rec = load_record<pb::BeaconWitnesses>(StateView(chain_), beacon_witnesses_key(n_.id));
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
+  EXPECT_PROOF(submit_one(proof(prover_of(u_), 3, witness(n_.id, -90))), R::kAccepted);
+  EXPECT_EQ(reveal(n_).proofs(0).witnesses(0).reason(), 0u);
+  rec = load_record<pb::Beacon>(StateView(chain_), beacon_key(n_.id));
   ASSERT_TRUE(rec.has_value());
-  EXPECT_EQ(rec->epoch(), 1u);
-  ASSERT_EQ(rec->witnesses_size(), 1);
-  EXPECT_EQ(rec->witnesses(0), str(u_.id));
+  EXPECT_EQ(rec->rewarded_epoch(), 1u);
+  ASSERT_EQ(rec->rewarded_size(), 1);
+  EXPECT_EQ(rec->rewarded(0), str(u_.id));
 }
 
 }  // namespace

@@ -154,7 +154,8 @@ TEST_F(DepinProofs, UsageUnpaid) {
 
 // Property: whatever proofs a device signs (every kind, random references, random bytes, receipts by
 // its own owner or others, location jumps), its weight in one epoch is bounded by the schedule:
-// uptime ≤ (B/I + 1) × weight_uptime, coverage ≤ weight_witness per distinct beaconer, data ≤
+// uptime ≤ (B/I + 1) × weight_uptime, a witness earns nothing when recorded (coverage weight comes
+// with the beaconer's reveal; test_depin_beacons.cpp bounds it), data ≤
 // weight_data_per_mib × the MiB its consumers paid for (and each paid byte was debited), all ≤ the cap.
 TEST_F(DepinProofs, DeviceWeightPerEpochIsBoundedWhateverItSigns) {
   uint64_t rng = 0x2545f4914f6cdd1dULL;
@@ -218,20 +219,17 @@ TEST_F(DepinProofs, DeviceWeightPerEpochIsBoundedWhateverItSigns) {
     }
   }
   EXPECT_TRUE(supply_burned(StateView(chain_)) == burned_seen);  // every accepted receipt paid, once
-  uint64_t data_epochs = 0, witness_epochs = 0;
+  uint64_t data_epochs = 0;
   for (const auto& [epoch, e] : by_epoch) {
     SCOPED_TRACE("epoch " + std::to_string(epoch));
     EXPECT_LE(e.uptime, (kEpochBlocks / kUptimeInterval + 1) * 10);
-    EXPECT_LE(e.coverage, 20 * e.beaconers.size());
-    EXPECT_LE(e.beaconers.size(), 4u);  // n_, b_, u_ (v_ is Alice's, c_ too close, w_ itself)
+    EXPECT_EQ(e.coverage, 0u);  // no beacon was committed: every witness is refused or pending
     EXPECT_LE(e.data, 5 * e.paid_mib);
     EXPECT_LE(e.uptime + e.coverage + e.data, 1000u);
     data_epochs += e.data > 0;
-    witness_epochs += e.coverage > 0;
   }
   // The run reached the rules it bounds.
   EXPECT_GE(data_epochs, 3u);
-  EXPECT_GE(witness_epochs, 3u);
 }
 
 }  // namespace

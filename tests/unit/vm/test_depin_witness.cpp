@@ -49,6 +49,7 @@ TEST_F(DepinProofs, LocationUnknown) {
   advance_to(2 + kLocationCooldown);
   EXPECT_PROOF(submit_one(proof(prover_of(h_), 1, locate(latlon(kBerlinLat - 50000, kBerlinLon)))), R::kAccepted);
   advance_to(chain_.height() + kRelocationSettle - 1);
+  EXPECT_PROOF(open_beacon(h_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 1, witness(h_.id, -80))), R::kAccepted);
 }
 
@@ -67,6 +68,7 @@ TEST_F(DepinProofs, SignalTooStrong) {
   const int32_t strongest = -10 - 6 * floor_log2(d);
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, strongest + 1))), R::kSignalTooStrong);
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, -10))), R::kSignalTooStrong);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(prover_of(w_), 1, witness(n_.id, strongest))), R::kAccepted);
 }
 
@@ -78,12 +80,16 @@ TEST_F(DepinProofs, SignalImplausible) {
   EXPECT_PROOF(submit_one(proof(w, 1, witness(n_.id, -80, -301))), R::kSignalImplausible);  // SNR < −30 dB
   EXPECT_EQ(chain_.device(w_.id)->seq(), 0u);
   // The bounds themselves are plausible.
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
+  EXPECT_PROOF(open_beacon(b_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 1, witness(n_.id, -150, 500))), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 2, witness(b_.id, -80, -300))), R::kAccepted);  // another beaconer
 }
 
 TEST_F(DepinProofs, BeaconerRevoked) {
   const Prover w = prover_of(w_);
+  EXPECT_PROOF(open_beacon(b_), R::kAccepted);
+  EXPECT_PROOF(open_beacon(n_), R::kAccepted);
   EXPECT_PROOF(submit_one(proof(w, 1, witness(b_.id, -80))), R::kAccepted);  // b_ is under maker B
   chain_.run(chain_.revoke_anchor_tx(kGovernance, maker_b().id));
   EXPECT_PROOF(submit_one(proof(w, 2, witness(b_.id, -80))), R::kBeaconerRevoked);
@@ -100,6 +106,8 @@ class ProofScenario final : public DepinProofs {
  public:
   void TestBody() override {}
 };
+
+void advance_past_deadline(ProofScenario& t, uint64_t h) { t.advance_to(h + 2 * kBeaconWindow); }
 
 struct Scenario {
   R expected;
@@ -211,16 +219,19 @@ std::vector<Scenario> scenarios() {
        }},
       {R::kWitnessSameOwner,  // b_ and n_ are both Bob's
        [](T& t) { return t.submit_one(t.proof(prover_of(t.b_), 1, witness(t.n_.id, -90))); }},
-      {R::kDuplicateWitnessPair,
+      {R::kDuplicateWitnessPair,  // the same witness twice for one beacon
        [](T& t) {
+         t.open_beacon(t.n_);
          t.submit_one(t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)));
          return t.submit_one(t.proof(prover_of(t.w_), 2, witness(t.n_.id, -90)));
        }},
-      {R::kTooManyWitnesses,  // kMaxWitnesses = 2: w_ and v_ fill n_'s beacon
+      {R::kTooManyWitnesses,  // kMaxWitnesses = 2: w_ and v_ fill n_'s beacon; a verdict of the reveal
        [](T& t) {
-         t.submit({t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)),
-                   t.proof(prover_of(t.v_), 1, witness(t.n_.id, -90))});
-         return t.submit_one(t.proof(prover_of(t.u_), 1, witness(t.n_.id, -90)));
+         t.open_beacon(t.n_);
+         t.submit({t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)), t.proof(prover_of(t.v_), 1, witness(t.n_.id, -90)),
+                   t.proof(prover_of(t.u_), 1, witness(t.n_.id, -90))});
+         pb::Receipt r = t.reveal(t.n_);
+         return r.proofs(0).witnesses_size() == 3 ? static_cast<R>(r.proofs(0).witnesses(2).reason()) : R::kAccepted;
        }},
       {R::kLocationCooldown,  // w_ asserted its location at registration (height 2)
        [](T& t) { return t.submit_one(t.proof(prover_of(t.w_), 1, locate(latlon(kBerlinLat + 7, kBerlinLon)))); }},
@@ -268,6 +279,68 @@ std::vector<Scenario> scenarios() {
        }},
       {R::kUsageUnpaid,  // 2^40 bytes cost 2^20 × kUsagePrice > kFunds
        [](T& t) { return t.submit_one(t.proof(prover_of(t.w_), 1, data(uint64_t{1} << 40))); }},
+      // Challenged beacons (test_depin_beacons.cpp has a test for each).
+      {R::kBeaconNotChallenged,  // block height+1 does not exist yet when the beacon is included
+       [](T& t) { return t.open_beacon(t.n_, t.chain_.height() + 1); }},
+      {R::kBeaconWindowClosed,
+       [](T& t) {
+         t.advance_to(10);
+         return t.open_beacon(t.n_, t.chain_.height() - kBeaconWindow);
+       }},
+      {R::kBeaconAlreadyRecorded,
+       [](T& t) {
+         t.open_beacon(t.n_);
+         return t.open_beacon(t.n_, t.chain_.height() - 1);
+       }},
+      {R::kBeaconNotCommitted,
+       [](T& t) { return t.submit_one(t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90))); }},
+      {R::kWitnessAfterReveal,
+       [](T& t) {
+         const uint64_t h = t.chain_.height();
+         t.open_beacon(t.n_);
+         advance_past_deadline(t, h);
+         return t.submit_one(t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)));
+       }},
+      {R::kBeaconWitnessesFull,
+       [](T& t) {
+         t.open_beacon(t.n_);
+         pb::Beacon rec = *load_record<pb::Beacon>(T::StateView(t.chain_), beacon_key(t.n_.id));
+         for (int i = 0; i < kMaxPendingWitnesses; ++i)
+           rec.add_pending()->set_witness(std::string(19, '\x70') + static_cast<char>(i));
+         t.chain_.put_for_test(beacon_key(t.n_.id), encode_canonical(rec));
+         return t.submit_one(t.proof(prover_of(t.w_), 1, witness(t.n_.id, -90)));
+       }},
+      {R::kRevealOutOfWindow,
+       [](T& t) {
+         const uint64_t h = t.chain_.height();
+         t.open_beacon(t.n_);
+         return t.submit_one(t.proof(prover_of(t.n_), 2, reveal_payload(h, test_secret(t.n_.id, h))));
+       }},
+      {R::kRevealMismatch,
+       [](T& t) {
+         const uint64_t h = t.chain_.height();
+         t.open_beacon(t.n_);
+         t.advance_to(h + kBeaconWindow);
+         return t.submit_one(t.proof(prover_of(t.n_), 2, reveal_payload(h, test_secret(t.n_.id, h + 9))));
+       }},
+      {R::kWrongBeaconSecret,  // a verdict of the reveal, not of a proof
+       [](T& t) {
+         t.open_beacon(t.n_);
+         pb::ProofPayload junk = witness(t.n_.id, -90);
+         junk.set_challenge_height(t.beacons_.at(str(t.n_.id)).first);
+         junk.set_beacon_receipt(std::string(32, '\x42'));
+         t.submit_one(t.proof(prover_of(t.w_), 1, junk));
+         pb::Receipt r = t.reveal(t.n_);
+         return r.proofs(0).witnesses_size() == 1 ? static_cast<R>(r.proofs(0).witnesses(0).reason()) : R::kAccepted;
+       }},
+      {R::kBeaconAlreadyRevealed,
+       [](T& t) {
+         const uint64_t h = t.chain_.height();
+         t.open_beacon(t.n_);
+         const Hash32 secret = t.beacons_.at(str(t.n_.id)).second;
+         t.reveal(t.n_);
+         return t.submit_one(t.proof(prover_of(t.n_), t.next_seq(t.n_.id), reveal_payload(h, secret)));
+       }},
   };
 }
 

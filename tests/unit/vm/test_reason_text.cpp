@@ -7,6 +7,7 @@
 #include <string>
 
 #include "vm/attestation.h"
+#include "vm/depin.h"
 #include "vm/reason_text.h"
 #include "vm/tx_fail_reason.h"
 
@@ -42,6 +43,18 @@ TEST(ReasonText, EveryAttestRejectHasItsOwnText) {
   }
   EXPECT_EQ(attest_reject_message(static_cast<AttestReject>(kAttestRejectCount)),
             "unknown attestation reason " + std::to_string(kAttestRejectCount));
+}
+
+TEST(ReasonText, EveryProofRejectHasItsOwnText) {
+  EXPECT_EQ(proof_reject_message(0), "");
+  std::set<std::string> texts;
+  for (uint32_t v = 1; v < kProofRejectCount; ++v) {
+    const std::string text = proof_reject_message(v);
+    EXPECT_FALSE(text.empty()) << proof_reject_name(static_cast<ProofReject>(v));
+    EXPECT_EQ(text.find("unknown proof reason"), std::string::npos) << v;
+    EXPECT_TRUE(texts.insert(text).second) << proof_reject_name(static_cast<ProofReject>(v)) << " shares its text";
+  }
+  EXPECT_EQ(proof_reject_message(kProofRejectCount), "unknown proof reason " + std::to_string(kProofRejectCount));
 }
 
 TEST(ReasonText, ReceiptMessageComesFromReasonAndDetail) {
