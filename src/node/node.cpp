@@ -495,7 +495,8 @@ Result<ReceiptLookup> Node::find_receipt(const Hash32& hash) const {
   // The block's hash from its commit: a few hundred bytes, where the block may be megabytes.
   auto commit = commit_at(loc->height);
   if (!commit) {
-    if (commit.error().code == "not_found") return corrupt(what, "the tx index names a block without a commit");
+    if (commit.error().code == "not_found")
+      return corrupt(what, "the tx index names a block without a commit");
     return commit.error();
   }
   if (commit->height() != loc->height || commit->block_hash().size() != 32)
@@ -517,7 +518,8 @@ Result<ReceiptLookup> Node::find_receipt(const Hash32& hash) const {
     return corrupt("receipts of block " + std::to_string(loc->height),
                    "no receipt for index " + std::to_string(loc->index));
   out.receipt = receipts->receipts(static_cast<int>(loc->index));
-  if (out.receipt.tx_hash() != to_string(hash)) return corrupt(what, "the receipt at that index is another's");
+  if (out.receipt.tx_hash() != to_string(hash))
+    return corrupt(what, "the receipt at that index is another's");
   return out;
 }
 
