@@ -274,7 +274,7 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
          [&node](const json& params) {
            reject_extra_params(params, {"hash"});
            Hash32 hash = param_hash(params, 0, "hash");
-           auto tx = node.find_tx(hash);
+           auto tx = node.find_receipt(hash);  // not find_tx: clients poll this, and blocks are large
            if (!tx && tx.error().code != "not_found") throw RpcError(kInternalError, tx.error().message);
            if (!tx) {
              std::string where = node.in_mempool(hash) ? " (still pending in the mempool)" : "";

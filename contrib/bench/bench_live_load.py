@@ -10,7 +10,11 @@ and runs load mode for --seconds; raw rate again; the node is stopped by its PID
 The machine may be shared: the load average before and after is printed beside the figures.
 
 Usage: contrib/bench/bench_live_load.py [--bindir build/bin] [--devices 10000] [--seconds 60]
-                                        [--relayers 2] [--in-flight 16] [--keep]
+                                        [--relayers 2] [--in-flight 16] [--keep] [--datadir DIR]
+                                        [--perf FILE]
+--datadir DIR keeps the node's chain in DIR (made on first use): a second run finds the devices
+registered and starts the load at once. --perf FILE records the node's CPU profile during the load
+window with `perf record --call-graph dwarf` (if perf is installed), for `perf report -i FILE`.
 """
 import argparse
 import json
@@ -65,6 +69,15 @@ def main():
     ap.add_argument("--relayers", type=int, default=2)
     ap.add_argument("--in-flight", type=int, default=16)
     ap.add_argument("--keep", action="store_true", help="keep the temporary datadir")
+    ap.add_argument("--datadir", help="the node's datadir, kept (reused with its registered devices)")
+    ap.add_argument("--perf", help="record the node's profile during the load into this file")
+    ap.add_argument("--block-gas-limit", type=int,
+                    help="run the devnet genesis with this block gas limit instead (a new chain: use a fresh "
+                         "--datadir), to measure the node rather than the genesis's cap on proofs per block")
+    ap.add_argument("--presign", type=int, help="data proofs devsim signs before the window (overrides --presign-ratio)")
+    ap.add_argument("--presign-ratio", type=float, default=0.5,
+                    help="data proofs devsim signs before the window, as a multiple of the raw 2-thread rate x "
+                         "seconds (default 0.5; 0 = sign during the window)")
     a = ap.parse_args()
     src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     bindir = os.path.abspath(a.bindir)
@@ -79,8 +92,17 @@ def main():
         print(f"raw P-256 verifications/s on 2 threads (before): {raw_before:.0f}", flush=True)
 
         log = open(os.path.join(tmp, "physisd.log"), "wb")
-        node = subprocess.Popen([os.path.join(bindir, "physisd"), "--datadir", os.path.join(tmp, "node"),
-                                 "--genesis", os.path.join(src, "genesis", "devnet.json"), "--rpc-port", str(port),
+        datadir = os.path.abspath(a.datadir) if a.datadir else os.path.join(tmp, "node")
+        genesis_file = os.path.join(src, "genesis", "devnet.json")
+        with open(genesis_file) as f:
+            genesis = json.load(f)
+        if a.block_gas_limit:
+            genesis["params"]["block_gas_limit"] = a.block_gas_limit
+            genesis_file = os.path.join(tmp, "genesis.json")
+            with open(genesis_file, "w") as f:
+                json.dump(genesis, f)
+        node = subprocess.Popen([os.path.join(bindir, "physisd"), "--datadir", datadir,
+                                 "--genesis", genesis_file, "--rpc-port", str(port),
                                  "--validator-key", os.path.join(keys, "validator.key")],
                                 stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
@@ -98,17 +120,24 @@ def main():
         cmd = [os.path.join(bindir, "physis-devsim"), "--rpc", url, "--devices", str(a.devices), "--load",
                "--duration", str(a.seconds), "--relayers", str(a.relayers), "--in-flight", str(a.in_flight),
                "--owner-key", owners, "--relayer-key", os.path.join(keys, "dev1.key"),
-               "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem")]
+               "--manufacturer-key", os.path.join(keys, "manufacturer-root.key.pem"),
+               "--presign", str(a.presign if a.presign is not None else int(a.presign_ratio * raw_before * a.seconds))]
         t0 = time.time()
         sim = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         marks = {}
+        perf = []
 
         def follow():
             for line in sim.stderr:
-                if "relayer accounts funded" in line:
+                if "accounts funded" in line:
                     marks["registered"] = time.time()
                 if "batches of" in line:  # the load starts: CPU used so far by each process
                     marks["cpu_start"] = (cpu_seconds(node.pid), cpu_seconds(sim.pid))
+                    if a.perf and shutil.which("perf"):
+                        perf.append(subprocess.Popen(["perf", "record", "--call-graph", "dwarf,8192", "-F", "200", "-o", a.perf,
+                                                      "-p", str(node.pid),
+                                                      "--", "sleep", str(a.seconds)],
+                                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 # Registration progress only every 1,000 devices.
                 if "devsim: registered" not in line or line.split()[2].split("/")[0].endswith("000"):
                     sys.stderr.write(line)
@@ -119,6 +148,8 @@ def main():
         _, status, usage = os.wait4(sim.pid, 0)
         sim.returncode = os.waitstatus_to_exitcode(status)
         reader.join()
+        for p in perf:
+            p.wait()
         if sim.returncode != 0:
             raise RuntimeError(f"physis-devsim failed ({sim.returncode})")
         summary = json.loads(out)
@@ -137,8 +168,21 @@ def main():
               f"{load['batch']} in flight, heights {load['start_height']}..{load['end_height']}: "
               f"sent {load['proofs_sent']}, accepted {load['proofs_accepted']}, rejected {load['proofs_rejected']} "
               f"{load['rejected_by_reason'] or ''}, refused batches {load['refused_batches']}")
+        if load.get("refusals"):
+            print(f"refusals by the node: {load['refusals']}")
+        print(f"presigned before the window: {load.get('presigned', 0)} data proofs in "
+              f"{load.get('presign_seconds', 0):.0f} s ({load.get('presigned_dropped_stale', 0)} dropped as too old); "
+              f"{(load['end_height'] - load['start_height'])} blocks, "
+              f"{load['proofs_accepted'] / max(1, load['end_height'] - load['start_height']):.0f} accepted proofs per block")
         print(f"sustained accepted proofs/s: {rate:.0f} ({load['accepted_per_s_from_first_receipt']:.0f} "
               f"from the first receipt)")
+        # The genesis caps proofs per block by gas: at one block per block_time_ms, that caps proofs/s.
+        gas_limit, block_ms = genesis["params"]["block_gas_limit"], genesis["params"]["block_time_ms"]
+        if load.get("gas_per_proof"):
+            cap = gas_limit // load["gas_per_proof"] * 1000 / block_ms
+            print(f"block gas limit {gas_limit}: at {load['gas_per_proof']} gas per proof of this mix, at most "
+                  f"{gas_limit // load['gas_per_proof']} proofs per block = {cap:.0f} proofs/s at one block per "
+                  f"{block_ms} ms, {cap / ((raw_before + raw_after) / 2):.2f} x the raw rate")
         print(f"raw 2-thread P-256 verifications/s: {raw:.0f} (before {raw_before:.0f}, after {raw_after:.0f})")
         ratio = rate / raw if raw > 0 else 0
         print(f"ratio: {ratio:.2f} (target >= 0.40: {'MET' if ratio >= 0.40 else 'NOT MET'})")

@@ -8,6 +8,7 @@
 #include "primitives/transaction.h"
 #include "rpc/rpc_client.h"
 #include "vm/apply.h"
+#include "vm/depin.h"
 
 namespace physis::devsim {
 
@@ -72,6 +73,23 @@ std::string Sender::send(pb::TxBody body) {
   auto r = try_send(std::move(body));
   if (!r) throw std::runtime_error("tx_send: " + r.error().message);
   return *r;
+}
+
+void attach_usage_receipt(pb::Proof& p, const crypto::PrivateKey& consumer, uint64_t& consumer_seq,
+                          const std::string& chain_id) {
+  pb::UsageReceipt* u = p.mutable_payload()->mutable_usage();
+  u->set_consumer(to_string(crypto::address_of(*crypto::public_key_of(consumer))));
+  u->set_data_bytes(p.payload().data_bytes());
+  u->set_seq(++consumer_seq);
+  u->set_ref_height(p.ref_height());
+  u->set_ref_block_hash(p.ref_block_hash());
+  u->set_signature(to_string(
+      crypto::sign_digest(consumer, vm::usage_digest(chain_id, bytes_to_address(p.device_id()), *u))));
+}
+
+uint64_t consumer_last_seq(const std::string& url, const crypto::PrivateKey& consumer) {
+  const Address a = crypto::address_of(*crypto::public_key_of(consumer));
+  return rpc(url, "depin_getUsage", {{"consumer", crypto::address_to_string(a)}})["last_seq"].get<uint64_t>();
 }
 
 json wait_receipt(const std::string& url, const std::string& hash, int timeout_s) {

@@ -68,6 +68,15 @@ class Sender {
   uint64_t nonce_ = 0;
 };
 
+// Usage is paid by its user (doc/depin.md "Usage"): makes `p` (a DATA_CONTRIBUTION proof with its
+// data_bytes, reference and device id set) carry a receipt for its bytes signed by the `consumer`
+// account, with seq ++consumer_seq, over the proof's reference block. Sign the proof afterwards: the
+// receipt is part of the payload the device signs.
+void attach_usage_receipt(pb::Proof& p, const crypto::PrivateKey& consumer, uint64_t& consumer_seq,
+                          const std::string& chain_id);
+// The consumer's last accepted receipt seq on chain (depin_getUsage); std::runtime_error on failure.
+uint64_t consumer_last_seq(const std::string& url, const crypto::PrivateKey& consumer);
+
 // Polls chain_getReceipt until the transaction is included; std::runtime_error after `timeout_s`,
 // Interrupted on Ctrl-C.
 json wait_receipt(const std::string& url, const std::string& hash, int timeout_s = 60);

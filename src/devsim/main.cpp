@@ -63,7 +63,8 @@ Usage: physis-devsim [options]
                             (default genesis/devnet-keys/dev0.key; witnesses need two owners)
   --relayer-key FILE        secp256k1 key file that pays for proofs (default genesis/devnet-keys/dev1.key)
   --consumer-key FILE       secp256k1 key file of the account that uses the devices' data and pays for it
-                            (usage receipts, burned; must own no device; default genesis/devnet-keys/dev2.key)
+                            (usage receipts, burned; must own no device; default genesis/devnet-keys/dev2.key;
+                            load mode uses consumer accounts of its own, one per relayer)
   --manufacturer-key FILE   P-256 PEM of the manufacturer root anchor (default genesis/devnet-keys/manufacturer-root.key.pem)
   --class N                 device class (default 1)
   --seed S                  device keys are derived from S, so a rerun finds the same devices (default 1)
@@ -84,6 +85,9 @@ Load mode (instead of the paced proofs; registration as above):
   --in-flight K             batches each relayer keeps pending (default 16)
   --batch B                 proofs per batch (default max_proofs_per_tx)
   --duration S              seconds of load (default 60; 0 = until Ctrl-C)
+  --presign N               sign N data proofs before the load starts (default 0), so that the
+                            generator's signing does not compete with the node during the window;
+                            batches whose reference would be too old when included are dropped
 Prints progress lines on stderr and a JSON summary on stdout.
 )";
 
@@ -95,20 +99,6 @@ void sign_registration_location(pb::RegisterDevice* reg, const crypto::P256Priva
   const Hash32 digest = vm::location_digest(chain_id, vm::device_id_of(ev.kind(), as_span(ev.device_key())),
                                             reg->location(), ev.ref_height(), as_span(ev.ref_block_hash()));
   reg->set_location_signature(to_string(*crypto::p256_sign(key, digest)));
-}
-
-// Usage is paid by its user (doc/depin.md "Usage"): the consumer account signs a receipt for the data
-// proof's bytes with its next receipt seq, over the proof's reference block.
-void attach_usage_receipt(pb::Proof& p, const crypto::PrivateKey& consumer, uint64_t& consumer_seq,
-                          const std::string& chain_id) {
-  pb::UsageReceipt* u = p.mutable_payload()->mutable_usage();
-  u->set_consumer(to_string(crypto::address_of(*crypto::public_key_of(consumer))));
-  u->set_data_bytes(p.payload().data_bytes());
-  u->set_seq(++consumer_seq);
-  u->set_ref_height(p.ref_height());
-  u->set_ref_block_hash(p.ref_block_hash());
-  u->set_signature(to_string(
-      crypto::sign_digest(consumer, vm::usage_digest(chain_id, bytes_to_address(p.device_id()), *u))));
 }
 
 int run(const cli::Args& a) {
@@ -149,7 +139,8 @@ int run(const cli::Args& a) {
                                 : "genesis/devnet-keys/manufacturer-root.key.pem");
   auto consumer_key =
       node::read_key_file(a.has("consumer-key") ? a.get("consumer-key") : "genesis/devnet-keys/dev2.key");
-  if (!consumer_key) throw std::runtime_error(consumer_key.error().message);
+  // Load mode pays with consumer accounts of its own (load.h); only the paced proofs need this one.
+  if (!consumer_key && !load) throw std::runtime_error(consumer_key.error().message);
   if (!relayer_key) throw std::runtime_error(relayer_key.error().message);
   if (!maker_key) throw std::runtime_error(maker_key.error().message);
 
@@ -231,7 +222,8 @@ int run(const cli::Args& a) {
     ev->add_cert_chain(to_string(*cert));
     ev->set_ref_height(tip["height"].get<uint64_t>());
     ev->set_ref_block_hash(to_string(*from_hex(tip["latest_hash"].get<std::string>())));
-    auto pop = crypto::p256_sign(d.key, crypto::sha256(vm::registration_message(chain_id, *ev, owners[d.owner])));
+    auto pop =
+        crypto::p256_sign(d.key, crypto::sha256(vm::registration_message(chain_id, *ev, owners[d.owner])));
     ev->set_pop_signature(to_string(*pop));
     reg->mutable_location()->mutable_latlon()->set_lat_e7(static_cast<int32_t>(d.lat_e7));
     reg->mutable_location()->mutable_latlon()->set_lon_e7(static_cast<int32_t>(d.lon_e7));
@@ -257,6 +249,8 @@ int run(const cli::Args& a) {
     lo.duration_s = a.has("duration") ? cli::parse_u64(a.get("duration"), "--duration") : 60;
     lo.epoch_blocks = epoch_blocks;
     lo.uptime_interval = uptime_interval;
+    lo.ref_window = params["ref_window"].get<uint64_t>();
+    lo.presign = a.has("presign") ? cli::parse_u64(a.get("presign"), "--presign") : 0;
     lo.funder = *relayer_key;
     json result = run_load(lo, fleet);
     json summary = {{"devices", n}, {"registered", registered}, {"owners", owner_list}, {"load", result}};
@@ -272,11 +266,7 @@ int run(const cli::Args& a) {
       start_epoch + epochs + 1;  // epochs start..start+epochs-1 closed when stop_epoch begins
   uint64_t sent = 0, accepted = 0, rejected = 0, next_device = 0;
   std::map<std::string, uint64_t> rejected_by_reason;
-  uint64_t consumer_seq =
-      rpc(url, "depin_getUsage",
-          {{"consumer", crypto::address_to_string(crypto::address_of(*crypto::public_key_of(*consumer_key)))}})
-          ["last_seq"]
-              .get<uint64_t>();
+  uint64_t consumer_seq = consumer_last_seq(url, *consumer_key);
   beacon_options.chain_id = chain_id;
   HonestBeacons beacons(fleet, n, radio, beacon_options);
   CheaterFleet cheater_fleet(fleet, n, cheat_kinds, radio, chain_id, epoch_blocks);
@@ -413,7 +403,7 @@ int main(int argc, char** argv) {
     const cli::CommandSpec spec{"physis-devsim",
                                 {"rpc", "devices", "rate", "epochs", "seed", "witness-every", "class",
                                  "cheaters", "cheats", "relayers", "in-flight", "batch", "duration",
-                                 "owner-key", "relayer-key", "consumer-key", "manufacturer-key"},
+                                 "presign", "owner-key", "relayer-key", "consumer-key", "manufacturer-key"},
                                 {"load"},
                                 kUsage,
                                 ""};

@@ -241,7 +241,18 @@ size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
       verify_range(0, n);
     }
   } else if (body.has_register_device()) {
-    (void)verify_evidence(body.register_device().evidence(), vtx.sender);
+    const pb::RegisterDevice& reg = body.register_device();
+    (void)verify_evidence(reg.evidence(), vtx.sender);
+    // The device's signature over its location (doc/depin.md "Locations"), which the VM checks through
+    // the same cache: otherwise the producer verifies it alone, on one core.
+    const pb::AttestationEvidence& ev = reg.evidence();
+    if (reg.has_location() && reg.location_signature().size() == 64) {
+      const Address id = vm::device_id_of(ev.kind(), as_span(ev.device_key()));
+      sig_cache_.verify(ev.key_type(), as_span(ev.device_key()),
+                        vm::location_digest(options_.genesis.chain_id, id, reg.location(), ev.ref_height(),
+                                            as_span(ev.ref_block_hash())),
+                        as_span(reg.location_signature()));
+    }
   }
   return looked_up.load();
 }
@@ -468,6 +479,47 @@ Result<TxLookup> Node::find_tx(const Hash32& hash) const {
   if (static_cast<int>(loc->index) >= receipts.receipts_size())
     return corrupt(receipts_what, "no receipt for index " + std::to_string(loc->index));
   out.receipt = receipts.receipts(static_cast<int>(loc->index));
+  return out;
+}
+
+Result<ReceiptLookup> Node::find_receipt(const Hash32& hash) const {
+  auto read = store_->tx_location(hash);
+  if (!read) return read.error();
+  const std::optional<storage::BlockStore::TxLocation>& loc = *read;
+  if (!loc) return make_error("not_found", "transaction " + hash_to_string(hash) + " is in no block");
+  const std::string what = "transaction " + hash_to_string(hash) + " (block " + std::to_string(loc->height) +
+                           " index " + std::to_string(loc->index) + ")";
+  ReceiptLookup out;
+  out.height = loc->height;
+  out.index = loc->index;
+  // The block's hash from its commit: a few hundred bytes, where the block may be megabytes.
+  auto commit = commit_at(loc->height);
+  if (!commit) {
+    if (commit.error().code == "not_found")
+      return corrupt(what, "the tx index names a block without a commit");
+    return commit.error();
+  }
+  if (commit->height() != loc->height || commit->block_hash().size() != 32)
+    return corrupt("commit of block " + std::to_string(loc->height), "it is not a commit of that height");
+  std::copy(commit->block_hash().begin(), commit->block_hash().end(), out.block_hash.begin());
+  std::shared_ptr<const pb::BlockReceipts> receipts = recent_receipts_.find(loc->height);
+  if (!receipts) {
+    const std::string receipts_what = "receipts of block " + std::to_string(loc->height);
+    auto receipts_raw = store_->receipts_at(loc->height);
+    if (!receipts_raw) return receipts_raw.error();
+    if (!*receipts_raw) return corrupt(receipts_what, "missing");
+    auto decoded = std::make_shared<pb::BlockReceipts>();
+    if (auto st = decode_canonical(**receipts_raw, *decoded, "receipts"); !st)
+      return corrupt(receipts_what, st.error().message);
+    receipts = decoded;
+    recent_receipts_.insert(loc->height, receipts);
+  }
+  if (static_cast<int>(loc->index) >= receipts->receipts_size())
+    return corrupt("receipts of block " + std::to_string(loc->height),
+                   "no receipt for index " + std::to_string(loc->index));
+  out.receipt = receipts->receipts(static_cast<int>(loc->index));
+  if (out.receipt.tx_hash() != to_string(hash))
+    return corrupt(what, "the receipt at that index is another's");
   return out;
 }
 

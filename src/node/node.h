@@ -17,6 +17,7 @@
 #include "mempool/mempool.h"
 #include "node/admission.h"
 #include "node/block_executor.h"
+#include "node/receipt_cache.h"
 #include "node/sig_cache.h"
 #include "p2p/host.h"
 #include "p2p/node_key.h"
@@ -98,6 +99,14 @@ struct TxLookup {
   pb::Receipt receipt;
 };
 
+// An included transaction's receipt and where it is, without the transaction itself.
+struct ReceiptLookup {
+  uint64_t height = 0;
+  uint32_t index = 0;
+  Hash32 block_hash{};
+  pb::Receipt receipt;
+};
+
 struct BlockLookup {
   pb::Block block;
   Hash32 hash{};
@@ -152,6 +161,12 @@ class Node {
   Result<BlockLookup> block_at(uint64_t height) const;
   Result<BlockLookup> block_by_hash(const Hash32& hash) const;
   Result<TxLookup> find_tx(const Hash32& hash) const;
+  // What find_tx says of the receipt, without reading the block: the tx index, the block's stored
+  // commit (for its hash) and the block's receipts, the latter remembered for the newest blocks
+  // (RecentReceipts), so polling the receipts of a full block costs one decode of its receipts, not one
+  // block decode and sender recovery per poll. Errors as find_tx; also "corrupt_datadir" when the
+  // receipt found is not the transaction's (its tx_hash differs) or the commit names another height.
+  Result<ReceiptLookup> find_receipt(const Hash32& hash) const;
   // A missing account is the zero account; an unreadable one is error "corrupt_datadir".
   Result<vm::AccountState> account(const Address& address) const;
   // The validator set that signs blocks at `height`. Fixed at genesis today; staking will make it change
@@ -238,6 +253,7 @@ class Node {
   std::unique_ptr<vm::StateReader> state_reader_;
   SignatureCache sig_cache_;
   RejectedTxCache rejected_;
+  mutable RecentReceipts recent_receipts_;  // a memo of reads: find_receipt is const
   std::unique_ptr<BlockExecutor> executor_;
   std::mutex provider_mutex_;
   std::unique_ptr<consensus::ValidatorSetProvider> validator_provider_;  // guarded by provider_mutex_

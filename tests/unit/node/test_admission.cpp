@@ -2,8 +2,13 @@
 // signature is verified, and that only for a transaction its sender can pay for; rejections remembered
 // by tx hash (bounded); a damaged sender account reported as corruption, not as a zero balance.
 #include "crypto/p256.h"
+#include "crypto/pem.h"
+#include "crypto/sha256.h"
+#include "crypto/x509_builder.h"
+#include "crypto/x509_chain.h"
 #include "tests/unit/node/node_test_fixture.h"
 #include "vm/accounts.h"
+#include "vm/attestation.h"
 #include "vm/depin.h"
 #include "vm/depin_state.h"
 
@@ -178,4 +183,58 @@ TEST_F(AdmissionTest, ACorruptSenderAccountIsReportedAsCorruption) {
   EXPECT_NE(r.error().message.find(crypto::address_to_string(address_of_key(dev1_))), std::string::npos)
       << r.error().message;
   EXPECT_EQ(r.error().message.find("balance 0"), std::string::npos) << r.error().message;
+}
+
+TEST_F(NodeTest, ARegistrationsSignaturesAreAllVerifiedAtAdmission) {
+  // A SE_P256 registration with a device-signed location: the certificate, the proof of possession and
+  // the location signature are verified at admission, so the block producer finds every answer cached.
+  auto node = open_node(validator_);
+  ASSERT_TRUE(node);
+  auto maker =
+      crypto::p256_private_key_from_pem_file(kSourceDir + "/genesis/devnet-keys/manufacturer-root.key.pem");
+  ASSERT_TRUE(maker.ok()) << maker.error().message;
+  const crypto::P256PrivateKey device = crypto::p256_generate();
+  const crypto::P256PublicKey pub = *crypto::p256_public_key(device);
+  crypto::CertSpec spec;
+  spec.serial = 7;
+  spec.issuer_cn = "Physis Devnet Test Manufacturer";
+  spec.subject_cn = "admission-test";
+  spec.subject_key = pub;
+  auto cert = crypto::build_certificate(spec, *maker);
+  ASSERT_TRUE(cert.ok()) << cert.error().message;
+  const storage::ChainTip tip = node->tip();
+  pb::TxBody body;
+  auto* reg = body.mutable_register_device();
+  auto* ev = reg->mutable_evidence();
+  ev->set_kind(pb::SE_P256);
+  ev->set_device_class(1);
+  ev->set_key_type(pb::KEY_P256);
+  ev->set_device_key(to_string(pub));
+  ev->set_anchor_id(to_string(crypto::spki_id(crypto::p256_spki_der(*crypto::p256_public_key(*maker)))));
+  ev->add_cert_chain(to_string(*cert));
+  ev->set_ref_height(tip.height);
+  ev->set_ref_block_hash(to_string(tip.hash));
+  ev->set_pop_signature(to_string(*crypto::p256_sign(
+      device, crypto::sha256(vm::registration_message(genesis_.chain_id, *ev, address_of_key(dev0_))))));
+  reg->mutable_location()->mutable_latlon()->set_lat_e7(387000000);
+  reg->mutable_location()->mutable_latlon()->set_lon_e7(-91000000);
+  const Address id = vm::device_id_of(pb::SE_P256, pub);
+  reg->set_location_signature(
+      to_string(*crypto::p256_sign(device, vm::location_digest(genesis_.chain_id, id, reg->location(),
+                                                               tip.height, as_span(ev->ref_block_hash())))));
+  body.set_chain_id(genesis_.chain_id);
+  body.set_nonce(0);
+  body.set_gas_price(genesis_.params.min_gas_price);
+  body.set_gas_limit(vm::intrinsic_gas(genesis_.params, body));
+  auto r = node->submit_tx(sign_tx(body, dev0_));
+  ASSERT_TRUE(r.ok()) << r.error().code << ": " << r.error().message;
+  const uint64_t at_admission = node->signature_cache().stats().verifications;
+  EXPECT_GE(at_admission, 3u);  // certificate, proof of possession, location
+  auto produced = node->produce_block(block_time(tip.height + 1));
+  ASSERT_TRUE(produced.ok()) << produced.error().message;
+  auto included = node->find_receipt(*r);
+  ASSERT_TRUE(included.ok()) << included.error().message;
+  EXPECT_EQ(included->receipt.status(), 0u) << included->receipt.reason();
+  EXPECT_EQ(node->signature_cache().stats().verifications, at_admission)
+      << "the producer verified a signature admission had not";
 }

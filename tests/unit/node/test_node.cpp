@@ -223,6 +223,18 @@ TEST_F(NodeTest, ProducedBlockContainsTheSubmittedTransfer) {
   EXPECT_EQ(found->receipt.gas_used(), genesis_.params.transfer_gas);
   EXPECT_EQ(found->receipt.fee(), to_string(encode_amount(fee)));
   EXPECT_EQ(h.receipts_root(), to_string(compute_receipts_root({found->receipt})));
+  // The receipt-only lookup agrees with the full one, and again from its memo of recent blocks.
+  for (int pass = 0; pass < 2; ++pass) {
+    auto receipt = node->find_receipt(tx_hash);
+    ASSERT_TRUE(receipt) << receipt.error().message;
+    EXPECT_EQ(receipt->height, found->height);
+    EXPECT_EQ(receipt->index, found->index);
+    EXPECT_EQ(receipt->block_hash, found->block_hash);
+    EXPECT_EQ(encode_canonical(receipt->receipt), encode_canonical(found->receipt));
+  }
+  auto unknown = node->find_receipt(Hash32{0xcc});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "not_found");
 
   // The balances.
   EXPECT_TRUE(node->account(from)->balance == from_before - amount - fee);

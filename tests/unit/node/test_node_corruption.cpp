@@ -77,6 +77,19 @@ TEST_F(NodeCorruptionTest, TransactionInAnUndecodableBlockIsAnError) {
   EXPECT_EQ(good->receipt.tx_hash(), to_string(good_tx_));
 }
 
+TEST_F(NodeCorruptionTest, ReceiptInAnUndecodableBlockIsAnError) {
+  auto node = open_node(std::nullopt);
+  ASSERT_TRUE(node);
+  // Block 2 has garbage receipts and no commit of its own: either is corruption, never "not found".
+  auto bad = node->find_receipt(bad_tx_);
+  ASSERT_FALSE(bad.ok());
+  expect_corrupt(bad.error(), "block 2");
+  auto good = node->find_receipt(good_tx_);
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  EXPECT_EQ(good->receipt.tx_hash(), to_string(good_tx_));
+  EXPECT_EQ(good->height, 1u);
+}
+
 TEST_F(NodeCorruptionTest, UndecodableAccountIsAnErrorNotAZeroBalance) {
   auto node = open_node(std::nullopt);
   ASSERT_TRUE(node);
