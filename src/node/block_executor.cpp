@@ -30,6 +30,16 @@ vm::BlockContext block_context(const std::string& chain_id, uint64_t height, con
   return ctx;
 }
 
+// Runs run(0, n) on this thread, or run(0, n/2) here and run(n/2, n) on a second thread when n is at
+// least `threshold` (block validation's two cores, DESIGN §8).
+template <typename Run>
+void run_split(int n, int threshold, Run& run) {
+  if (n < threshold) return run(0, n);
+  std::thread helper(run, n / 2, n);
+  run(0, n / 2);
+  helper.join();
+}
+
 // Decodes and verifies every transaction of a block, taking the ones the mempool verified already from
 // it; the rest are recovered on two threads (DESIGN §8). Error "bad_tx" naming the first bad one.
 Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const mempool::Mempool& mempool) {
@@ -59,13 +69,7 @@ Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const m
       out[static_cast<size_t>(i)] = std::move(*verified);
     }
   };
-  if (n >= 32) {
-    std::thread helper(run, n / 2, n);
-    run(0, n / 2);
-    helper.join();
-  } else {
-    run(0, n);
-  }
+  run_split(n, 32, run);
   std::vector<VerifiedTx> txs;
   txs.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
@@ -98,13 +102,7 @@ Result<std::vector<VerifiedTx>> hinted_block_txs(const pb::Block& block, const T
         errors[static_cast<size_t>(i)] = d.error();
     }
   };
-  if (n >= 256) {
-    std::thread helper(run, n / 2, n);
-    run(0, n / 2);
-    helper.join();
-  } else {
-    run(0, n);
-  }
+  run_split(n, 256, run);
   std::vector<VerifiedTx> txs;
   txs.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
