@@ -444,11 +444,19 @@ Result<BlockLookup> Node::block_by_hash(const Hash32& hash) const {
   return block;
 }
 
-Result<TxLookup> Node::find_tx(const Hash32& hash) const {
-  auto read = store_->tx_location(hash);
+namespace {
+// Where the tx index puts a transaction. Error "not_found" when it is in no block; storage errors.
+Result<storage::BlockStore::TxLocation> locate_tx(const storage::BlockStore& store, const Hash32& hash) {
+  auto read = store.tx_location(hash);
   if (!read) return read.error();
-  const std::optional<storage::BlockStore::TxLocation>& loc = *read;
-  if (!loc) return make_error("not_found", "transaction " + hash_to_string(hash) + " is in no block");
+  if (!*read) return make_error("not_found", "transaction " + hash_to_string(hash) + " is in no block");
+  return **read;
+}
+}  // namespace
+
+Result<TxLookup> Node::find_tx(const Hash32& hash) const {
+  auto loc = locate_tx(*store_, hash);
+  if (!loc) return loc.error();
   const std::string what = "transaction " + hash_to_string(hash) + " (block " + std::to_string(loc->height) +
                            " index " + std::to_string(loc->index) + ")";
   auto block = block_at(loc->height);
@@ -483,10 +491,8 @@ Result<TxLookup> Node::find_tx(const Hash32& hash) const {
 }
 
 Result<ReceiptLookup> Node::find_receipt(const Hash32& hash) const {
-  auto read = store_->tx_location(hash);
-  if (!read) return read.error();
-  const std::optional<storage::BlockStore::TxLocation>& loc = *read;
-  if (!loc) return make_error("not_found", "transaction " + hash_to_string(hash) + " is in no block");
+  auto loc = locate_tx(*store_, hash);
+  if (!loc) return loc.error();
   const std::string what = "transaction " + hash_to_string(hash) + " (block " + std::to_string(loc->height) +
                            " index " + std::to_string(loc->index) + ")";
   ReceiptLookup out;
