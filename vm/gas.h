@@ -9,7 +9,11 @@ namespace physis::vm::gas {
 
 inline constexpr uint64_t kRegisterAnchor = 50'000;
 inline constexpr uint64_t kRevoke = 30'000;
-inline constexpr uint64_t kRegisterDevice = 150'000;  // chain of up to 3 signatures + proof of possession
+// Up to five P-256 verifications on one thread (a chain of up to 3 certificate signatures, the proof of
+// possession, the location signature) and the certificates' parsing: 350,000 keeps a registration's
+// signature work per gas below a one-proof transaction's, which sets the block gas limit (doc/depin.md
+// "Block gas limit"). Before: 150,000, which with a location signature priced it above a transfer's.
+inline constexpr uint64_t kRegisterDevice = 350'000;
 inline constexpr uint64_t kUpdateDevice = 30'000;
 inline constexpr uint64_t kSubmitProofsBase = 21'000;
 // One P-256 verification plus a device read and write, priced like a transfer's work: a transfer pays

@@ -277,7 +277,9 @@ ProofReject DepinExecutor::check_usage(const pb::Proof& proof, const pb::Device&
       block_hash_at(u.ref_height()) != u.ref_block_hash())
     return ProofReject::kUsageBadReference;
   const Address consumer = bytes_to_address(u.consumer());
-  auto signer = crypto::recover_address(usage_digest(chain_id_, id, u), as_span(u.signature()));
+  // Through the verifier: a node recovers it at admission or, for a block it has not seen, on two
+  // threads before applying it, and finds the answer here (doc/depin.md "Block gas limit").
+  const std::optional<Address> signer = signatures_.recover(usage_digest(chain_id_, id, u), as_span(u.signature()));
   if (!signer || *signer != consumer) return ProofReject::kUsageBadSignature;
   // Paying one's own device is not usage anyone else vouches for.
   if (u.consumer() == device.owner()) return ProofReject::kUsageSelfDealing;

@@ -16,4 +16,10 @@ bool verify_device_signature(uint32_t key_type, ByteSpan public_key, const Hash3
   }
 }
 
+std::optional<Address> recover_signer(const Hash32& digest, ByteSpan signature) {
+  auto address = crypto::recover_address(digest, signature);
+  if (!address) return std::nullopt;
+  return *address;
+}
+
 }  // namespace physis::vm

@@ -3,6 +3,8 @@
 // same as verify_device_signature's; a cache only memoises that pure function.
 #pragma once
 
+#include <optional>
+
 #include "util/bytes.h"
 
 namespace physis::vm {
@@ -19,11 +21,19 @@ inline constexpr uint32_t kCertP256AnyS = 0x81;
 bool verify_device_signature(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
                              ByteSpan signature);
 
+// The account that made a 65-byte recoverable secp256k1 signature (r ‖ s ‖ v, low S) over `digest`,
+// or nullopt when it recovers none. Pure and thread-safe (usage receipts' consumer signatures).
+std::optional<Address> recover_signer(const Hash32& digest, ByteSpan signature);
+
 class SignatureVerifier {
  public:
   virtual ~SignatureVerifier() = default;
   virtual bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
                       ByteSpan signature) const = 0;
+  // Must answer what vm::recover_signer answers; the default computes it.
+  virtual std::optional<Address> recover(const Hash32& digest, ByteSpan signature) const {
+    return recover_signer(digest, signature);
+  }
 };
 
 // Verifies every time.

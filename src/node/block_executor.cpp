@@ -9,13 +9,18 @@
 #include "node/block_assembly.h"
 #include "node/explorer_index.h"
 #include "node/fallible_state.h"
+#include "node/proof_signatures.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
 #include "util/log.h"
+#include "util/parallel.h"
 
 namespace physis::node {
 
 namespace {
+
+// Proofs of unseen transactions in a block from which checking their signatures uses a second thread.
+constexpr int kSplitProofs = 16;
 
 Bytes encode_receipts(const std::vector<pb::Receipt>& receipts) {
   pb::BlockReceipts all;
@@ -30,22 +35,15 @@ vm::BlockContext block_context(const std::string& chain_id, uint64_t height, con
   return ctx;
 }
 
-// Runs run(0, n) on this thread, or run(0, n/2) here and run(n/2, n) on a second thread when n is at
-// least `threshold` (block validation's two cores, DESIGN §8).
-template <typename Run>
-void run_split(int n, int threshold, Run& run) {
-  if (n < threshold) return run(0, n);
-  std::thread helper(run, n / 2, n);
-  run(0, n / 2);
-  helper.join();
-}
-
 // Decodes and verifies every transaction of a block, taking the ones the mempool verified already from
 // it; the rest are recovered on two threads (DESIGN §8). Error "bad_tx" naming the first bad one.
-Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const mempool::Mempool& mempool) {
+// `unseen` receives the indexes of the transactions the mempool did not have.
+Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const mempool::Mempool& mempool,
+                                                 std::vector<size_t>& unseen) {
   const int n = block.txs_size();
   std::vector<std::optional<VerifiedTx>> out(static_cast<size_t>(n));
   std::vector<std::optional<Error>> errors(static_cast<size_t>(n));
+  std::vector<char> seen(static_cast<size_t>(n), 0);  // char, not bool: written from two threads
   std::atomic<bool> failed{false};
   auto run = [&](int begin, int end) {
     for (int i = begin; i < end && !failed.load(std::memory_order_relaxed); ++i) {
@@ -58,6 +56,7 @@ Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const m
       }
       if (auto known = mempool.find(decoded->hash)) {
         out[static_cast<size_t>(i)] = std::move(*known);
+        seen[static_cast<size_t>(i)] = 1;
         continue;
       }
       auto verified = verify_tx(std::move(*decoded));
@@ -80,6 +79,7 @@ Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const m
     if (!out[static_cast<size_t>(i)])  // skipped after another failure; cannot happen without one
       return make_error(kRejectBadTx, "transaction " + std::to_string(i) + " was not verified");
     txs.push_back(std::move(*out[static_cast<size_t>(i)]));
+    if (!seen[static_cast<size_t>(i)]) unseen.push_back(static_cast<size_t>(i));
   }
   return txs;
 }
@@ -248,8 +248,22 @@ Result<ExecutedBlock> BlockExecutor::validate(const pb::Block& block, const stor
   if (auto check = consensus::check_header_rules(block, hc); !check.ok())
     return make_error(std::string(consensus::header_reject_name(check.reason)), check.message);
   const auto t0 = std::chrono::steady_clock::now();
-  auto txs = hints ? hinted_block_txs(block, *hints) : verify_block_txs(block, mempool_);
+  std::vector<size_t> unseen;
+  auto txs = hints ? hinted_block_txs(block, *hints) : verify_block_txs(block, mempool_, unseen);
   if (!txs) return txs.error();
+  if (!unseen.empty()) {
+    // Proof and usage-receipt signatures of transactions that did not pass this node's admission, on
+    // two threads into the cache, where apply_block (one thread) finds them: the block gas limit
+    // counts on it (doc/depin.md "Block gas limit").
+    std::vector<const pb::Proof*> proofs;
+    for (size_t i : unseen)
+      for (const pb::Proof* p : proofs_of(std::span(&(*txs)[i], 1))) proofs.push_back(p);
+    // Devices registered in this block are looked up in its registrations: proofs of a device made in
+    // the same block are otherwise checked on one thread, at up to 2.2 µs per 1,000 gas.
+    const FreshDevices fresh = fresh_devices_of(*txs);
+    StoreState state(store_, &pending_);
+    (void)check_proof_signatures(proofs, state, genesis_.chain_id, signatures_, kSplitProofs, &fresh);
+  }
   const auto t1 = std::chrono::steady_clock::now();
   static const CommitTrustedSignatures kTrusted;
   auto executed = hints ? execute(block, parent, std::move(*txs), validators.set, kTrusted)

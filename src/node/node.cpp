@@ -1,6 +1,7 @@
 #include "node/node.h"
 
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -9,6 +10,7 @@
 #include "node/block_assembly.h"
 #include "node/consensus_driver.h"
 #include "node/fallible_state.h"
+#include "node/proof_signatures.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
 #include "util/log.h"
@@ -215,31 +217,13 @@ Result<storage::ChainTip> Node::produce_block(uint64_t now_ms) {
 
 size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
   const pb::TxBody& body = vtx.tx.body;
-  std::atomic<size_t> looked_up{0};
+  size_t looked_up = 0;
   if (body.has_submit_proofs()) {
-    const auto& proofs = body.submit_proofs().proofs();
-    auto verify_range = [&](int begin, int end) {
-      for (int i = begin; i < end; ++i) {
-        const pb::Proof& proof = proofs[i];
-        if (proof.device_id().size() != 20 || proof.signature().size() != 64) continue;
-        auto device =
-            vm::load_record<pb::Device>(*state_reader_, vm::device_key(bytes_to_address(proof.device_id())));
-        if (!device) continue;  // registered later in the same block: verified when applied
-        ++looked_up;
-        sig_cache_.verify(device->key_type(), as_span(device->device_key()),
-                          vm::proof_digest(options_.genesis.chain_id, proof), as_span(proof.signature()));
-      }
-    };
     // A large batch is split over a second thread, so one relayer's batch uses both cores (DESIGN §8);
     // not when other admissions are running, which keep the cores busy already.
-    const int n = proofs.size();
-    if (n >= kParallelProofThreshold && admissions_in_flight_.load() <= 1) {
-      std::thread helper(verify_range, n / 2, n);
-      verify_range(0, n / 2);
-      helper.join();
-    } else {
-      verify_range(0, n);
-    }
+    const int threshold = admissions_in_flight_.load() <= 1 ? kParallelProofThreshold : INT_MAX;
+    looked_up = check_proof_signatures(proofs_of(std::span(&vtx, 1)), *state_reader_, options_.genesis.chain_id,
+                                       sig_cache_, threshold);
   } else if (body.has_register_device()) {
     const pb::RegisterDevice& reg = body.register_device();
     (void)verify_evidence(reg.evidence(), vtx.sender);
@@ -254,7 +238,7 @@ size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
                         as_span(reg.location_signature()));
     }
   }
-  return looked_up.load();
+  return looked_up;
 }
 
 Result<Node::SupplyAudit> Node::supply_audit() const {

@@ -31,6 +31,32 @@ bool SignatureCache::verify(uint32_t key_type, ByteSpan public_key, const Hash32
   return valid;
 }
 
+std::optional<Address> SignatureCache::recover(const Hash32& digest, ByteSpan signature) const {
+  std::string id;
+  id.reserve(digest.size() + signature.size());
+  id.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  id.append(reinterpret_cast<const char*>(signature.data()), signature.size());
+  {
+    std::lock_guard lock(mutex_);
+    if (const Address* signer = recovered_.find(id)) {
+      ++hits_;
+      return *signer;
+    }
+    if (recover_failed_.find(id)) {
+      ++hits_;
+      return std::nullopt;
+    }
+  }
+  ++verifications_;
+  const std::optional<Address> signer = vm::recover_signer(digest, signature);
+  std::lock_guard lock(mutex_);
+  if (signer)
+    recovered_.insert(id, *signer);
+  else
+    recover_failed_.insert(id, true);
+  return signer;
+}
+
 std::optional<crypto::P256VerifyKey> SignatureCache::p256_key(ByteSpan public_key) const {
   std::string id(reinterpret_cast<const char*>(public_key.data()), public_key.size());
   {
@@ -46,7 +72,8 @@ std::optional<crypto::P256VerifyKey> SignatureCache::p256_key(ByteSpan public_ke
 
 SignatureCache::Stats SignatureCache::stats() const {
   std::lock_guard lock(mutex_);
-  return {verified_.size(), failed_.size(), hits_.load(), verifications_.load()};
+  return {verified_.size() + recovered_.size(), failed_.size() + recover_failed_.size(), hits_.load(),
+          verifications_.load()};
 }
 
 }  // namespace physis::node

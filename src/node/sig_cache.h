@@ -5,6 +5,7 @@
 // Thread-safe. Bounded without ever emptying itself: each memo keeps two generations and, when the
 // current one is full, drops the older one (entries used since survive, being moved to the current one).
 // Failures have their own, smaller memo, so a flood of bad signatures cannot evict the good ones.
+// secp256k1 recoveries (usage receipts) are memoised the same way, in memos of their own.
 #pragma once
 
 #include <atomic>
@@ -49,12 +50,19 @@ class TwoGenerationMap {
 
 class SignatureCache final : public vm::SignatureVerifier {
  public:
-  // Holds at most `max_entries` successes, max_entries / 8 failures and max_entries / 4 parsed keys.
+  // Holds at most `max_entries` successes, max_entries / 8 failures and max_entries / 4 parsed keys,
+  // and max_entries / 4 recovered signers with max_entries / 16 failed recoveries.
   explicit SignatureCache(size_t max_entries = 1'000'000)
-      : verified_(max_entries / 2), failed_(max_entries / 16), p256_keys_(max_entries / 8) {}
+      : verified_(max_entries / 2),
+        failed_(max_entries / 16),
+        recovered_(max_entries / 8),
+        recover_failed_(max_entries / 32),
+        p256_keys_(max_entries / 8) {}
   // Answers from the cache, or verifies and remembers the answer.
   bool verify(uint32_t key_type, ByteSpan public_key, const Hash32& digest,
               ByteSpan signature) const override;
+  // Answers from the cache, or recovers and remembers the answer.
+  std::optional<Address> recover(const Hash32& digest, ByteSpan signature) const override;
 
   struct Stats {
     size_t valid_entries = 0;    // successes remembered
@@ -73,6 +81,8 @@ class SignatureCache final : public vm::SignatureVerifier {
   mutable std::mutex mutex_;
   mutable TwoGenerationMap<bool> verified_;  // value unused: presence means valid
   mutable TwoGenerationMap<bool> failed_;
+  mutable TwoGenerationMap<Address> recovered_;
+  mutable TwoGenerationMap<bool> recover_failed_;
   mutable std::atomic<uint64_t> hits_{0};
   mutable std::atomic<uint64_t> verifications_{0};
   mutable std::mutex keys_mutex_;

@@ -1,8 +1,11 @@
 // Admission order (node/admission.h, issue 6 findings 3 and 7): every cheap check before any device
 // signature is verified, and that only for a transaction its sender can pay for; rejections remembered
 // by tx hash (bounded); a damaged sender account reported as corruption, not as a zero balance.
+#include <filesystem>
+
 #include "crypto/p256.h"
 #include "crypto/pem.h"
+#include "crypto/secp256k1.h"
 #include "crypto/sha256.h"
 #include "crypto/x509_builder.h"
 #include "crypto/x509_chain.h"
@@ -87,6 +90,7 @@ class AdmissionTest : public NodeTest {
     w.receipts = encode_canonical(pb::BlockReceipts());
     w.commit = encode_canonical(consensus::make_commit(genesis_.chain_id, 1, 0, hash, {validator_}));
     w.state_writes[vm::device_key(device_id_)] = encode_canonical(device);
+    w.state_writes[vm::block_hash_key(1)] = Bytes(hash.begin(), hash.end());  // proofs may refer to it
     ASSERT_TRUE((*store)->commit_block(w).ok());
   }
   // A SubmitProofs transaction of `n` proofs by the device, signed by `payer`; `bad` of them with a
@@ -106,6 +110,43 @@ class AdmissionTest : public NodeTest {
       p->set_ref_block_hash(std::string(32, '\x01'));  // fixed-size at decode (primitives/tx_fields.h)
       crypto::P256Signature sig = *crypto::p256_sign(device_priv_, vm::proof_digest(genesis_.chain_id, *p));
       if (i < bad) sig[20] ^= 0x40;
+      p->set_signature(std::string(sig.begin(), sig.end()));
+    }
+    return sign_tx(body, payer);
+  }
+
+  // A SubmitProofs transaction of `n` proofs by the device that pass every check up to their signatures,
+  // referring to block 1: the first UPTIME, the others DATA_CONTRIBUTION with a usage receipt by dev1.
+  Bytes referring_proofs_tx(const crypto::PrivateKey& payer, int n) const {
+    pb::TxBody body;
+    body.set_chain_id(genesis_.chain_id);
+    body.set_nonce(0);
+    body.set_gas_limit(genesis_.params.block_gas_limit);
+    body.set_gas_price(genesis_.params.min_gas_price);
+    const std::string ref = to_string(Hash32{0x11});  // block 1's hash (SetUp)
+    for (int i = 0; i < n; ++i) {
+      pb::Proof* p = body.mutable_submit_proofs()->add_proofs();
+      p->set_device_id(to_string(device_id_));
+      p->set_seq(static_cast<uint64_t>(i) + 1);
+      p->set_epoch(0);
+      p->set_ref_height(1);
+      p->set_ref_block_hash(ref);
+      if (i == 0) {
+        p->mutable_payload()->set_kind(pb::UPTIME);
+      } else {
+        pb::ProofPayload* pl = p->mutable_payload();
+        pl->set_kind(pb::DATA_CONTRIBUTION);
+        pl->set_data_bytes(1u << 20);
+        pb::UsageReceipt* u = pl->mutable_usage();
+        u->set_consumer(to_string(address_of_key(dev1_)));
+        u->set_data_bytes(1u << 20);
+        u->set_seq(static_cast<uint64_t>(i));
+        u->set_ref_height(1);
+        u->set_ref_block_hash(ref);
+        const crypto::Signature us = crypto::sign_digest(dev1_, vm::usage_digest(genesis_.chain_id, device_id_, *u));
+        u->set_signature(std::string(us.begin(), us.end()));
+      }
+      const crypto::P256Signature sig = *crypto::p256_sign(device_priv_, vm::proof_digest(genesis_.chain_id, *p));
       p->set_signature(std::string(sig.begin(), sig.end()));
     }
     return sign_tx(body, payer);
@@ -160,6 +201,46 @@ TEST_F(AdmissionTest, APayableBatchIsVerifiedOnceFailuresIncluded) {
   auto included = node->find_tx(*r);
   ASSERT_TRUE(included.ok()) << included.error().message;
   EXPECT_EQ(included->receipt.proofs_size(), 6);
+}
+
+TEST_F(AdmissionTest, ABlockOfProofsThisNodeNeverSawIsCheckedIntoTheCacheBeforeApply) {
+  // Node B has node A's state but none of its transactions. Validating A's block, it checks the proofs'
+  // device signatures and usage receipts (on two threads: 40 proofs) before apply_block, which finds
+  // every answer in the cache (doc/depin.md "Block gas limit").
+  const std::string b_dir = dir_.str() + "/b";
+  std::filesystem::copy(options(std::nullopt).datadir, b_dir, std::filesystem::copy_options::recursive);
+  constexpr int kProofs = 40;
+  pb::Block block;
+  {
+    auto a = open_node(validator_);
+    ASSERT_TRUE(a);
+    auto r = a->submit_tx(referring_proofs_tx(dev0_, kProofs));
+    ASSERT_TRUE(r.ok()) << r.error().code << ": " << r.error().message;
+    // Admission checks the receipts' signatures too; the producer then checks nothing itself.
+    EXPECT_EQ(a->signature_cache().stats().verifications, 2u * kProofs - 1);
+    ASSERT_TRUE(a->produce_block(block_time(2)).ok());
+    EXPECT_EQ(a->signature_cache().stats().verifications, 2u * kProofs - 1);
+    auto stored = a->block_at(2);
+    ASSERT_TRUE(stored.ok()) << stored.error().message;
+    block = stored->block;
+  }
+  ASSERT_EQ(block.txs_size(), 1);
+  NodeOptions ob = options(std::nullopt);
+  ob.datadir = b_dir;
+  auto b = Node::open(ob);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  auto vals = (*b)->height_validators(2);
+  ASSERT_TRUE(vals.ok());
+  auto executed =
+      (*b)->executor().validate(block, (*b)->tip(), *vals, vals->set, std::nullopt, block_time(2), nullptr);
+  ASSERT_TRUE(executed.ok()) << executed.error().code << ": " << executed.error().message;
+  // Every signature was reached: the device signatures of all proofs, the receipts of the data proofs.
+  const auto& proofs = executed->result.receipts.at(0).proofs();
+  ASSERT_EQ(proofs.size(), kProofs);
+  for (int i = 0; i < kProofs; ++i) EXPECT_EQ(proofs[i].reason(), 0u) << "proof " << i;
+  const SignatureCache::Stats st = (*b)->signature_cache().stats();
+  EXPECT_EQ(st.verifications, 2u * kProofs - 1) << "each signature checked once, before apply";
+  EXPECT_EQ(st.hits, 2u * kProofs - 1) << "apply_block found each answer in the cache";
 }
 
 TEST_F(AdmissionTest, ACorruptSenderAccountIsReportedAsCorruption) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/p256.h"
+#include "crypto/secp256k1.h"
 #include "node/sig_cache.h"
 
 using namespace physis;
@@ -93,4 +94,34 @@ TEST(SignatureCache, AFloodOfBadSignaturesDoesNotEvictTheGoodOnes) {
   const uint64_t before = cache.stats().verifications;
   EXPECT_TRUE(cache.verify(vm::kKeyP256, good.key, good.digest, good.sig));
   EXPECT_EQ(cache.stats().verifications, before) << "the good signature must still be cached";
+}
+
+TEST(SignatureCache, RemembersRecoveredSignersAndFailedRecoveries) {
+  // Usage receipts' consumer signatures: the answer is vm::recover_signer's, computed once.
+  SignatureCache cache(1000);
+  const crypto::PrivateKey consumer = crypto::generate_private_key();
+  Hash32 digest{};
+  digest[0] = 0x42;
+  const crypto::Signature good = crypto::sign_digest(consumer, digest);
+  crypto::Signature bad = good;
+  bad[64] = 7;  // no such recovery id
+  const Address want = crypto::address_of(*crypto::public_key_of(consumer));
+  for (int i = 0; i < 3; ++i) {
+    const std::optional<Address> got = cache.recover(digest, good);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(*got, want);
+    EXPECT_FALSE(cache.recover(digest, bad).has_value());
+  }
+  SignatureCache::Stats st = cache.stats();
+  EXPECT_EQ(st.verifications, 2u) << "each signature is recovered once";
+  EXPECT_EQ(st.hits, 4u);
+  EXPECT_EQ(st.valid_entries, 1u);
+  EXPECT_EQ(st.invalid_entries, 1u);
+  // Another digest is another question: it recovers another address, or none.
+  Hash32 other = digest;
+  other[1] = 1;
+  const std::optional<Address> elsewhere = cache.recover(other, good);
+  EXPECT_TRUE(!elsewhere || *elsewhere != want);
+  EXPECT_EQ(elsewhere, vm::recover_signer(other, good));
+  EXPECT_EQ(cache.stats().verifications, 3u);
 }

@@ -123,7 +123,7 @@ TEST(Genesis, ParsesDevnetJson) {
   EXPECT_EQ(g->params.block_time_ms, 1000u);
   EXPECT_EQ(g->params.min_gas_price, 1u);
   EXPECT_EQ(g->params.transfer_gas, 21000u);
-  EXPECT_EQ(g->params.block_gas_limit, 210000000u);
+  EXPECT_EQ(g->params.block_gas_limit, 340000000u);
   EXPECT_EQ(g->params.max_block_txs, 10000u);
   EXPECT_EQ(g->params.max_block_bytes, 4u * 1024 * 1024);
   ASSERT_EQ(g->validators.size(), 1u);

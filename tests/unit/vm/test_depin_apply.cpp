@@ -122,7 +122,7 @@ TEST_F(DepinApply, IntrinsicGasFollowsTheTable) {
   b.mutable_revoke_key();
   EXPECT_EQ(intrinsic_gas(p, b), 30'000u);
   b.mutable_register_device();
-  EXPECT_EQ(intrinsic_gas(p, b), 150'000u);
+  EXPECT_EQ(intrinsic_gas(p, b), 350'000u);
   b.mutable_update_device();
   EXPECT_EQ(intrinsic_gas(p, b), 30'000u);
   for (int i = 0; i < 3; ++i) b.mutable_submit_proofs()->add_proofs();
