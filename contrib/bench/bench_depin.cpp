@@ -6,8 +6,13 @@
 //      threads and applied + committed through Node::produce_block;
 //   3. proofs verified + applied + committed/s under the service rules, batched (500 per tx),
 //      signatures verified on 2 admission threads (cached for the producer), against the 2-thread raw
-//      rate. Target ≥ 60%. The proofs are a mix (build_proof): uptime, usage-paid data contributions,
-//      location assertions (challenged beacons not yet); every one must be accepted;
+//      rate. Target ≥ 60%. The proofs are a mix (build_proof, BeaconPlan), kRounds rounds in which
+//      every device sends one proof (2 uptime : 5.9 usage-paid data : 0.1 location per 8 rounds) and,
+//      beside it, about 3% of the devices commit a challenged BEACON (3% chance per block by genesis,
+//      checked with the chain's vm::is_challenged), 3% reveal an earlier beacon (BEACON_REVEAL, which
+//      judges its witnesses) and 9% record a COVERAGE_WITNESS (3 per beacon, neighbours of another
+//      owner in radio range); the run prints the exact counts. Every proof must be accepted and every
+//      judged witness rewarded (receipts per kind, with reject reasons), or the run fails;
 //   4. epoch close with 1,000,000 devices holding accrued weight (apply_block of the boundary block
 //      on an in-memory state). Target < 1 s;
 //   5. the deferred per-device settlement the O(1) close leaves behind: after that close, a sample of
