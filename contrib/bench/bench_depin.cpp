@@ -440,8 +440,13 @@ struct ProofTally {
   bool check(const char* label, const std::vector<std::string>& required) const {
     std::string text;
     for (const auto& [kind, n] : accepted) text += " " + kind + " " + std::to_string(n);
-    std::printf("  %s receipts: accepted%s; judged witnesses rewarded %llu\n", label, text.c_str(),
-                static_cast<unsigned long long>(witnesses_rewarded));
+    uint64_t n_rejected = 0, n_unrewarded = 0;
+    for (const auto& [reason, n] : rejected) n_rejected += n;
+    for (const auto& [reason, n] : verdicts_not_rewarded) n_unrewarded += n;
+    std::printf(
+        "  %s receipts: accepted%s; rejected %llu; judged witnesses rewarded %llu, not rewarded %llu\n",
+        label, text.c_str(), static_cast<unsigned long long>(n_rejected),
+        static_cast<unsigned long long>(witnesses_rewarded), static_cast<unsigned long long>(n_unrewarded));
     bool ok = rejected.empty() && verdicts_not_rewarded.empty();
     for (const auto& [reason, n] : rejected)
       std::fprintf(stderr, "%s: rejected %s x %llu\n", label, reason.c_str(),
