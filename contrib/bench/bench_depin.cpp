@@ -624,9 +624,12 @@ int main(int argc, char** argv) {
   g.params.max_block_txs = 100000;
   // The whole run is in epoch 0 (no close in it). Challenges: a device is challenged at a block with
   // probability 30,000 / 1,000,000 = 3%, so each round's reference block challenges about 3% of the
-  // fleet (doc/depin.md "Beacons"). The beacon window outlasts the run's blocks (at least one per
-  // round, one per ~9,000 proofs): the warm-up's beacons are revealed in the run after their window
-  // closed and before their deadline, and the run's own beacons land within theirs.
+  // fleet (doc/depin.md "Beacons"). A bench block stands for a reporting interval, not a second, so
+  // the odds are high and the epoch long. The window W must outlast the run's k blocks (at least one
+  // per round, about one per 9,000 proofs): the warm-up's beacons (challenged 7 blocks apart, the run
+  // starting 16 reference blocks after their windows closed) are revealed in the run before their
+  // deadline if W ≥ 23 + k, and the run's own beacons land within theirs if W ≥ 14 + k. The formula
+  // leaves a margin of about 3 × k; were it short, the reveals' or beacons' receipts would say so.
   g.depin.epoch_blocks = 1000000;
   g.depin.ref_window = 100000;
   g.depin.beacons_per_device_per_epoch = 30000;
