@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Network benchmark (issue 7): commit latency and sustained transfer throughput of a 4-validator loopback
-devnet against a single validator measured in the same run, and block sync speed of a full node.
+"""Network benchmark (issue 7): commit latency and sustained transfer and proof throughput of a 4-validator
+loopback devnet against a single validator measured in the same run, and block sync speed of a full node.
 
-1. Load, once per network: a single validator (no P2P: the default devnet) and N validators (default 4)
-   on 127.0.0.1 with P2P. Transfers pre-signed by bench_presign are sent at --rate per second for
+1. Transfers, once per network: a single validator (no P2P: the default devnet) and N validators (default
+   4) on 127.0.0.1 with P2P. Transfers pre-signed by bench_presign are sent at --rate per second for
    --seconds, each sender bound to one validator, at most --in-flight pending per sender (back pressure,
    so an overloaded chain shows as lower throughput, not as rejections). A poller watches the first node's
    tip every 50 ms and reads each new block's transactions. Reported: commit latency p50/p99 (submit →
@@ -11,22 +11,40 @@ devnet against a single validator measured in the same run, and block sync speed
    (committed transfers over first submit → last commit) and the ratio N-validator/single. Below capacity
    the throughput is the offered --rate for both; to compare capacity, offer more than a chain takes (e.g.
    --rate 5000: the in-flight cap then holds the senders back and the committed rate is the chain's).
-2. Block sync: one validator with P2P builds a chain of --sync-blocks blocks with a burst of one full
+2. Proofs, once per network (fresh networks built the same way, genesis/devnet.json's manufacturer anchor,
+   4 funded load<i> accounts per node): physis-devsim registers --proof-devices devices (a 1 s load run:
+   registration and relayer funding, outside the window), then runs --load for --proof-seconds with
+   --proof-relayers relayers x --proof-in-flight batches, against the first node (--proof-spread: one
+   devsim per validator, devices and relayers split). Reported: accepted proofs/s counted on the chain (the
+   receipts of the blocks timestamped in the window; devsim's own count, by receipts seen in the window,
+   beside it), block intervals p50/p99/max, the commit latency p50/p99 of probe transfers sent at
+   --probe-rate per second during the load (they queue behind the proofs: the mempool is FIFO), node CPU
+   seconds, the most proofs/s the block gas limit allows, and the ratio N-validator/single. The nodes
+   under load can be profiled with --perf DIR (--log-level debug logs each block's validation time).
+3. Block sync: one validator with P2P builds a chain of --sync-blocks blocks with a burst of one full
    block's worth of transfers (max_block_txs) every 10 blocks; then a full node (no validator key)
    starts from genesis. Reported: blocks/s and transactions/s replayed, and the multiple of real time
    (the chain's time span over the time the full node took).
+Each load figure has the load average beside it (the machine may be shared) and the number of peer bans
+the nodes logged.
 
-Known limit (Dec 2026): each gossiped transaction is one P2P message and every node re-sends what it admits
-to every peer, so above about 500 transfers/s offered each link exceeds the per-peer budget (500
-messages/s, burst 1000, p2p/peer_score.h), peers ban each other for 60 s and the 4-validator chain halts
-for that long: compare capacities below that rate until transactions are gossiped in batches.
+Gossip and rate limits (Dec 2026): transactions are gossiped in TxBatch envelopes (up to 1,024
+transactions or 1 MiB each, flushed once per consensus-driver loop turn, src/node/consensus_driver.cpp),
+so a transfer load costs each link a few messages per second, far below the per-peer budget (500
+messages/s, burst 1000; 8 MiB/s, p2p/peer_score.h). The old limit (one message per transaction, bans
+above about 500 transfers/s) is gone: at --rate 2000 and --rate 5000 no peer banned another and the
+4-validator chain kept 1-second blocks. What bounds the 4-validator chain now is work per node: each node
+admits gossiped transactions on one relay thread and re-executes every proposed block on its driver
+thread before voting (see the README's bench paragraph for the measured figures).
 
 Figures need a physisd that runs the consensus driver (net_info.enabled with P2P flags); without it the
 N-validator and sync parts are reported as "not measured" and only the single-validator figures are real.
-Uses only the Python standard library, plus build/bin/{physisd,physis-cli,bench_presign}.
+Uses only the Python standard library, plus build/bin/{physisd,physis-cli,bench_presign,physis-devsim}.
 
 Usage: contrib/bench/bench_network.py [--bindir build/bin] [--validators 4] [--rate 1000] [--seconds 30]
-                                      [--sync-blocks 100] [--skip-sync] [--keep]
+                                      [--skip-transfers] [--skip-proofs] [--proof-devices 2000]
+                                      [--proof-seconds 30] [--proof-relayers 4] [--proof-spread]
+                                      [--sync-blocks 100] [--skip-sync] [--log-level L] [--perf DIR] [--keep]
 """
 import argparse
 import http.client
@@ -211,6 +229,7 @@ class Poller(threading.Thread):
         self.seen = {}
         self.blocks = []  # (height, time ms, tx count)
         self.proofs = []  # (height, time ms, accepted proofs), with receipts=True
+        self.rounds = {}  # height → the round its commit was made in (from the next block's last commit)
         self.stop_event = threading.Event()
 
     def run(self):
@@ -222,6 +241,8 @@ class Poller(threading.Thread):
                     b = self.rpc.call("chain_getBlock", {"height": self.height})
                     now = time.time()
                     self.blocks.append((self.height, b["time"], len(b["txs"])))
+                    if b.get("last_commit"):
+                        self.rounds[b["last_commit"]["height"]] = b["last_commit"]["round"]
                     if self.receipts:
                         replies = self.rpc.batch([("chain_getReceipt", {"hash": h}) for h in b["txs"]]) \
                             if b["txs"] else []
@@ -493,6 +514,7 @@ def measure_proofs(bench, g, nodes):
     # when its receipt reaches it, which lags by the pipeline: with slow blocks, most of a window's end).
     in_window = [b for b in poller.proofs if start <= b[1] / 1000.0 < start + window]
     chain_proofs = sum(b[2] for b in in_window)
+    late_rounds = sum(1 for b in in_window if poller.rounds.get(b[0], 0) > 0)
     reasons = {}
     for x in loads:
         for k, v in (x["rejected_by_reason"] or {}).items():
@@ -509,7 +531,7 @@ def measure_proofs(bench, g, nodes):
         "simulators": len(sims), "devices": ns.proof_devices, "relayers": sum(x["relayers"] for x in loads),
         "registration_s": round(registration_s, 1), "window_s": round(window, 1),
         "proofs_per_s": round(chain_proofs / window, 1), "proofs_in_window_blocks": chain_proofs,
-        "window_blocks": len(in_window),
+        "window_blocks": len(in_window), "window_blocks_after_round_0": late_rounds,
         "devsim_proofs_per_s": round(sum(x["accepted_per_s"] for x in loads), 1),
         "proofs_per_s_from_first_receipt": round(sum(x["accepted_per_s_from_first_receipt"] for x in loads), 1),
         "sent": sum(x["proofs_sent"] for x in loads), "accepted": accepted,
@@ -664,7 +686,7 @@ def show_proofs(label, r):
           f"{r['refused_batches']} refused batches; the block gas limit allows {r['gas_cap_proofs_per_s']}/s at "
           f"{r['gas_per_proof']} gas per proof); "
           f"block interval p50 {r['block_interval_p50_s']} s, p99 {r['block_interval_p99_s']} s, "
-          f"max {r['block_interval_max_s']} s; probe transfer commit latency p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
+          f"max {r['block_interval_max_s']} s, {r['window_blocks_after_round_0']} committed after round 0; probe transfer commit latency p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
           f"(to block timestamp p50 {r['p50_block_ms']} ms, p99 {r['p99_block_ms']} ms; "
           f"{r['probes_committed']}/{r['probes']} probes); node CPU {sum(r['node_cpu_s']):.1f} s "
           f"({r['proofs_per_node_cpu_s']} proofs per node CPU-second), devsim CPU {r['devsim_cpu_s']} s; "
