@@ -497,13 +497,13 @@ def measure_proofs(bench, g, nodes):
     for p in perf:
         p.wait()
     prober.join()
+    # Waits for the probes, and for the first block after the window (the chain-side count needs it).
     deadline = time.time() + 30
-    while time.time() < deadline and any(h not in poller.seen for h in probes):
+    while time.time() < deadline and (any(h not in poller.seen for h in probes) or not poller.proofs
+                                      or poller.proofs[-1][1] / 1000.0 < start + window):
         time.sleep(0.2)
     poller.stop_event.set()
     poller.join()
-    while time.time() < deadline and (not poller.blocks or poller.blocks[-1][1] / 1000.0 < start + window):
-        time.sleep(0.2)  # the chain-side count below needs the first block after the window
     lat_seen = [poller.seen[h][0] - probes[h] for h in probes if h in poller.seen]
     lat_block = [poller.seen[h][1] - probes[h] for h in probes if h in poller.seen]
     # Block intervals by block timestamps, for the blocks made during the window.
@@ -681,12 +681,14 @@ def show(label, r):
 def show_proofs(label, r):
     print(f"  {label}: {r['proofs_per_s']} accepted proofs/s sustained ({r['proofs_in_window_blocks']} in the "
           f"{r['window_blocks']} blocks timestamped in the {r['window_s']} s window); devsim counted "
-          f"{r['devsim_proofs_per_s']}/s by receipts seen in the window ({r['proofs_per_s_from_first_receipt']} from the "
-          f"first receipt; {r['accepted']}/{r['sent']} accepted, {r['rejected']} rejected {r['rejected_by_reason'] or ''}, "
+          f"{r['devsim_proofs_per_s']}/s by receipts seen in the window "
+          f"({r['proofs_per_s_from_first_receipt']} from the first receipt; {r['accepted']}/{r['sent']} accepted, "
+          f"{r['rejected']} rejected {r['rejected_by_reason'] or ''}, "
           f"{r['refused_batches']} refused batches; the block gas limit allows {r['gas_cap_proofs_per_s']}/s at "
           f"{r['gas_per_proof']} gas per proof); "
           f"block interval p50 {r['block_interval_p50_s']} s, p99 {r['block_interval_p99_s']} s, "
-          f"max {r['block_interval_max_s']} s, {r['window_blocks_after_round_0']} committed after round 0; probe transfer commit latency p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
+          f"max {r['block_interval_max_s']} s, {r['window_blocks_after_round_0']} committed after round 0; "
+          f"probe transfer commit latency p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
           f"(to block timestamp p50 {r['p50_block_ms']} ms, p99 {r['p99_block_ms']} ms; "
           f"{r['probes_committed']}/{r['probes']} probes); node CPU {sum(r['node_cpu_s']):.1f} s "
           f"({r['proofs_per_node_cpu_s']} proofs per node CPU-second), devsim CPU {r['devsim_cpu_s']} s; "
