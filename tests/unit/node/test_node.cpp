@@ -14,10 +14,11 @@ using namespace physis::node_test;
 // existing devnet datadir would then refuse to open with "genesis_mismatch". Update the constant only on
 // purpose. (Changed on purpose for issue 6: genesis params gained max_block_bytes, held in the state; and
 // for issue 7: the state holds every DePIN parameter too, tests/unit/node/test_genesis_identity.cpp; and
-// for issue 8: the beacon parameters, doc/depin.md "Beacons".)
+// for issue 8: the beacon parameters, doc/depin.md "Beacons", and block_gas_limit 340,000,000, doc/depin.md
+// "Block gas limit".)
 TEST_F(NodeTest, DevnetGenesisHashIsPinned) {
   GenesisBlock g = make_genesis_block(genesis_);
-  EXPECT_EQ(hash_to_string(g.hash), "0xe09b27e40e97988a06039a6453bc2efdd95d551ea0d031f25c908ec9c4b1c6d5");
+  EXPECT_EQ(hash_to_string(g.hash), "0xd46029d91be87e5c3ccfe2f7e5e1d1555500a9908222fe0d022998fde5b42a9d");
 }
 
 TEST_F(NodeTest, GenesisHeaderFields) {

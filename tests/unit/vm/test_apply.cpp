@@ -549,12 +549,12 @@ TEST(GenesisState, WritesParamsValidatorsAndAccounts) {
 // genesis/devnet.json and the state-root construction. Changing either must fail this loudly; update the
 // constant only on purpose, together with the node's pinned genesis hash. (Changed on purpose for
 // issue 6: the params record now holds max_block_bytes; and for issue 7: it holds every DePIN parameter and max_clock_drift_ms;
-// and for issue 8: beacons_per_device_per_epoch and beacon_window_blocks.)
+// and for issue 8: beacons_per_device_per_epoch and beacon_window_blocks, then block_gas_limit 340,000,000.)
 TEST(GenesisState, DevnetRootIsPinned) {
   auto g = parse_genesis(read_file(std::string(PHYSIS_SOURCE_DIR) + "/genesis/devnet.json"));
   ASSERT_TRUE(g.ok()) << g.error().message;
   EXPECT_EQ(to_hex0x(genesis_state(*g).state_root),
-            "0x53e9cb7b2996300ecfccd51c295c6506b68a72c04891b952e97bd730ad970641");
+            "0x0a9c81bab77c66c4008b3f0884e3f4f8327f1f4f71a9a7c2e261da7a4136b11c");
 }
 
 TEST(Accounts, MissingAccountReadsAsZero) {
