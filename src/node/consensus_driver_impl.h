@@ -125,7 +125,7 @@ class ConsensusDriver::Impl {
   void commit_synced(const SyncedBlock& synced, const std::string& peer);
   void after_commit(const storage::ChainTip& tip);
   void send_block(const std::optional<std::string>& peer, const Hash32& hash);
-  void send_status();
+  void send_status(const std::optional<std::string>& to = std::nullopt);  // nullopt: every peer (the tick)
   void resend_to(const std::string& peer);
   void request_sync(uint64_t now);
   // A log line every 5 s while far behind: height, target, blocks/s, ETA.
