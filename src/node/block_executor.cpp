@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -86,7 +87,10 @@ Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const m
 
 // Decodes a block's transactions (on two threads, like verify_block_txs) and takes their senders from
 // trusted hints: no signature recovery.
-Result<std::vector<VerifiedTx>> hinted_block_txs(const pb::Block& block, const TrustedHints& hints) {
+// `split_at`: the transaction count from which a second thread takes half (the pipeline passes INT_MAX:
+// its thread runs beside the driver's, which has the other core).
+Result<std::vector<VerifiedTx>> hinted_block_txs(const pb::Block& block, const TrustedHints& hints,
+                                                 int split_at = 256) {
   const int n = block.txs_size();
   if (hints.senders.size() != static_cast<size_t>(n))
     return make_error(kRejectBadTx, "sender hints for " + std::to_string(hints.senders.size()) + " of " +
@@ -102,7 +106,7 @@ Result<std::vector<VerifiedTx>> hinted_block_txs(const pb::Block& block, const T
         errors[static_cast<size_t>(i)] = d.error();
     }
   };
-  run_split(n, 256, run);
+  run_split(n, split_at, run);
   std::vector<VerifiedTx> txs;
   txs.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
@@ -139,6 +143,12 @@ std::optional<std::vector<Address>> parse_senders(ByteSpan value, size_t txs) {
   std::vector<Address> out(txs);
   for (size_t i = 0; i < txs; ++i) std::copy_n(value.begin() + static_cast<std::ptrdiff_t>(i * kLen), kLen, out[i].begin());
   return out;
+}
+
+Result<PreparedTxs> prepare_hinted_txs(const pb::Block& block, const TrustedHints& hints) {
+  auto txs = hinted_block_txs(block, hints, std::numeric_limits<int>::max());
+  if (!txs) return txs.error();
+  return PreparedTxs{std::move(*txs), compute_tx_root(block.txs())};
 }
 
 bool is_block_fault(const Error& error) {
@@ -261,6 +271,45 @@ Result<ExecutedBlock> BlockExecutor::validate(const pb::Block& block, const stor
   return executed;
 }
 
+Result<ExecutedBlock> BlockExecutor::validate_prepared(const pb::Block& block, const storage::ChainTip& parent,
+                                                       const consensus::HeightValidators& validators,
+                                                       const consensus::ValidatorSet& parent_validators,
+                                                       uint64_t now_ms, PreparedTxs prepared,
+                                                       const Hash32* verified_parent_commit) {
+  const ChainParams& params = genesis_.params;
+  // The context validate builds for a block fetched with its commit (any member may be the proposer).
+  consensus::HeaderContext hc;
+  hc.parent_height = parent.height;
+  hc.parent_hash = parent.hash;
+  hc.parent_time_ms = parent.time_ms;
+  hc.chain_id = genesis_.chain_id;
+  hc.local_now_ms = now_ms;
+  hc.max_clock_drift_ms = params.max_clock_drift_ms;
+  hc.any_member_proposer = true;
+  hc.validators = &validators.set;
+  hc.next_validators = &validators.set;  // fixed set until staking lands
+  hc.parent_validators = &parent_validators;
+  hc.max_block_bytes = params.max_block_bytes;
+  hc.max_block_txs = params.max_block_txs;
+  hc.computed_tx_root = &prepared.tx_root;
+  hc.verified_parent_commit = verified_parent_commit;
+  if (auto check = consensus::check_header_rules(block, hc); !check.ok())
+    return make_error(std::string(consensus::header_reject_name(check.reason)), check.message);
+  if (prepared.txs.size() != static_cast<size_t>(block.txs_size()))  // prepared for another block
+    return make_error(kRejectBadTx, "prepared " + std::to_string(prepared.txs.size()) + " transactions of " +
+                                        std::to_string(block.txs_size()));
+  static const CommitTrustedSignatures kTrusted;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto executed = execute(block, parent, std::move(prepared.txs), validators.set, kTrusted);
+  LOG_DEBUG("node", "validated block " << block.header().height() << " (" << block.txs_size()
+                                       << " txs, prepared): executed "
+                                       << std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - t0)
+                                              .count()
+                                       << " us");
+  return executed;
+}
+
 Result<ExecutedBlock> BlockExecutor::execute(const pb::Block& block, const storage::ChainTip& parent,
                                              std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set,
                                              const vm::SignatureVerifier& signatures) {
@@ -304,7 +353,7 @@ Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, c
   const uint64_t height = h.height();
   storage::BlockWrite w;
   w.tip = {height, executed.hash, executed.result.state_root, h.time_ms()};
-  w.block = encode_canonical(block);
+  w.block = executed.encoded.empty() ? encode_canonical(block) : executed.encoded;
   w.commit = encode_canonical(commit);
   w.receipts = encode_receipts(executed.result.receipts);
   w.txs = executed.tx_hashes;

@@ -51,6 +51,9 @@ struct ExecutedBlock {
   std::vector<Hash32> tx_hashes;
   std::vector<Address> senders;  // of the transactions, in block order (stored as sender hints)
   vm::BlockResult result;  // writes, receipts and state root of apply_block
+  // The block's canonical encoding when the caller already has it (a synced block as it was received and
+  // checked by decode_block); commit stores it instead of encoding the block again. Empty: commit encodes.
+  Bytes encoded;
 };
 
 // Senders a peer states for a fetched block's transactions (BlockResponse.senders, doc/p2p.md
@@ -60,6 +63,19 @@ struct ExecutedBlock {
 struct TrustedHints {
   std::vector<Address> senders;  // one per transaction of the block
 };
+
+// A fetched block's transactions made ready before the block's turn comes (block sync's pipeline,
+// doc/p2p.md "Sync pipeline"): decoded, with the senders of TrustedHints, and the block's tx root.
+struct PreparedTxs {
+  std::vector<VerifiedTx> txs;  // in block order; senders from the hints
+  Hash32 tx_root{};             // compute_tx_root(block.txs())
+};
+
+// Decodes `block`'s transactions on the calling thread only and computes its tx root. Needs no state
+// and no chain tip: block sync runs it on its pipeline thread while the driver applies earlier blocks.
+// Pure and thread-safe. Error "bad_tx" naming the first transaction that does not decode, or hints of
+// the wrong length.
+Result<PreparedTxs> prepare_hinted_txs(const pb::Block& block, const TrustedHints& hints);
 
 // Index key of a block's senders: 'S' ‖ height (8 bytes, big-endian) → the 20-byte senders concatenated,
 // in block order (explorer index space, outside the state root).
@@ -103,6 +119,17 @@ class BlockExecutor {
                                  const consensus::ValidatorSet& parent_validators,
                                  std::optional<Address> round_proposer, uint64_t now_ms,
                                  const TrustedHints* hints = nullptr);
+
+  // validate with TrustedHints, for transactions made ready by prepare_hinted_txs (block sync only, for a
+  // block whose commit the caller verified). Runs every check validate runs, in the same order, with the
+  // same reasons; the tx root is the one `prepared` computed. `verified_parent_commit`: commit_hash of a
+  // commit the caller verified for the parent against `parent_validators` (the commit fetched with the
+  // parent); a last_commit with that hash is not verified again (consensus/header_rules.h). nullptr:
+  // verified here. A wrong hint shows as in validate; the caller then validates without hints.
+  Result<ExecutedBlock> validate_prepared(const pb::Block& block, const storage::ChainTip& parent,
+                                          const consensus::HeightValidators& validators,
+                                          const consensus::ValidatorSet& parent_validators, uint64_t now_ms,
+                                          PreparedTxs prepared, const Hash32* verified_parent_commit);
 
   // Stores `block` with `commit` (which must be a commit of its hash; verified by the caller) in one
   // synced batch, then removes its transactions from the mempool. Error "stale_block" when the tip is

@@ -221,6 +221,10 @@ void ConsensusDriver::Impl::loop() {
         process(engine_->on_timeout(std::get<consensus::Timeout>(kind), wall_ms()));
       }
     }
+    // Every block response of the batch goes to the sync pipeline before any block is applied.
+    for (Incoming& in : batch)
+      if (in.envelope.has_block_response())
+        accept_block_response(in.peer, std::move(*in.envelope.mutable_block_response()));
     for (const Incoming& in : batch) {
       const p2p::Envelope& env = in.envelope;
       if (env.has_proposal()) handle_proposal(in.peer, env);
@@ -238,7 +242,7 @@ void ConsensusDriver::Impl::loop() {
         send_status(in.peer);
       }
       else if (env.has_block_request()) handle_block_request(in.peer, env.block_request());
-      else if (env.has_block_response()) handle_block_response(in.peer, env.block_response());
+      else if (env.has_block_response()) apply_synced();
     }
     flush_gossip();
     const uint64_t now = wall_ms();
