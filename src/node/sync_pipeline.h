@@ -24,7 +24,7 @@ namespace physis::node {
 struct SyncJob {
   uint64_t height = 0;               // the height that was asked for
   p2p::BlockResponse response;
-  consensus::ValidatorSet validators;  // the set at `height` (signs the block's commit)
+  consensus::ValidatorSet validators{{}};  // the set at `height` (signs the block's commit)
   std::string chain_id;
   bool use_hints = true;             // false with --sync-verify-signatures
 };
