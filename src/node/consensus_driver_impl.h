@@ -130,6 +130,8 @@ class ConsensusDriver::Impl {
   // the prepared blocks that follow the tip.
   void accept_block_response(const std::string& peer, p2p::BlockResponse resp);
   void apply_synced();
+  // Takes the block responses waiting in the inbox (other messages keep their order) and accepts them.
+  void accept_queued_responses();
   void block_arrived(const Hash32& hash);
   void validate_block(const Hash32& hash, uint32_t round);
   void try_commit();

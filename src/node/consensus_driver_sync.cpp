@@ -91,10 +91,26 @@ void ConsensusDriver::Impl::accept_block_response(const std::string& peer, p2p::
   sync_requests_.erase(asked);
 }
 
+void ConsensusDriver::Impl::accept_queued_responses() {
+  std::vector<Incoming> responses;
+  {
+    std::lock_guard lock(mu_);
+    if (std::none_of(inbox_.begin(), inbox_.end(), [](const Incoming& in) { return in.envelope.has_block_response(); }))
+      return;
+    std::deque<Incoming> rest;
+    for (Incoming& in : inbox_) (in.envelope.has_block_response() ? responses.emplace_back() : rest.emplace_back()) = std::move(in);
+    inbox_.swap(rest);
+  }
+  for (Incoming& in : responses) accept_block_response(in.peer, std::move(*in.envelope.mutable_block_response()));
+}
+
 void ConsensusDriver::Impl::apply_synced() {
   // Apply in height order what is here.
   bool applied = false;
   while (true) {
+    // Responses that arrived while the last block was applied: to the pipeline now, so that it works on
+    // them during the next block, and so that the next block is seen to be here (group writes).
+    accept_queued_responses();
     auto it = sync_blocks_.find(tip_.height + 1);
     if (it == sync_blocks_.end()) break;
     const std::string peer = it->second.peer;
