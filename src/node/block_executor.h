@@ -5,6 +5,8 @@
 //   propose(parent, ...)  → a block built from the mempool on `parent`, applied, not stored;
 //   validate(block, ...)  → the same ExecutedBlock for a block someone else made, or the reason it is
 //                           refused (an Error whose code is the reason, listed below);
+//                           validate_prepared is the same for a synced block whose transactions
+//                           block sync's pipeline decoded already (prepare_hinted_txs);
 //   commit(block, commit) → one synced batch: block, commit, receipts, state, explorer indexes; the
 //                           mempool drops what the block included.
 //
