@@ -369,26 +369,38 @@ Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, c
   }
   const storage::ChainTip new_tip = w.tip;
   const size_t txs = w.txs.size();
-  {
-    std::unique_lock lock(commit_mutex_);
-    std::optional<storage::ChainTip> parent;
-    if (!pending_.empty()) {
-      parent = pending_.back().tip;
-    } else {
-      auto tip = store_.tip();
-      if (!tip) return tip.error();
-      if (!*tip) return corrupt("chain tip", "missing");
-      parent = **tip;
-    }
-    if (parent->hash != executed.parent_hash || parent->height + 1 != height)
-      return make_error("stale_block", "block " + std::to_string(height) + " was built on " +
-                                           hash_to_string(executed.parent_hash) + " but the tip is now block " +
-                                           std::to_string(parent->height));
-    pending_.push_back(std::move(w));
-    if (durable || pending_.size() >= kMaxHeldBlocks) {
-      if (auto st = write_held(); !st) return st.error();
-    }
+  // A background write that is done: its blocks leave the held ones (a failure drops them all).
+  if (background_.valid() && background_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    if (auto st = finish_background_write(); !st) return st.error();
   }
+  // With nothing held (every consensus block), the parent is the store's tip: it is read, and the block
+  // written, under one hold of the commit lock. Nothing is being written in the background then.
+  std::unique_lock lock(commit_mutex_, std::defer_lock);
+  std::optional<storage::ChainTip> parent;
+  if (!pending_.empty()) {
+    parent = pending_.back().tip;
+  } else {
+    lock.lock();
+    auto tip = store_.tip();
+    if (!tip) return tip.error();
+    if (!*tip) return corrupt("chain tip", "missing");
+    parent = **tip;
+  }
+  if (parent->hash != executed.parent_hash || parent->height + 1 != height)
+    return make_error("stale_block", "block " + std::to_string(height) + " was built on " +
+                                         hash_to_string(executed.parent_hash) + " but the tip is now block " +
+                                         std::to_string(parent->height));
+  held_bytes_ += w.block.size();
+  pending_.push_back(std::move(w));
+  if (durable) {
+    if (auto st = write_held(lock); !st) return st.error();
+  } else if (pending_.size() - writing_ >= kMaxHeldBlocks || held_bytes_ >= kBackgroundWriteBytes) {
+    if (lock.owns_lock()) lock.unlock();
+    // One background write at a time: wait for the one in flight if there is one.
+    if (auto st = finish_background_write(); !st) return st.error();
+    start_background_write();
+  }
+  if (lock.owns_lock()) lock.unlock();
   if (txs > 0 || height % 60 == 0)
     LOG_INFO("node", "committed block " << height << " " << hash_to_string(executed.hash) << " txs=" << txs);
   else
@@ -397,27 +409,69 @@ Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, c
 }
 
 Status BlockExecutor::flush() {
-  std::unique_lock lock(commit_mutex_);
-  return write_held();
+  std::unique_lock lock(commit_mutex_, std::defer_lock);
+  return write_held(lock);
 }
 
-size_t BlockExecutor::held_blocks() const {
-  std::shared_lock lock(commit_mutex_);
-  return pending_.size();
-}
+size_t BlockExecutor::held_blocks() const { return pending_.size(); }
 
-Status BlockExecutor::write_held() {
-  if (pending_.empty()) return ok_status();
-  auto st = store_.commit_blocks(pending_);
-  std::vector<storage::BlockWrite> written;
-  written.swap(pending_);  // written or not, they are no longer held (a failed write stores none)
-  if (!st) return st.error();
-  if (written.size() > 1)
-    LOG_DEBUG("node", "wrote blocks " << written.front().tip.height << ".." << written.back().tip.height
-                                      << " in one synced batch");
+Status BlockExecutor::write_and_update_mempool(const std::vector<const storage::BlockWrite*>& blocks) {
+  if (auto st = store_.commit_block_ptrs(blocks); !st) return st;
   StoreState state(store_);
-  for (const auto& block : written) mempool_.remove_committed(block.txs, state);
+  for (const storage::BlockWrite* w : blocks) mempool_.remove_committed(w->txs, state);
   return ok_status();
+}
+
+void BlockExecutor::start_background_write() {
+  if (pending_.empty()) return;
+  std::vector<const storage::BlockWrite*> blocks;
+  for (const auto& w : pending_) blocks.push_back(&w);
+  writing_ = pending_.size();
+  held_bytes_ = 0;
+  // Under the commit lock, like every store write: readers that hold it shared see whole groups only,
+  // and the mempool without the written transactions.
+  background_ = std::async(std::launch::async, [this, blocks = std::move(blocks)] {
+    std::unique_lock lock(commit_mutex_);
+    return write_and_update_mempool(blocks);
+  });
+}
+
+Status BlockExecutor::finish_background_write() {
+  if (!background_.valid()) return ok_status();
+  Status st = background_.get();
+  const size_t blocks = std::exchange(writing_, 0);
+  if (!st) {
+    pending_.clear();  // the later held blocks cannot be written without these
+    held_bytes_ = 0;
+    return st.error();
+  }
+  written(blocks);
+  return ok_status();
+}
+
+Status BlockExecutor::write_held(std::unique_lock<std::shared_mutex>& lock) {
+  if (!lock.owns_lock()) {
+    if (auto st = finish_background_write(); !st) return st.error();
+    lock.lock();
+  }  // else nothing was held, so nothing is being written in the background
+  if (pending_.empty()) return ok_status();
+  std::vector<const storage::BlockWrite*> blocks;
+  for (const auto& w : pending_) blocks.push_back(&w);
+  Status st = write_and_update_mempool(blocks);
+  held_bytes_ = 0;
+  if (!st) {
+    pending_.clear();  // written or not, they are no longer held (a failed write stores none)
+    return st.error();
+  }
+  written(pending_.size());
+  return ok_status();
+}
+
+void BlockExecutor::written(size_t blocks) {
+  if (blocks > 1)
+    LOG_DEBUG("node", "wrote blocks " << pending_.front().tip.height << ".." << pending_[blocks - 1].tip.height
+                                      << " in one synced batch");
+  for (size_t i = 0; i < blocks && !pending_.empty(); ++i) pending_.pop_front();
 }
 
 }  // namespace physis::node

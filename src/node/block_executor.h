@@ -31,6 +31,8 @@
 // parent that is no longer the tip is refused by commit ("stale_block").
 #pragma once
 
+#include <deque>
+#include <future>
 #include <optional>
 #include <shared_mutex>
 #include <vector>
@@ -139,15 +141,22 @@ class BlockExecutor {
   //
   // `durable` false (block sync only): the block is held in memory and written with the next durable
   // commit or flush(), all held blocks in ONE synced batch, so that sync pays one disk sync per group
-  // instead of one per block; at most kMaxHeldBlocks are held (the next commit writes them). propose and
-  // validate see held blocks' state; everything reading the store (RPC, serving peers) sees them once
-  // written. A crash loses held blocks whole (they are fetched again), never part of one. If the write
-  // fails, the held blocks are dropped: the caller's tip is then the store's tip again.
+  // instead of one per block. Once the held blocks reach kBackgroundWriteBytes of encoded blocks or
+  // kMaxHeldBlocks blocks, they are written in one batch on a background thread while the caller goes
+  // on (one such write at a time; a commit that finds kMaxHeldBlocks more held waits for it). propose
+  // and validate see held blocks' state, written or being written; everything reading the store (RPC,
+  // serving peers) sees them once written. A durable commit and flush() return once every held block
+  // is written. A crash loses held blocks whole (they are fetched again), never part of one. If a write
+  // fails (reported by that call, or by the next commit or flush after a background write), every held
+  // block is dropped: the caller's tip is then the store's tip again.
+  // Held blocks belong to the thread that commits them: call commit(durable false), flush and
+  // held_blocks from that one thread.
   Result<storage::ChainTip> commit(const ExecutedBlock& block, const pb::Commit& commit, bool durable = true);
-  // Writes the held blocks (see commit), if any. Storage errors.
+  // Writes the held blocks (see commit), if any, and waits for a background write. Storage errors.
   Status flush();
-  size_t held_blocks() const;
+  size_t held_blocks() const;  // held, written in the background or not yet
   static constexpr size_t kMaxHeldBlocks = 64;
+  static constexpr size_t kBackgroundWriteBytes = 2u << 20;
 
  private:
   // Applies the transactions of `block` (already decoded and verified) on the parent state.
@@ -155,14 +164,26 @@ class BlockExecutor {
                                 std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set,
                                 const vm::SignatureVerifier& signatures);
 
-  Status write_held();  // under commit_mutex_
+  // Waits for a background write, then writes every held block under `lock` (taken here unless the
+  // caller holds it, which it may only when nothing was held before this commit).
+  Status write_held(std::unique_lock<std::shared_mutex>& lock);
+  void start_background_write();     // writes every held block on another thread
+  Status finish_background_write();  // waits for it; drops every held block if it failed
+  void written(size_t blocks);       // the oldest `blocks` held are stored: they are no longer held
+  // One synced batch, then the mempool drops the written transactions. Caller holds commit_mutex_.
+  Status write_and_update_mempool(const std::vector<const storage::BlockWrite*>& blocks);
 
   const Genesis& genesis_;
   storage::BlockStore& store_;
-  std::vector<storage::BlockWrite> pending_;  // held blocks, oldest first (commit with durable false)
   mempool::Mempool& mempool_;
   SignatureCache& signatures_;
   std::shared_mutex& commit_mutex_;
+  // Held blocks, oldest first (commit with durable false). The first `writing_` are being written by
+  // the background write (which reads them only; a deque keeps them in place while more are added).
+  std::deque<storage::BlockWrite> pending_;
+  size_t writing_ = 0;
+  size_t held_bytes_ = 0;           // encoded blocks held and not being written
+  std::future<Status> background_;  // last: destroyed (joined) before what it reads
 };
 
 }  // namespace physis::node
