@@ -26,9 +26,11 @@
 // and "storage" / "corrupt_datadir" for local failures (not the block's fault: never score a peer
 // for them).
 //
-// Thread-safety: propose and validate may run on any thread, concurrently with RPC reads; commit takes
-// the node's commit mutex exclusively. They must be called for the current tip: a block validated on a
-// parent that is no longer the tip is refused by commit ("stale_block").
+// Thread-safety: propose and validate may run on any thread, concurrently with RPC reads; every store
+// write (commit's, flush's, the background write of held blocks) holds the node's commit mutex
+// exclusively, and so does commit's check of the parent against the stored tip. Held blocks belong to
+// the one thread that commits them (see commit). They must be called for the current tip: a block
+// validated on a parent that is no longer the tip is refused by commit ("stale_block").
 #pragma once
 
 #include <deque>
