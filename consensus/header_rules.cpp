@@ -123,7 +123,8 @@ HeaderCheck check_header_rules(const pb::Block& block, const HeaderContext& ctx)
   }
 
   // 13: the transactions are the ones the header names.
-  const Hash32 tx_root = ctx.computed_tx_root != nullptr ? *ctx.computed_tx_root : compute_tx_root(block.txs());
+  const Hash32 tx_root =
+      ctx.computed_tx_root != nullptr ? *ctx.computed_tx_root : compute_tx_root(block.txs());
   if (!bytes_equal(h.tx_root(), tx_root))
     return reject(HeaderReject::kWrongTxRoot, "tx root does not match the block's transactions");
   return {};

@@ -271,7 +271,8 @@ Result<ExecutedBlock> BlockExecutor::validate(const pb::Block& block, const stor
   return executed;
 }
 
-Result<ExecutedBlock> BlockExecutor::validate_prepared(const pb::Block& block, const storage::ChainTip& parent,
+Result<ExecutedBlock> BlockExecutor::validate_prepared(const pb::Block& block,
+                                                       const storage::ChainTip& parent,
                                                        const consensus::HeightValidators& validators,
                                                        const consensus::ValidatorSet& parent_validators,
                                                        uint64_t now_ms, PreparedTxs prepared,
@@ -469,8 +470,8 @@ Status BlockExecutor::write_held(std::unique_lock<std::shared_mutex>& lock) {
 
 void BlockExecutor::written(size_t blocks) {
   if (blocks > 1)
-    LOG_DEBUG("node", "wrote blocks " << pending_.front().tip.height << ".." << pending_[blocks - 1].tip.height
-                                      << " in one synced batch");
+    LOG_DEBUG("node", "wrote blocks " << pending_.front().tip.height << ".."
+                                      << pending_[blocks - 1].tip.height << " in one synced batch");
   for (size_t i = 0; i < blocks && !pending_.empty(); ++i) pending_.pop_front();
 }
 

@@ -95,13 +95,16 @@ void ConsensusDriver::Impl::accept_queued_responses() {
   std::vector<Incoming> responses;
   {
     std::lock_guard lock(mu_);
-    if (std::none_of(inbox_.begin(), inbox_.end(), [](const Incoming& in) { return in.envelope.has_block_response(); }))
+    if (std::none_of(inbox_.begin(), inbox_.end(),
+                     [](const Incoming& in) { return in.envelope.has_block_response(); }))
       return;
     std::deque<Incoming> rest;
-    for (Incoming& in : inbox_) (in.envelope.has_block_response() ? responses.emplace_back() : rest.emplace_back()) = std::move(in);
+    for (Incoming& in : inbox_)
+      (in.envelope.has_block_response() ? responses.emplace_back() : rest.emplace_back()) = std::move(in);
     inbox_.swap(rest);
   }
-  for (Incoming& in : responses) accept_block_response(in.peer, std::move(*in.envelope.mutable_block_response()));
+  for (Incoming& in : responses)
+    accept_block_response(in.peer, std::move(*in.envelope.mutable_block_response()));
 }
 
 void ConsensusDriver::Impl::apply_synced() {
@@ -152,7 +155,8 @@ void ConsensusDriver::Impl::commit_synced(PreparedSync& synced, const std::strin
   // else; should the set known for the height differ now, the commit is verified again against it.
   if (vals->set.hash() != synced.validators_hash) {
     if (auto st = consensus::verify_commit(commit, vals->set, chain_id_, height, hash); !st)
-      return penalize(peer, "synced block " + std::to_string(height) + " has a bad commit: " + st.error().message);
+      return penalize(peer,
+                      "synced block " + std::to_string(height) + " has a bad commit: " + st.error().message);
   }
   auto parent_vals = height > 1 ? node_.height_validators(height - 1) : vals;
   if (!parent_vals) {
@@ -175,8 +179,8 @@ void ConsensusDriver::Impl::commit_synced(PreparedSync& synced, const std::strin
     // cannot give the committed roots; then the block is checked again in full, below.
     Result<ExecutedBlock> checked = make_error(kRejectBadTx, "sender hints were not prepared");
     if (synced.txs && *synced.txs)
-      checked = node_.executor().validate_prepared(block, tip_, *vals, parent_set, wall_ms(), std::move(**synced.txs),
-                                                   verified_parent_commit);
+      checked = node_.executor().validate_prepared(block, tip_, *vals, parent_set, wall_ms(),
+                                                   std::move(**synced.txs), verified_parent_commit);
     else if (synced.txs)
       checked = synced.txs->error();
     if (checked) {

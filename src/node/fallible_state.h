@@ -27,7 +27,8 @@ class FallibleStateReader : public vm::StateReader {
 // writes are read over the store's, newest first. Thread-safe; valid while the store (and pending) live.
 class StoreState final : public FallibleStateReader {
  public:
-  explicit StoreState(const storage::BlockStore& store, const std::deque<storage::BlockWrite>* pending = nullptr)
+  explicit StoreState(const storage::BlockStore& store,
+                      const std::deque<storage::BlockWrite>* pending = nullptr)
       : store_(store), pending_(pending) {}
   std::optional<Bytes> get(const Bytes& key) const override;
   Status status() const override;

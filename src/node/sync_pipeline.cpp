@@ -24,7 +24,8 @@ PreparedSync prepare_synced_block(SyncJob job) {
   out.hash = block_hash(out.block.header());
   // The commit first: a block without > 2/3 of the height's power behind it is never applied, and its
   // transactions are not even decoded.
-  if (auto st = consensus::verify_commit(out.commit, job.validators, job.chain_id, job.height, out.hash); !st) {
+  if (auto st = consensus::verify_commit(out.commit, job.validators, job.chain_id, job.height, out.hash);
+      !st) {
     out.fault = "synced block " + std::to_string(job.height) + " has a bad commit: " + st.error().message;
     return out;
   }
@@ -55,7 +56,8 @@ SyncPipeline::~SyncPipeline() {
 
 std::future<PreparedSync> SyncPipeline::submit(SyncJob job) {
   const uint64_t height = job.height;
-  std::packaged_task<PreparedSync()> task([job = std::move(job)]() mutable { return prepare_synced_block(std::move(job)); });
+  std::packaged_task<PreparedSync()> task(
+      [job = std::move(job)]() mutable { return prepare_synced_block(std::move(job)); });
   std::future<PreparedSync> result = task.get_future();
   {
     std::lock_guard lock(mu_);

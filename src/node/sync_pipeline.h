@@ -22,11 +22,11 @@ namespace physis::node {
 
 // One BlockResponse to prepare, with what checking it needs (taken on the driver thread).
 struct SyncJob {
-  uint64_t height = 0;               // the height that was asked for
+  uint64_t height = 0;  // the height that was asked for
   p2p::BlockResponse response;
   consensus::ValidatorSet validators{{}};  // the set at `height` (signs the block's commit)
   std::string chain_id;
-  bool use_hints = true;             // false with --sync-verify-signatures
+  bool use_hints = true;  // false with --sync-verify-signatures
 };
 
 // What the pipeline made of a BlockResponse.
@@ -37,8 +37,8 @@ struct PreparedSync {
   pb::Block block;
   Bytes encoded;  // the block as received: canonical (decode_block checked), stored as is
   pb::Commit commit;
-  Hash32 hash{};         // block_hash of the header
-  Hash32 commit_hash{};  // commit_hash(commit), verified for (height, hash) against the height's set
+  Hash32 hash{};             // block_hash of the header
+  Hash32 commit_hash{};      // commit_hash(commit), verified for (height, hash) against the height's set
   Hash32 validators_hash{};  // of the set the commit was verified against
   std::optional<TrustedHints> hints;  // the stated senders, when of the right length and hints are on
   // With hints: the transactions decoded with them, or why they do not decode (the driver then
@@ -68,8 +68,8 @@ class SyncPipeline {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;                                                 // guarded by mu_
-  std::multimap<uint64_t, std::packaged_task<PreparedSync()>> jobs_;      // guarded by mu_, by height
+  bool stopping_ = false;                                             // guarded by mu_
+  std::multimap<uint64_t, std::packaged_task<PreparedSync()>> jobs_;  // guarded by mu_, by height
   std::thread thread_;  // last: started once the members above exist
 };
 

@@ -155,7 +155,9 @@ Status BlockStore::commit_blocks(const std::vector<BlockWrite>& writes) {
   return append_blocks(all);
 }
 
-Status BlockStore::commit_block_ptrs(const std::vector<const BlockWrite*>& writes) { return append_blocks(writes); }
+Status BlockStore::commit_block_ptrs(const std::vector<const BlockWrite*>& writes) {
+  return append_blocks(writes);
+}
 
 Status BlockStore::append_blocks(const std::vector<const BlockWrite*>& writes) {
   if (writes.empty()) return ok_status();

@@ -2,12 +2,11 @@
 // driver thread gives exactly what validate gives, and a bad next block is still refused, each with its
 // reason: a bad commit or an undecodable block before any transaction is decoded, a tx root that does not
 // match after the pipeline computed it.
-#include "node/sync_pipeline.h"
-
 #include <chrono>
 #include <thread>
 
 #include "consensus/validator_set.h"
+#include "node/sync_pipeline.h"
 #include "node_test_fixture.h"
 #include "primitives/codec.h"
 
@@ -61,11 +60,13 @@ class SyncPipelineTest : public NodeTest {
     SyncJob j = job(height);
     j.response.set_block(to_string(encode_canonical(block)));
     const Hash32 hash = block_hash(block.header());
-    j.response.set_commit(to_string(encode_canonical(consensus::make_commit(genesis_.chain_id, height, 0, hash, {validator_}))));
+    j.response.set_commit(to_string(
+        encode_canonical(consensus::make_commit(genesis_.chain_id, height, 0, hash, {validator_}))));
     return j;
   }
 
-  Result<ExecutedBlock> validate_prepared_at_b(PreparedSync& p, const Hash32* verified_parent_commit = nullptr) {
+  Result<ExecutedBlock> validate_prepared_at_b(PreparedSync& p,
+                                               const Hash32* verified_parent_commit = nullptr) {
     auto vals = b_->height_validators(p.height);
     EXPECT_TRUE(vals.ok());
     EXPECT_TRUE(p.txs.has_value() && p.txs->ok());
@@ -85,7 +86,8 @@ TEST_F(SyncPipelineTest, APreparedBlockGivesWhatValidateWithHintsGives) {
   EXPECT_EQ((*p.txs)->tx_root, compute_tx_root(p.block.txs()));
   auto vals = b_->height_validators(1);
   ASSERT_TRUE(vals.ok());
-  auto hinted = b_->executor().validate(p.block, b_->tip(), *vals, vals->set, std::nullopt, block_time(1), &*p.hints);
+  auto hinted =
+      b_->executor().validate(p.block, b_->tip(), *vals, vals->set, std::nullopt, block_time(1), &*p.hints);
   ASSERT_TRUE(hinted.ok()) << hinted.error().message;
   auto prepared = validate_prepared_at_b(p);
   ASSERT_TRUE(prepared.ok()) << prepared.error().message;
@@ -217,8 +219,8 @@ TEST_F(SyncPipelineTest, HeldBlocksAreWrittenInTheBackgroundWhileTheNextAreAppli
     ASSERT_TRUE(vals.ok());
     Result<ExecutedBlock> checked = make_error("unset", "");
     if (p.txs)
-      checked = b_->executor().validate_prepared(p.block, tip, *vals, vals->set, block_time(h), std::move(**p.txs),
-                                                 nullptr);
+      checked = b_->executor().validate_prepared(p.block, tip, *vals, vals->set, block_time(h),
+                                                 std::move(**p.txs), nullptr);
     else
       checked = b_->executor().validate(p.block, tip, *vals, vals->set, std::nullopt, block_time(h));
     ASSERT_TRUE(checked.ok()) << h << ": " << checked.error().message;
@@ -229,7 +231,8 @@ TEST_F(SyncPipelineTest, HeldBlocksAreWrittenInTheBackgroundWhileTheNextAreAppli
     if (h == BlockExecutor::kMaxHeldBlocks) {
       // The held blocks went to the background write: the store shows them once it is done, with no
       // durable commit or flush; until the next commit they still count as held.
-      for (int i = 0; i < 1000 && b_->tip().height < h; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      for (int i = 0; i < 1000 && b_->tip().height < h; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
       EXPECT_EQ(b_->tip().height, h);
       EXPECT_EQ(b_->executor().held_blocks(), BlockExecutor::kMaxHeldBlocks);
     }
