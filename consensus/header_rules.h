@@ -23,6 +23,8 @@
 //                                 above height 1 the commit is carried and verify_commit accepts it
 //                                 against the parent's validator set for (parent.height, parent.hash)
 //   13. kWrongTxRoot              header.tx_root == compute_tx_root(txs)
+// (HeaderContext::computed_tx_root and verified_parent_commit let a caller hand in rule 12's and 13's
+// results when it has them; see there.)
 //
 // Not checked here: the state root, the receipts root, gas and every transaction (they need the state);
 // field sizes (decode_block checks them). A block that passes is well-formed with respect to its parent,
@@ -84,6 +86,15 @@ struct HeaderContext {
   const ValidatorSet* parent_validators = nullptr;  // the set that signed the parent (verifies last_commit)
   uint64_t max_block_bytes = 0;
   uint64_t max_block_txs = 0;
+  // Work the caller has done already (block sync's pipeline, doc/p2p.md "Sync pipeline"), so that it is
+  // not done twice. Neither weakens a rule: each stands for the exact computation it replaces.
+  //   computed_tx_root: compute_tx_root(block.txs()), computed by the caller; rule 13 compares the
+  //     header with it instead of hashing the transactions again.
+  //   verified_parent_commit: commit_hash of a commit the caller has verified with verify_commit against
+  //     *parent_validators for (parent_height, parent_hash); rule 12 accepts a carried commit with that
+  //     hash without verifying its signatures again (the same bytes give the same verdict).
+  const Hash32* computed_tx_root = nullptr;
+  const Hash32* verified_parent_commit = nullptr;
 };
 
 // The outcome of check_header_rules.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -86,7 +87,10 @@ Result<std::vector<VerifiedTx>> verify_block_txs(const pb::Block& block, const m
 
 // Decodes a block's transactions (on two threads, like verify_block_txs) and takes their senders from
 // trusted hints: no signature recovery.
-Result<std::vector<VerifiedTx>> hinted_block_txs(const pb::Block& block, const TrustedHints& hints) {
+// `split_at`: the transaction count from which a second thread takes half (the pipeline passes INT_MAX:
+// its thread runs beside the driver's, which has the other core).
+Result<std::vector<VerifiedTx>> hinted_block_txs(const pb::Block& block, const TrustedHints& hints,
+                                                 int split_at = 256) {
   const int n = block.txs_size();
   if (hints.senders.size() != static_cast<size_t>(n))
     return make_error(kRejectBadTx, "sender hints for " + std::to_string(hints.senders.size()) + " of " +
@@ -102,7 +106,7 @@ Result<std::vector<VerifiedTx>> hinted_block_txs(const pb::Block& block, const T
         errors[static_cast<size_t>(i)] = d.error();
     }
   };
-  run_split(n, 256, run);
+  run_split(n, split_at, run);
   std::vector<VerifiedTx> txs;
   txs.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
@@ -139,6 +143,12 @@ std::optional<std::vector<Address>> parse_senders(ByteSpan value, size_t txs) {
   std::vector<Address> out(txs);
   for (size_t i = 0; i < txs; ++i) std::copy_n(value.begin() + static_cast<std::ptrdiff_t>(i * kLen), kLen, out[i].begin());
   return out;
+}
+
+Result<PreparedTxs> prepare_hinted_txs(const pb::Block& block, const TrustedHints& hints) {
+  auto txs = hinted_block_txs(block, hints, std::numeric_limits<int>::max());
+  if (!txs) return txs.error();
+  return PreparedTxs{std::move(*txs), compute_tx_root(block.txs())};
 }
 
 bool is_block_fault(const Error& error) {
@@ -275,6 +285,46 @@ Result<ExecutedBlock> BlockExecutor::validate(const pb::Block& block, const stor
   return executed;
 }
 
+Result<ExecutedBlock> BlockExecutor::validate_prepared(const pb::Block& block,
+                                                       const storage::ChainTip& parent,
+                                                       const consensus::HeightValidators& validators,
+                                                       const consensus::ValidatorSet& parent_validators,
+                                                       uint64_t now_ms, PreparedTxs prepared,
+                                                       const Hash32* verified_parent_commit) {
+  const ChainParams& params = genesis_.params;
+  // The context validate builds for a block fetched with its commit (any member may be the proposer).
+  consensus::HeaderContext hc;
+  hc.parent_height = parent.height;
+  hc.parent_hash = parent.hash;
+  hc.parent_time_ms = parent.time_ms;
+  hc.chain_id = genesis_.chain_id;
+  hc.local_now_ms = now_ms;
+  hc.max_clock_drift_ms = params.max_clock_drift_ms;
+  hc.any_member_proposer = true;
+  hc.validators = &validators.set;
+  hc.next_validators = &validators.set;  // fixed set until staking lands
+  hc.parent_validators = &parent_validators;
+  hc.max_block_bytes = params.max_block_bytes;
+  hc.max_block_txs = params.max_block_txs;
+  hc.computed_tx_root = &prepared.tx_root;
+  hc.verified_parent_commit = verified_parent_commit;
+  if (auto check = consensus::check_header_rules(block, hc); !check.ok())
+    return make_error(std::string(consensus::header_reject_name(check.reason)), check.message);
+  if (prepared.txs.size() != static_cast<size_t>(block.txs_size()))  // prepared for another block
+    return make_error(kRejectBadTx, "prepared " + std::to_string(prepared.txs.size()) + " transactions of " +
+                                        std::to_string(block.txs_size()));
+  static const CommitTrustedSignatures kTrusted;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto executed = execute(block, parent, std::move(prepared.txs), validators.set, kTrusted);
+  LOG_DEBUG("node", "validated block " << block.header().height() << " (" << block.txs_size()
+                                       << " txs, prepared): executed "
+                                       << std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - t0)
+                                              .count()
+                                       << " us");
+  return executed;
+}
+
 Result<ExecutedBlock> BlockExecutor::execute(const pb::Block& block, const storage::ChainTip& parent,
                                              std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set,
                                              const vm::SignatureVerifier& signatures) {
@@ -318,7 +368,7 @@ Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, c
   const uint64_t height = h.height();
   storage::BlockWrite w;
   w.tip = {height, executed.hash, executed.result.state_root, h.time_ms()};
-  w.block = encode_canonical(block);
+  w.block = executed.encoded.empty() ? encode_canonical(block) : executed.encoded;
   w.commit = encode_canonical(commit);
   w.receipts = encode_receipts(executed.result.receipts);
   w.txs = executed.tx_hashes;
@@ -334,26 +384,38 @@ Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, c
   }
   const storage::ChainTip new_tip = w.tip;
   const size_t txs = w.txs.size();
-  {
-    std::unique_lock lock(commit_mutex_);
-    std::optional<storage::ChainTip> parent;
-    if (!pending_.empty()) {
-      parent = pending_.back().tip;
-    } else {
-      auto tip = store_.tip();
-      if (!tip) return tip.error();
-      if (!*tip) return corrupt("chain tip", "missing");
-      parent = **tip;
-    }
-    if (parent->hash != executed.parent_hash || parent->height + 1 != height)
-      return make_error("stale_block", "block " + std::to_string(height) + " was built on " +
-                                           hash_to_string(executed.parent_hash) + " but the tip is now block " +
-                                           std::to_string(parent->height));
-    pending_.push_back(std::move(w));
-    if (durable || pending_.size() >= kMaxHeldBlocks) {
-      if (auto st = write_held(); !st) return st.error();
-    }
+  // A background write that is done: its blocks leave the held ones (a failure drops them all).
+  if (background_.valid() && background_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    if (auto st = finish_background_write(); !st) return st.error();
   }
+  // With nothing held (every consensus block), the parent is the store's tip: it is read, and the block
+  // written, under one hold of the commit lock. Nothing is being written in the background then.
+  std::unique_lock lock(commit_mutex_, std::defer_lock);
+  std::optional<storage::ChainTip> parent;
+  if (!pending_.empty()) {
+    parent = pending_.back().tip;
+  } else {
+    lock.lock();
+    auto tip = store_.tip();
+    if (!tip) return tip.error();
+    if (!*tip) return corrupt("chain tip", "missing");
+    parent = **tip;
+  }
+  if (parent->hash != executed.parent_hash || parent->height + 1 != height)
+    return make_error("stale_block", "block " + std::to_string(height) + " was built on " +
+                                         hash_to_string(executed.parent_hash) + " but the tip is now block " +
+                                         std::to_string(parent->height));
+  held_bytes_ += w.block.size();
+  pending_.push_back(std::move(w));
+  if (durable) {
+    if (auto st = write_held(lock); !st) return st.error();
+  } else if (pending_.size() - writing_ >= kMaxHeldBlocks || held_bytes_ >= kBackgroundWriteBytes) {
+    if (lock.owns_lock()) lock.unlock();
+    // One background write at a time: wait for the one in flight if there is one.
+    if (auto st = finish_background_write(); !st) return st.error();
+    start_background_write();
+  }
+  if (lock.owns_lock()) lock.unlock();
   if (txs > 0 || height % 60 == 0)
     LOG_INFO("node", "committed block " << height << " " << hash_to_string(executed.hash) << " txs=" << txs);
   else
@@ -362,27 +424,69 @@ Result<storage::ChainTip> BlockExecutor::commit(const ExecutedBlock& executed, c
 }
 
 Status BlockExecutor::flush() {
-  std::unique_lock lock(commit_mutex_);
-  return write_held();
+  std::unique_lock lock(commit_mutex_, std::defer_lock);
+  return write_held(lock);
 }
 
-size_t BlockExecutor::held_blocks() const {
-  std::shared_lock lock(commit_mutex_);
-  return pending_.size();
-}
+size_t BlockExecutor::held_blocks() const { return pending_.size(); }
 
-Status BlockExecutor::write_held() {
-  if (pending_.empty()) return ok_status();
-  auto st = store_.commit_blocks(pending_);
-  std::vector<storage::BlockWrite> written;
-  written.swap(pending_);  // written or not, they are no longer held (a failed write stores none)
-  if (!st) return st.error();
-  if (written.size() > 1)
-    LOG_DEBUG("node", "wrote blocks " << written.front().tip.height << ".." << written.back().tip.height
-                                      << " in one synced batch");
+Status BlockExecutor::write_and_update_mempool(const std::vector<const storage::BlockWrite*>& blocks) {
+  if (auto st = store_.commit_block_ptrs(blocks); !st) return st;
   StoreState state(store_);
-  for (const auto& block : written) mempool_.remove_committed(block.txs, state);
+  for (const storage::BlockWrite* w : blocks) mempool_.remove_committed(w->txs, state);
   return ok_status();
+}
+
+void BlockExecutor::start_background_write() {
+  if (pending_.empty()) return;
+  std::vector<const storage::BlockWrite*> blocks;
+  for (const auto& w : pending_) blocks.push_back(&w);
+  writing_ = pending_.size();
+  held_bytes_ = 0;
+  // Under the commit lock, like every store write: readers that hold it shared see whole groups only,
+  // and the mempool without the written transactions.
+  background_ = std::async(std::launch::async, [this, blocks = std::move(blocks)] {
+    std::unique_lock lock(commit_mutex_);
+    return write_and_update_mempool(blocks);
+  });
+}
+
+Status BlockExecutor::finish_background_write() {
+  if (!background_.valid()) return ok_status();
+  Status st = background_.get();
+  const size_t blocks = std::exchange(writing_, 0);
+  if (!st) {
+    pending_.clear();  // the later held blocks cannot be written without these
+    held_bytes_ = 0;
+    return st.error();
+  }
+  written(blocks);
+  return ok_status();
+}
+
+Status BlockExecutor::write_held(std::unique_lock<std::shared_mutex>& lock) {
+  if (!lock.owns_lock()) {
+    if (auto st = finish_background_write(); !st) return st.error();
+    lock.lock();
+  }  // else nothing was held, so nothing is being written in the background
+  if (pending_.empty()) return ok_status();
+  std::vector<const storage::BlockWrite*> blocks;
+  for (const auto& w : pending_) blocks.push_back(&w);
+  Status st = write_and_update_mempool(blocks);
+  held_bytes_ = 0;
+  if (!st) {
+    pending_.clear();  // written or not, they are no longer held (a failed write stores none)
+    return st.error();
+  }
+  written(pending_.size());
+  return ok_status();
+}
+
+void BlockExecutor::written(size_t blocks) {
+  if (blocks > 1)
+    LOG_DEBUG("node", "wrote blocks " << pending_.front().tip.height << ".."
+                                      << pending_[blocks - 1].tip.height << " in one synced batch");
+  for (size_t i = 0; i < blocks && !pending_.empty(); ++i) pending_.pop_front();
 }
 
 }  // namespace physis::node

@@ -5,6 +5,8 @@
 //   propose(parent, ...)  → a block built from the mempool on `parent`, applied, not stored;
 //   validate(block, ...)  → the same ExecutedBlock for a block someone else made, or the reason it is
 //                           refused (an Error whose code is the reason, listed below);
+//                           validate_prepared is the same for a synced block whose transactions
+//                           block sync's pipeline decoded already (prepare_hinted_txs);
 //   commit(block, commit) → one synced batch: block, commit, receipts, state, explorer indexes; the
 //                           mempool drops what the block included.
 //
@@ -24,11 +26,15 @@
 // and "storage" / "corrupt_datadir" for local failures (not the block's fault: never score a peer
 // for them).
 //
-// Thread-safety: propose and validate may run on any thread, concurrently with RPC reads; commit takes
-// the node's commit mutex exclusively. They must be called for the current tip: a block validated on a
-// parent that is no longer the tip is refused by commit ("stale_block").
+// Thread-safety: propose and validate may run on any thread, concurrently with RPC reads; every store
+// write (commit's, flush's, the background write of held blocks) holds the node's commit mutex
+// exclusively, and so does commit's check of the parent against the stored tip. Held blocks belong to
+// the one thread that commits them (see commit). They must be called for the current tip: a block
+// validated on a parent that is no longer the tip is refused by commit ("stale_block").
 #pragma once
 
+#include <deque>
+#include <future>
 #include <optional>
 #include <shared_mutex>
 #include <vector>
@@ -51,6 +57,9 @@ struct ExecutedBlock {
   std::vector<Hash32> tx_hashes;
   std::vector<Address> senders;  // of the transactions, in block order (stored as sender hints)
   vm::BlockResult result;  // writes, receipts and state root of apply_block
+  // The block's canonical encoding when the caller already has it (a synced block as it was received and
+  // checked by decode_block); commit stores it instead of encoding the block again. Empty: commit encodes.
+  Bytes encoded;
 };
 
 // Senders a peer states for a fetched block's transactions (BlockResponse.senders, doc/p2p.md
@@ -60,6 +69,19 @@ struct ExecutedBlock {
 struct TrustedHints {
   std::vector<Address> senders;  // one per transaction of the block
 };
+
+// A fetched block's transactions made ready before the block's turn comes (block sync's pipeline,
+// doc/p2p.md "Sync pipeline"): decoded, with the senders of TrustedHints, and the block's tx root.
+struct PreparedTxs {
+  std::vector<VerifiedTx> txs;  // in block order; senders from the hints
+  Hash32 tx_root{};             // compute_tx_root(block.txs())
+};
+
+// Decodes `block`'s transactions on the calling thread only and computes its tx root. Needs no state
+// and no chain tip: block sync runs it on its pipeline thread while the driver applies earlier blocks.
+// Pure and thread-safe. Error "bad_tx" naming the first transaction that does not decode, or hints of
+// the wrong length.
+Result<PreparedTxs> prepare_hinted_txs(const pb::Block& block, const TrustedHints& hints);
 
 // Index key of a block's senders: 'S' ‖ height (8 bytes, big-endian) → the 20-byte senders concatenated,
 // in block order (explorer index space, outside the state root).
@@ -104,21 +126,39 @@ class BlockExecutor {
                                  std::optional<Address> round_proposer, uint64_t now_ms,
                                  const TrustedHints* hints = nullptr);
 
+  // validate with TrustedHints, for transactions made ready by prepare_hinted_txs (block sync only, for a
+  // block whose commit the caller verified). Runs every check validate runs, in the same order, with the
+  // same reasons; the tx root is the one `prepared` computed. `verified_parent_commit`: commit_hash of a
+  // commit the caller verified for the parent against `parent_validators` (the commit fetched with the
+  // parent); a last_commit with that hash is not verified again (consensus/header_rules.h). nullptr:
+  // verified here. A wrong hint shows as in validate; the caller then validates without hints.
+  Result<ExecutedBlock> validate_prepared(const pb::Block& block, const storage::ChainTip& parent,
+                                          const consensus::HeightValidators& validators,
+                                          const consensus::ValidatorSet& parent_validators, uint64_t now_ms,
+                                          PreparedTxs prepared, const Hash32* verified_parent_commit);
+
   // Stores `block` with `commit` (which must be a commit of its hash; verified by the caller) in one
   // synced batch, then removes its transactions from the mempool. Error "stale_block" when the tip is
   // no longer the block's parent (nothing is written); storage errors.
   //
   // `durable` false (block sync only): the block is held in memory and written with the next durable
   // commit or flush(), all held blocks in ONE synced batch, so that sync pays one disk sync per group
-  // instead of one per block; at most kMaxHeldBlocks are held (the next commit writes them). propose and
-  // validate see held blocks' state; everything reading the store (RPC, serving peers) sees them once
-  // written. A crash loses held blocks whole (they are fetched again), never part of one. If the write
-  // fails, the held blocks are dropped: the caller's tip is then the store's tip again.
+  // instead of one per block. Once the held blocks reach kBackgroundWriteBytes of encoded blocks or
+  // kMaxHeldBlocks blocks, they are written in one batch on a background thread while the caller goes
+  // on (one such write at a time; a commit that finds kMaxHeldBlocks more held waits for it). propose
+  // and validate see held blocks' state, written or being written; everything reading the store (RPC,
+  // serving peers) sees them once written. A durable commit and flush() return once every held block
+  // is written. A crash loses held blocks whole (they are fetched again), never part of one. If a write
+  // fails (reported by that call, or by the next commit or flush after a background write), every held
+  // block is dropped: the caller's tip is then the store's tip again.
+  // Held blocks belong to the thread that commits them: call commit(durable false), flush and
+  // held_blocks from that one thread.
   Result<storage::ChainTip> commit(const ExecutedBlock& block, const pb::Commit& commit, bool durable = true);
-  // Writes the held blocks (see commit), if any. Storage errors.
+  // Writes the held blocks (see commit), if any, and waits for a background write. Storage errors.
   Status flush();
-  size_t held_blocks() const;
+  size_t held_blocks() const;  // held, written in the background or not yet
   static constexpr size_t kMaxHeldBlocks = 64;
+  static constexpr size_t kBackgroundWriteBytes = 2u << 20;
 
  private:
   // Applies the transactions of `block` (already decoded and verified) on the parent state.
@@ -126,14 +166,26 @@ class BlockExecutor {
                                 std::vector<VerifiedTx> txs, const consensus::ValidatorSet& set,
                                 const vm::SignatureVerifier& signatures);
 
-  Status write_held();  // under commit_mutex_
+  // Waits for a background write, then writes every held block under `lock` (taken here unless the
+  // caller holds it, which it may only when nothing was held before this commit).
+  Status write_held(std::unique_lock<std::shared_mutex>& lock);
+  void start_background_write();     // writes every held block on another thread
+  Status finish_background_write();  // waits for it; drops every held block if it failed
+  void written(size_t blocks);       // the oldest `blocks` held are stored: they are no longer held
+  // One synced batch, then the mempool drops the written transactions. Caller holds commit_mutex_.
+  Status write_and_update_mempool(const std::vector<const storage::BlockWrite*>& blocks);
 
   const Genesis& genesis_;
   storage::BlockStore& store_;
-  std::vector<storage::BlockWrite> pending_;  // held blocks, oldest first (commit with durable false)
   mempool::Mempool& mempool_;
   SignatureCache& signatures_;
   std::shared_mutex& commit_mutex_;
+  // Held blocks, oldest first (commit with durable false). The first `writing_` are being written by
+  // the background write (which reads them only; a deque keeps them in place while more are added).
+  std::deque<storage::BlockWrite> pending_;
+  size_t writing_ = 0;
+  size_t held_bytes_ = 0;           // encoded blocks held and not being written
+  std::future<Status> background_;  // last: destroyed (joined) before what it reads
 };
 
 }  // namespace physis::node

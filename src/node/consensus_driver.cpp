@@ -221,19 +221,28 @@ void ConsensusDriver::Impl::loop() {
         process(engine_->on_timeout(std::get<consensus::Timeout>(kind), wall_ms()));
       }
     }
+    // Every block response of the batch goes to the sync pipeline before any block is applied.
+    for (Incoming& in : batch)
+      if (in.envelope.has_block_response())
+        accept_block_response(in.peer, std::move(*in.envelope.mutable_block_response()));
     for (const Incoming& in : batch) {
       const p2p::Envelope& env = in.envelope;
       if (env.has_proposal()) handle_proposal(in.peer, env);
       else if (env.has_vote()) handle_vote(in.peer, env);
       else if (env.has_block_part()) handle_part(in.peer, env.block_part());
       else if (env.has_status()) handle_status(in.peer, env.status());
-      else if (env.has_hello()) handle_status(in.peer, [&] {
-        p2p::PeerStatus s;
-        s.set_height(env.hello().height());
-        return s;
-      }());
+      else if (env.has_hello()) {
+        handle_status(in.peer, [&] {
+          p2p::PeerStatus s;
+          s.set_height(env.hello().height());
+          return s;
+        }());
+        // A peer that just connected learns our height now rather than at our next status tick: a node
+        // that is behind starts fetching blocks at once.
+        send_status(in.peer);
+      }
       else if (env.has_block_request()) handle_block_request(in.peer, env.block_request());
-      else if (env.has_block_response()) handle_block_response(in.peer, env.block_response());
+      else if (env.has_block_response()) apply_synced();
     }
     flush_gossip();
     const uint64_t now = wall_ms();
@@ -598,8 +607,14 @@ void ConsensusDriver::Impl::block_arrived(const Hash32& hash) {
 }
 
 void ConsensusDriver::Impl::handle_status(const std::string& peer, const p2p::PeerStatus& status) {
-  peer_heights_[peer] = status.height();
+  uint64_t& known = peer_heights_[peer];
+  const bool higher = status.height() > known;
+  known = status.height();
   const uint64_t height = tip_.height + 1;
+  // Far behind a peer (the `syncing` condition of request_sync): ask for blocks now, not at the next
+  // status tick up to kStatusIntervalMs later (half a second of a fresh node's start-up went there). One
+  // height behind is left to the tick: the commit of that height is usually arriving by gossip.
+  if (higher && status.height() > tip_.height + 2) request_sync(wall_ms());
   if (status.height() != height || !height_started_) return;
   const uint64_t now = wall_ms();
   uint64_t& last = last_resend_[peer];
@@ -637,8 +652,8 @@ void ConsensusDriver::Impl::send_block(const std::optional<std::string>& peer, c
   }
 }
 
-void ConsensusDriver::Impl::send_status() {
-  last_status_ms_ = wall_ms();
+void ConsensusDriver::Impl::send_status(const std::optional<std::string>& to) {
+  if (!to) last_status_ms_ = wall_ms();
   p2p::Envelope env;
   p2p::PeerStatus* s = env.mutable_status();
   s->set_height(tip_.height + 1);
@@ -647,7 +662,7 @@ void ConsensusDriver::Impl::send_status() {
     if (s->blocks_size() >= 8) break;
     s->add_blocks(to_string(hash));
   }
-  send(std::nullopt, std::move(env));
+  send(to, std::move(env));
 }
 
 void ConsensusDriver::Impl::refresh_status() {

@@ -14,6 +14,7 @@
 #include "crypto/keccak.h"
 #include "node/engine_snapshot.h"
 #include "node/node.h"
+#include "node/sync_pipeline.h"
 #include "primitives/block.h"
 #include "primitives/codec.h"
 #include "util/log.h"
@@ -37,11 +38,18 @@ inline constexpr size_t kTxBatchBytes = 1u << 20;
 inline constexpr uint64_t kSyncRequestTimeoutMs = 2000;
 inline constexpr size_t kSyncWindow = 64;
 
-// A block fetched by block sync, waiting for its turn to be applied.
+// A block fetched by block sync, prepared by the pipeline and waiting for its turn to be applied.
 struct SyncedBlock {
-  pb::Block block;
-  pb::Commit commit;
-  std::optional<TrustedHints> hints;  // the serving peer's senders, when it sent them
+  std::future<PreparedSync> prepared;
+  std::string peer;  // that sent it
+};
+
+// The last synced block's commit, verified against its height's set (skips re-verifying the same commit
+// when the next block carries it as last_commit).
+struct VerifiedCommit {
+  uint64_t height = 0;
+  Hash32 block{};
+  Hash32 commit{};  // commit_hash
 };
 
 inline uint64_t wall_ms() {
@@ -118,14 +126,19 @@ class ConsensusDriver::Impl {
   void handle_part(const std::string& peer, const p2p::BlockPart& part);
   void handle_status(const std::string& peer, const p2p::PeerStatus& status);
   void handle_block_request(const std::string& peer, const p2p::BlockRequest& req);
-  void handle_block_response(const std::string& peer, const p2p::BlockResponse& resp);
+  // Block sync: a response asked of `peer` goes to the pipeline; apply_synced applies, in height order,
+  // the prepared blocks that follow the tip.
+  void accept_block_response(const std::string& peer, p2p::BlockResponse resp);
+  void apply_synced();
+  // Takes the block responses waiting in the inbox (other messages keep their order) and accepts them.
+  void accept_queued_responses();
   void block_arrived(const Hash32& hash);
   void validate_block(const Hash32& hash, uint32_t round);
   void try_commit();
-  void commit_synced(const SyncedBlock& synced, const std::string& peer);
+  void commit_synced(PreparedSync& synced, const std::string& peer);
   void after_commit(const storage::ChainTip& tip);
   void send_block(const std::optional<std::string>& peer, const Hash32& hash);
-  void send_status();
+  void send_status(const std::optional<std::string>& to = std::nullopt);  // nullopt: every peer (the tick)
   void resend_to(const std::string& peer);
   void request_sync(uint64_t now);
   // A log line every 5 s while far behind: height, target, blocks/s, ETA.
@@ -193,7 +206,8 @@ class ConsensusDriver::Impl {
   std::map<std::string, uint64_t> peer_heights_;
   std::map<uint64_t, std::pair<std::string, uint64_t>> sync_requests_;  // height → (peer, sent at)
   std::map<uint64_t, SyncedBlock> sync_blocks_;  // fetched, not yet applied
-  std::map<uint64_t, std::string> sync_from_;
+  std::unique_ptr<SyncPipeline> sync_pipeline_;   // started by the first block fetched
+  std::optional<VerifiedCommit> verified_commit_;
   uint64_t last_status_ms_ = 0;
   uint64_t sync_log_ms_ = 0;      // 0: not syncing
   uint64_t sync_log_height_ = 0;

@@ -73,40 +73,64 @@ void ConsensusDriver::Impl::handle_block_request(const std::string& peer, const 
   send(peer, std::move(env));
 }
 
-void ConsensusDriver::Impl::handle_block_response(const std::string& peer, const p2p::BlockResponse& resp) {
+// Host messages are batched: every response of a batch is handed to the pipeline before any is applied
+// (loop() calls this first for all of them), so that the next blocks are prepared while one is applied.
+void ConsensusDriver::Impl::accept_block_response(const std::string& peer, p2p::BlockResponse resp) {
   auto asked = sync_requests_.find(resp.height());
   if (asked == sync_requests_.end() || asked->second.first != peer) return;  // not asked of this peer
-  if (resp.height() <= tip_.height) return;
-  pb::Block block;
-  pb::Commit commit;
-  if (auto st = decode_block(as_span(resp.block()), block); !st) return penalize(peer, "synced block does not decode");
-  if (auto st = decode_canonical(as_span(resp.commit()), commit, "commit"); !st)
-    return penalize(peer, "synced commit does not decode");
-  if (block.header().height() != resp.height()) return penalize(peer, "synced block has another height");
-  // Sender hints of the wrong length are ignored (the block is then verified in full), not penalised:
-  // a hint is checked by the roots anyway.
-  std::optional<TrustedHints> hints;
-  if (!opt_.sync_verify_signatures && block.txs_size() > 0) {
-    if (auto senders = parse_senders(as_span(resp.senders()), static_cast<size_t>(block.txs_size())))
-      hints = TrustedHints{std::move(*senders)};
+  const uint64_t height = resp.height();
+  if (height <= tip_.height || sync_blocks_.count(height)) return;
+  auto vals = node_.height_validators(height);
+  if (!vals) {
+    LOG_ERROR(kLog, "no validator set for height " << height << ": " << vals.error().message);
+    return;
   }
-  sync_blocks_[resp.height()] = {std::move(block), std::move(commit), std::move(hints)};
-  sync_from_[resp.height()] = peer;
+  if (!sync_pipeline_) sync_pipeline_ = std::make_unique<SyncPipeline>();
+  SyncJob job{height, std::move(resp), vals->set, chain_id_, !opt_.sync_verify_signatures};
+  sync_blocks_.emplace(height, SyncedBlock{sync_pipeline_->submit(std::move(job)), peer});
   sync_requests_.erase(asked);
+}
+
+void ConsensusDriver::Impl::accept_queued_responses() {
+  std::vector<Incoming> responses;
+  {
+    std::lock_guard lock(mu_);
+    if (std::none_of(inbox_.begin(), inbox_.end(),
+                     [](const Incoming& in) { return in.envelope.has_block_response(); }))
+      return;
+    std::deque<Incoming> rest;
+    for (Incoming& in : inbox_)
+      (in.envelope.has_block_response() ? responses.emplace_back() : rest.emplace_back()) = std::move(in);
+    inbox_.swap(rest);
+  }
+  for (Incoming& in : responses)
+    accept_block_response(in.peer, std::move(*in.envelope.mutable_block_response()));
+}
+
+void ConsensusDriver::Impl::apply_synced() {
   // Apply in height order what is here.
+  bool applied = false;
   while (true) {
+    // Responses that arrived while the last block was applied: to the pipeline now, so that it works on
+    // them during the next block, and so that the next block is seen to be here (group writes).
+    accept_queued_responses();
     auto it = sync_blocks_.find(tip_.height + 1);
     if (it == sync_blocks_.end()) break;
-    SyncedBlock synced = std::move(it->second);
+    const std::string peer = it->second.peer;
+    PreparedSync prepared = it->second.prepared.get();  // waits for the pipeline if it is not done yet
     sync_blocks_.erase(it);
-    const std::string from = sync_from_[tip_.height + 1];
-    sync_from_.erase(tip_.height + 1);
+    applied = true;
     const uint64_t before = tip_.height;
-    commit_synced(synced, from);
+    // A refused response is dropped; its height is asked again (of the next peer) below.
+    if (!prepared.fault.empty()) {
+      penalize(peer, prepared.fault);
+      break;
+    }
+    commit_synced(prepared, peer);
     if (tip_.height == before) break;
   }
   // A run of held blocks that ended early (a block failed): write what is held, then take part again.
-  if (node_.executor().held_blocks() > 0) {
+  if (applied && node_.executor().held_blocks() > 0) {
     if (auto st = node_.executor().flush(); !st) {
       LOG_ERROR(kLog, "cannot write synced blocks: " << st.error().message);
       tip_ = node_.tip();
@@ -116,7 +140,7 @@ void ConsensusDriver::Impl::handle_block_response(const std::string& peer, const
   request_sync(wall_ms());
 }
 
-void ConsensusDriver::Impl::commit_synced(const SyncedBlock& synced, const std::string& peer) {
+void ConsensusDriver::Impl::commit_synced(PreparedSync& synced, const std::string& peer) {
   const pb::Block& block = synced.block;
   const pb::Commit& commit = synced.commit;
   const uint64_t height = tip_.height + 1;
@@ -126,16 +150,26 @@ void ConsensusDriver::Impl::commit_synced(const SyncedBlock& synced, const std::
   };
   auto vals = node_.height_validators(height);
   if (!vals) return;
-  const Hash32 hash = block_hash(block.header());
-  // The commit first: a block without > 2/3 of the height's power behind it is never applied.
-  if (auto st = consensus::verify_commit(commit, vals->set, chain_id_, height, hash); !st)
-    return penalize(peer, "synced block " + std::to_string(height) + " has a bad commit: " + st.error().message);
+  const Hash32& hash = synced.hash;
+  // The pipeline verified the commit against the height's set (prepare_synced_block) before anything
+  // else; should the set known for the height differ now, the commit is verified again against it.
+  if (vals->set.hash() != synced.validators_hash) {
+    if (auto st = consensus::verify_commit(commit, vals->set, chain_id_, height, hash); !st)
+      return penalize(peer,
+                      "synced block " + std::to_string(height) + " has a bad commit: " + st.error().message);
+  }
   auto parent_vals = height > 1 ? node_.height_validators(height - 1) : vals;
   if (!parent_vals) {
     LOG_ERROR(kLog, "no validator set for height " << height - 1 << ": " << parent_vals.error().message);
     return;
   }
   const consensus::ValidatorSet& parent_set = parent_vals->set;
+  // The commit fetched with the parent was verified against the parent's set: a last_commit with the
+  // same hash needs no second verification (consensus/header_rules.h, rule 12).
+  const Hash32* verified_parent_commit =
+      verified_commit_ && verified_commit_->height == tip_.height && verified_commit_->block == tip_.hash
+          ? &verified_commit_->commit
+          : nullptr;
   const auto commit_checked_us = us_since(t0);
   std::optional<ExecutedBlock> executed;
   bool hints_failed = false;
@@ -143,8 +177,12 @@ void ConsensusDriver::Impl::commit_synced(const SyncedBlock& synced, const std::
   if (!executed && synced.hints) {
     // The commit vouches for the block's signatures: apply it with the peer's senders. A wrong hint
     // cannot give the committed roots; then the block is checked again in full, below.
-    auto checked =
-        node_.executor().validate(block, tip_, *vals, parent_set, std::nullopt, wall_ms(), &*synced.hints);
+    Result<ExecutedBlock> checked = make_error(kRejectBadTx, "sender hints were not prepared");
+    if (synced.txs && *synced.txs)
+      checked = node_.executor().validate_prepared(block, tip_, *vals, parent_set, wall_ms(),
+                                                   std::move(**synced.txs), verified_parent_commit);
+    else if (synced.txs)
+      checked = synced.txs->error();
     if (checked) {
       executed = std::move(*checked);
     } else if (is_block_fault(checked.error())) {
@@ -168,6 +206,7 @@ void ConsensusDriver::Impl::commit_synced(const SyncedBlock& synced, const std::
     // The block is valid and its commit real, yet the senders the peer stated did not apply: they lied.
     if (hints_failed) penalize(peer, "synced block " + std::to_string(height) + " came with wrong sender hints");
   }
+  if (executed->encoded.empty()) executed->encoded = std::move(synced.encoded);  // stored as received
   const auto validated_us = us_since(t0);
   // While the next block is already here, this one is held and written with the last of the run (or
   // with every 64th): one disk sync per run of blocks instead of one per block.
@@ -186,6 +225,7 @@ void ConsensusDriver::Impl::commit_synced(const SyncedBlock& synced, const std::
                                    << commit_checked_us << " us, validated " << validated_us - commit_checked_us
                                    << " us, stored " << us_since(t0) - validated_us << " us");
   tip_ = *tip;
+  verified_commit_ = VerifiedCommit{height, hash, synced.commit_hash};
   engine_.reset();
   height_started_ = false;
   future_.clear();

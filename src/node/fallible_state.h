@@ -1,6 +1,7 @@
 // A StateReader over storage that can fail (I/O error, corruption).
 #pragma once
 
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -26,14 +27,15 @@ class FallibleStateReader : public vm::StateReader {
 // writes are read over the store's, newest first. Thread-safe; valid while the store (and pending) live.
 class StoreState final : public FallibleStateReader {
  public:
-  explicit StoreState(const storage::BlockStore& store, const std::vector<storage::BlockWrite>* pending = nullptr)
+  explicit StoreState(const storage::BlockStore& store,
+                      const std::deque<storage::BlockWrite>* pending = nullptr)
       : store_(store), pending_(pending) {}
   std::optional<Bytes> get(const Bytes& key) const override;
   Status status() const override;
 
  private:
   const storage::BlockStore& store_;
-  const std::vector<storage::BlockWrite>* pending_;
+  const std::deque<storage::BlockWrite>* pending_;
   mutable std::mutex mutex_;
   mutable std::optional<Error> failure_;
 };

@@ -155,6 +155,10 @@ Status BlockStore::commit_blocks(const std::vector<BlockWrite>& writes) {
   return append_blocks(all);
 }
 
+Status BlockStore::commit_block_ptrs(const std::vector<const BlockWrite*>& writes) {
+  return append_blocks(writes);
+}
+
 Status BlockStore::append_blocks(const std::vector<const BlockWrite*>& writes) {
   if (writes.empty()) return ok_status();
   auto read = tip();

@@ -84,6 +84,9 @@ class BlockStore {
   // it pays one disk sync per group, not per block): after a crash either all of them are stored or
   // none. Heights checked; error "storage".
   Status commit_blocks(const std::vector<BlockWrite>& writes);
+  // The same for blocks the caller keeps elsewhere (block sync writes held blocks in the background
+  // without copying them). The pointers must stay valid for the call.
+  Status commit_block_ptrs(const std::vector<const BlockWrite*>& writes);
 
   Lookup<ChainTip> tip() const;
   Lookup<Bytes> get_state(const Bytes& key) const;

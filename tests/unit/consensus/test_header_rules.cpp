@@ -260,6 +260,38 @@ TEST(HeaderRules, CommitIsVerifiedAgainstTheParentSet) {
   EXPECT_TRUE(c.check().ok()) << c.check().message;
 }
 
+// HeaderContext::verified_parent_commit (block sync hands in the hash of the parent's commit it verified):
+// the carried commit is taken without verifying it again only when it is that very commit.
+TEST(HeaderRules, AVerifiedParentCommitIsTakenOnlyWhenItIsTheCarriedOne) {
+  Case c;
+  // A commit that verify_commit refuses (signers of another set), handed in as verified: not verified
+  // again, which shows the skip is real; any other hash and it is verified and refused.
+  *c.block.mutable_last_commit() = make_commit(kChain, kParentHeight, 0, c.ctx.parent_hash, keys({5, 6, 7}));
+  c.seal();
+  const Hash32 carried = commit_hash(c.block.last_commit());
+  c.ctx.verified_parent_commit = &carried;
+  EXPECT_TRUE(c.check().ok()) << c.check().message;
+  const Hash32 other = filled(0x77);
+  c.ctx.verified_parent_commit = &other;
+  EXPECT_EQ(c.check().reason, R::kBadLastCommit);
+  // Rule 11 still runs first: the hash in the header must be the carried commit's.
+  c.ctx.verified_parent_commit = &carried;
+  c.block.mutable_header()->set_last_commit_hash(to_string(filled(0x78)));
+  EXPECT_EQ(c.check().reason, R::kWrongLastCommitHash);
+}
+
+// HeaderContext::computed_tx_root (block sync's pipeline computes the root on its own thread): rule 13
+// compares the header with the root handed in.
+TEST(HeaderRules, AComputedTxRootIsWhatTheHeaderIsComparedWith) {
+  Case c;
+  const Hash32 right = compute_tx_root(c.block.txs());
+  c.ctx.computed_tx_root = &right;
+  EXPECT_TRUE(c.check().ok()) << c.check().message;
+  const Hash32 wrong = filled(0x99);
+  c.ctx.computed_tx_root = &wrong;
+  EXPECT_EQ(c.check().reason, R::kWrongTxRoot);
+}
+
 TEST(HeaderRules, CommitOnAnotherChainIsRefused) {
   Case c;
   *c.block.mutable_last_commit() =
