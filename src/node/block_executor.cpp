@@ -124,6 +124,25 @@ class CommitTrustedSignatures final : public vm::SignatureVerifier {
   bool verify(uint32_t, ByteSpan, const Hash32&, ByteSpan) const override { return true; }
 };
 
+// The header rules' context for a block on `parent` (the proposer fields are the caller's).
+consensus::HeaderContext header_context(const Genesis& genesis, const storage::ChainTip& parent,
+                                        const consensus::HeightValidators& validators,
+                                        const consensus::ValidatorSet& parent_validators, uint64_t now_ms) {
+  consensus::HeaderContext hc;
+  hc.parent_height = parent.height;
+  hc.parent_hash = parent.hash;
+  hc.parent_time_ms = parent.time_ms;
+  hc.chain_id = genesis.chain_id;
+  hc.local_now_ms = now_ms;
+  hc.max_clock_drift_ms = genesis.params.max_clock_drift_ms;
+  hc.validators = &validators.set;
+  hc.next_validators = &validators.set;  // fixed set until staking lands
+  hc.parent_validators = &parent_validators;
+  hc.max_block_bytes = genesis.params.max_block_bytes;
+  hc.max_block_txs = genesis.params.max_block_txs;
+  return hc;
+}
+
 Error corrupt(const std::string& what, const std::string& why) {
   return make_error("corrupt_datadir", "datadir corrupt: " + what + " is unreadable (" + why +
                                            "); restore the datadir from a backup or resync it");
@@ -240,21 +259,9 @@ Result<ExecutedBlock> BlockExecutor::validate(const pb::Block& block, const stor
                                               const consensus::ValidatorSet& parent_validators,
                                               std::optional<Address> round_proposer, uint64_t now_ms,
                                               const TrustedHints* hints) {
-  const ChainParams& params = genesis_.params;
-  consensus::HeaderContext hc;
-  hc.parent_height = parent.height;
-  hc.parent_hash = parent.hash;
-  hc.parent_time_ms = parent.time_ms;
-  hc.chain_id = genesis_.chain_id;
-  hc.local_now_ms = now_ms;
-  hc.max_clock_drift_ms = params.max_clock_drift_ms;
+  consensus::HeaderContext hc = header_context(genesis_, parent, validators, parent_validators, now_ms);
   hc.expected_proposer = round_proposer.value_or(Address{});
   hc.any_member_proposer = !round_proposer.has_value();
-  hc.validators = &validators.set;
-  hc.next_validators = &validators.set;  // fixed set until staking lands
-  hc.parent_validators = &parent_validators;
-  hc.max_block_bytes = params.max_block_bytes;
-  hc.max_block_txs = params.max_block_txs;
   if (auto check = consensus::check_header_rules(block, hc); !check.ok())
     return make_error(std::string(consensus::header_reject_name(check.reason)), check.message);
   const auto t0 = std::chrono::steady_clock::now();
@@ -291,21 +298,9 @@ Result<ExecutedBlock> BlockExecutor::validate_prepared(const pb::Block& block,
                                                        const consensus::ValidatorSet& parent_validators,
                                                        uint64_t now_ms, PreparedTxs prepared,
                                                        const Hash32* verified_parent_commit) {
-  const ChainParams& params = genesis_.params;
   // The context validate builds for a block fetched with its commit (any member may be the proposer).
-  consensus::HeaderContext hc;
-  hc.parent_height = parent.height;
-  hc.parent_hash = parent.hash;
-  hc.parent_time_ms = parent.time_ms;
-  hc.chain_id = genesis_.chain_id;
-  hc.local_now_ms = now_ms;
-  hc.max_clock_drift_ms = params.max_clock_drift_ms;
+  consensus::HeaderContext hc = header_context(genesis_, parent, validators, parent_validators, now_ms);
   hc.any_member_proposer = true;
-  hc.validators = &validators.set;
-  hc.next_validators = &validators.set;  // fixed set until staking lands
-  hc.parent_validators = &parent_validators;
-  hc.max_block_bytes = params.max_block_bytes;
-  hc.max_block_txs = params.max_block_txs;
   hc.computed_tx_root = &prepared.tx_root;
   hc.verified_parent_commit = verified_parent_commit;
   if (auto check = consensus::check_header_rules(block, hc); !check.ok())
