@@ -57,8 +57,12 @@ def raw_rate(bindir):
     """(verifications/s on 2 threads, verifications per CPU-second) from bench_depin --raw-only 1."""
     out = subprocess.run([os.path.join(bindir, "bench_depin"), "--raw-only", "1"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
-    # "P-256 verifications/s: 1 thread N, 2 threads M" and "P-256 verifications per CPU-second (2 threads): C"
-    return float(out[0].split()[-1]), float(out[1].split()[-1])
+    # "P-256 verifications/s: 1 thread N, 2 threads M" and "P-256 verifications per CPU-second (2 threads): C",
+    # found by their prefixes (bench_depin prints the gas ratio between them)
+    def line(prefix):
+        return next(l for l in out if l.startswith(prefix))
+    return (float(line("P-256 verifications/s:").split()[-1]),
+            float(line("P-256 verifications per CPU-second").split()[-1]))
 
 
 def main():
