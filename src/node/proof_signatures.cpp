@@ -28,10 +28,12 @@ size_t check_proof_signatures(const std::vector<const pb::Proof*>& proofs, const
         key = it->second;
       }
       ++found;
-      cache.verify(key.key_type, as_span(key.key), vm::proof_digest(chain_id, proof), as_span(proof.signature()));
+      cache.verify(key.key_type, as_span(key.key), vm::proof_digest(chain_id, proof),
+                   as_span(proof.signature()));
       if (proof.payload().has_usage()) {
         const pb::UsageReceipt& u = proof.payload().usage();
-        if (u.signature().size() == 65) (void)cache.recover(vm::usage_digest(chain_id, id, u), as_span(u.signature()));
+        if (u.signature().size() == 65)
+          (void)cache.recover(vm::usage_digest(chain_id, id, u), as_span(u.signature()));
       }
     }
     known += found;

@@ -41,7 +41,8 @@ FreshDevices fresh_devices_of(const Txs& txs) {
   for (const auto& t : txs) {
     if (!t.tx.body.has_register_device()) continue;
     const pb::AttestationEvidence& ev = t.tx.body.register_device().evidence();
-    out.emplace(vm::device_id_of(ev.kind(), as_span(ev.device_key())), DeviceKey{static_cast<uint32_t>(ev.key_type()), ev.device_key()});
+    out.emplace(vm::device_id_of(ev.kind(), as_span(ev.device_key())),
+                DeviceKey{static_cast<uint32_t>(ev.key_type()), ev.device_key()});
   }
   return out;
 }
