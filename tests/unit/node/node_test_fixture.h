@@ -63,6 +63,14 @@ class NodeTest : public ::testing::Test {
     EXPECT_TRUE(n.ok()) << n.error().code << ": " << n.error().message;
     return n.ok() ? std::move(n).value() : nullptr;
   }
+  // A node of its own in the datadir `name` under the test's directory (several nodes in one test).
+  std::unique_ptr<Node> open_node_in(const std::string& name, std::optional<crypto::PrivateKey> key) {
+    NodeOptions o = options(key);
+    o.datadir = dir_.str() + "/" + name;
+    auto n = Node::open(o);
+    EXPECT_TRUE(n.ok()) << n.error().code << ": " << n.error().message;
+    return n.ok() ? std::move(n).value() : nullptr;
+  }
   Bytes transfer(const crypto::PrivateKey& from, uint64_t nonce, const Address& to, Amount amount,
                  uint64_t gas_price = 1) const {
     return sign_tx(

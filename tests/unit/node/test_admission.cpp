@@ -225,20 +225,18 @@ TEST_F(AdmissionTest, ABlockOfProofsThisNodeNeverSawIsCheckedIntoTheCacheBeforeA
     block = stored->block;
   }
   ASSERT_EQ(block.txs_size(), 1);
-  NodeOptions ob = options(std::nullopt);
-  ob.datadir = b_dir;
-  auto b = Node::open(ob);
-  ASSERT_TRUE(b.ok()) << b.error().message;
-  auto vals = (*b)->height_validators(2);
+  auto b = open_node_in("b", std::nullopt);
+  ASSERT_TRUE(b);
+  auto vals = b->height_validators(2);
   ASSERT_TRUE(vals.ok());
   auto executed =
-      (*b)->executor().validate(block, (*b)->tip(), *vals, vals->set, std::nullopt, block_time(2), nullptr);
+      b->executor().validate(block, b->tip(), *vals, vals->set, std::nullopt, block_time(2), nullptr);
   ASSERT_TRUE(executed.ok()) << executed.error().code << ": " << executed.error().message;
   // Every signature was reached: the device signatures of all proofs, the receipts of the data proofs.
   const auto& proofs = executed->result.receipts.at(0).proofs();
   ASSERT_EQ(proofs.size(), kProofs);
   for (int i = 0; i < kProofs; ++i) EXPECT_EQ(proofs[i].reason(), 0u) << "proof " << i;
-  const SignatureCache::Stats st = (*b)->signature_cache().stats();
+  const SignatureCache::Stats st = b->signature_cache().stats();
   EXPECT_EQ(st.verifications, 2u * kProofs - 1) << "each signature checked once, before apply";
   EXPECT_EQ(st.hits, 2u * kProofs - 1) << "apply_block found each answer in the cache";
 }

@@ -13,16 +13,10 @@ class BlockExecutorHintsTest : public NodeTest {
   // Node A (the validator) makes block 1 with transfers from two senders; node B (no key, its own
   // datadir) has only genesis and checks that block.
   void SetUp() override {
-    NodeOptions oa = options(validator_);
-    oa.datadir = dir_.str() + "/a";
-    auto a = Node::open(oa);
-    ASSERT_TRUE(a.ok()) << a.error().message;
-    a_ = std::move(*a);
-    NodeOptions ob = options(std::nullopt);
-    ob.datadir = dir_.str() + "/b";
-    auto b = Node::open(ob);
-    ASSERT_TRUE(b.ok()) << b.error().message;
-    b_ = std::move(*b);
+    a_ = open_node_in("a", validator_);
+    ASSERT_TRUE(a_);
+    b_ = open_node_in("b", std::nullopt);
+    ASSERT_TRUE(b_);
     const Address to = address_of_key(validator_);
     for (uint64_t n = 0; n < 3; ++n) {
       ASSERT_TRUE(a_->submit_tx(transfer(dev0_, n, to, 5 + n)).ok());

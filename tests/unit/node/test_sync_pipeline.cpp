@@ -17,16 +17,10 @@ class SyncPipelineTest : public NodeTest {
  protected:
   // Node A (the validator) makes blocks 1 and 2 with transfers; node B (no key) has only genesis.
   void SetUp() override {
-    NodeOptions oa = options(validator_);
-    oa.datadir = dir_.str() + "/a";
-    auto a = Node::open(oa);
-    ASSERT_TRUE(a.ok()) << a.error().message;
-    a_ = std::move(*a);
-    NodeOptions ob = options(std::nullopt);
-    ob.datadir = dir_.str() + "/b";
-    auto b = Node::open(ob);
-    ASSERT_TRUE(b.ok()) << b.error().message;
-    b_ = std::move(*b);
+    a_ = open_node_in("a", validator_);
+    ASSERT_TRUE(a_);
+    b_ = open_node_in("b", std::nullopt);
+    ASSERT_TRUE(b_);
     const Address to = address_of_key(validator_);
     for (uint64_t h = 1; h <= 2; ++h) {
       for (uint64_t n = 0; n < 2; ++n) {
