@@ -125,3 +125,24 @@ TEST(SignatureCache, RemembersRecoveredSignersAndFailedRecoveries) {
   EXPECT_EQ(elsewhere, vm::recover_signer(other, good));
   EXPECT_EQ(cache.stats().verifications, 3u);
 }
+
+TEST(SignatureCache, AFloodOfUnrecoverableReceiptsDoesNotEvictTheGoodRecoveries) {
+  // A forged usage receipt whose signature recovers no key is remembered in the small failure memo; the
+  // good recoveries the block producer needs stay cached.
+  SignatureCache cache(64);
+  const crypto::PrivateKey consumer = crypto::generate_private_key();
+  Hash32 digest{};
+  digest[0] = 0x17;
+  const crypto::Signature good = crypto::sign_digest(consumer, digest);
+  ASSERT_TRUE(cache.recover(digest, good).has_value());
+  crypto::Signature bad = good;
+  bad[64] = 9;  // no such recovery id: recovers nothing, whatever r and s
+  for (uint8_t i = 1; i <= 100; ++i) {
+    bad[3] = static_cast<uint8_t>(good[3] ^ i);
+    EXPECT_FALSE(cache.recover(digest, bad).has_value());
+  }
+  EXPECT_LE(cache.stats().invalid_entries, 64u / 16);
+  const uint64_t before = cache.stats().verifications;
+  EXPECT_TRUE(cache.recover(digest, good).has_value());
+  EXPECT_EQ(cache.stats().verifications, before) << "the good recovery must still be cached";
+}
