@@ -223,7 +223,7 @@ size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
     // not when other admissions are running, which keep the cores busy already.
     const int threshold = admissions_in_flight_.load() <= 1 ? kParallelProofThreshold : INT_MAX;
     looked_up = check_proof_signatures(proofs_of(std::span(&vtx, 1)), *state_reader_, options_.genesis.chain_id,
-                                       sig_cache_, threshold);
+                                       sig_cache_, threshold, /*fresh=*/nullptr, &device_keys_);
   } else if (body.has_register_device()) {
     const pb::RegisterDevice& reg = body.register_device();
     (void)verify_evidence(reg.evidence(), vtx.sender);

@@ -17,6 +17,7 @@
 #include "mempool/mempool.h"
 #include "node/admission.h"
 #include "node/block_executor.h"
+#include "node/proof_signatures.h"
 #include "node/receipt_cache.h"
 #include "node/sig_cache.h"
 #include "p2p/host.h"
@@ -252,6 +253,8 @@ class Node {
   mempool::Mempool mempool_;
   std::unique_ptr<vm::StateReader> state_reader_;
   SignatureCache sig_cache_;
+  // Device keys admission looked up (node/proof_signatures.h).
+  DeviceKeyMemo device_keys_;
   RejectedTxCache rejected_;
   mutable RecentReceipts recent_receipts_;  // a memo of reads: find_receipt is const
   std::unique_ptr<BlockExecutor> executor_;

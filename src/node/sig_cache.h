@@ -20,12 +20,12 @@ namespace physis::node {
 
 // A map of at most 2 × `generation` entries, forgetting the least recently used generation first.
 // Not thread-safe (the owner locks).
-template <typename V>
+template <typename V, typename K = std::string, typename H = std::hash<K>>
 class TwoGenerationMap {
  public:
   explicit TwoGenerationMap(size_t generation) : generation_(generation == 0 ? 1 : generation) {}
   // The value, moving a hit from the old generation to the current one.
-  const V* find(const std::string& key) {
+  const V* find(const K& key) {
     if (auto it = current_.find(key); it != current_.end()) return &it->second;
     auto old = previous_.find(key);
     if (old == previous_.end()) return nullptr;
@@ -33,7 +33,7 @@ class TwoGenerationMap {
     previous_.erase(old);
     return &insert(key, std::move(value));
   }
-  const V& insert(const std::string& key, V value) {
+  const V& insert(const K& key, V value) {
     if (current_.size() >= generation_) {
       previous_ = std::move(current_);
       current_.clear();
@@ -44,8 +44,8 @@ class TwoGenerationMap {
 
  private:
   const size_t generation_;
-  std::unordered_map<std::string, V> current_;
-  std::unordered_map<std::string, V> previous_;
+  std::unordered_map<K, V, H> current_;
+  std::unordered_map<K, V, H> previous_;
 };
 
 class SignatureCache final : public vm::SignatureVerifier {

@@ -101,3 +101,37 @@ TEST(CheckProofSignatures, ABadSignatureIsRememberedAsBadNotSkipped) {
   EXPECT_FALSE(cache.verify(vm::kKeyP256, key, vm::proof_digest(kChain, f.proofs[0]),
                             as_span(f.proofs[0].signature())));
 }
+
+TEST(CheckProofSignatures, AMemoOfDeviceKeysLearnsFromStateAndIsAskedFirst) {
+  Fleet f;
+  f.make(30, crypto::generate_private_key());
+  DeviceKeyMemo memo;
+  EXPECT_FALSE(memo.find(f.stored_id)) << "empty at first";
+  SignatureCache cache;
+  EXPECT_EQ(check_proof_signatures(f.pointers(), f.state, kChain, cache, 2, nullptr, &memo), 15u);
+  ASSERT_TRUE(memo.find(f.stored_id)) << "the stored device's key was learnt from the state";
+  EXPECT_EQ(memo.find(f.stored_id)->key, to_string(*crypto::p256_public_key(f.stored)));
+  EXPECT_FALSE(memo.find(f.fresh_id)) << "an unknown device is not remembered (it may register later)";
+
+  // The memo is asked before the state: a state that lost the device still finds it through the memo.
+  vm::MemoryState empty;
+  SignatureCache second;
+  EXPECT_EQ(check_proof_signatures(f.pointers(), empty, kChain, second, 2, nullptr, &memo), 15u);
+  EXPECT_EQ(second.stats().verifications, 15u + 5u);
+  EXPECT_EQ(second.stats().invalid_entries, 0u);
+}
+
+TEST(CheckProofSignatures, AWrongKeyInTheMemoCostsAVerificationNotAWrongAnswer) {
+  Fleet f;
+  f.make(2, crypto::generate_private_key());
+  DeviceKeyMemo memo;
+  memo.remember(f.stored_id, DeviceKey{pb::KEY_P256, to_string(*crypto::p256_public_key(f.fresh))});
+  SignatureCache cache;
+  EXPECT_EQ(check_proof_signatures(f.pointers(), f.state, kChain, cache, 100, nullptr, &memo), 1u);
+  EXPECT_EQ(cache.stats().invalid_entries, 1u) << "the proof does not verify under the wrong key";
+  // What apply_block asks, with the key the state holds, is answered by a verification of its own: true.
+  const auto key = *crypto::p256_public_key(f.stored);
+  EXPECT_TRUE(cache.verify(vm::kKeyP256, key, vm::proof_digest(kChain, f.proofs[0]),
+                           as_span(f.proofs[0].signature())));
+  EXPECT_EQ(cache.stats().verifications, 3u) << "2 verifications and the receipt's recovery";
+}
