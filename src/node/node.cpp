@@ -24,7 +24,6 @@ namespace {
 // Batches at least this large are verified on two threads at admission.
 constexpr int kParallelProofThreshold = 64;
 
-
 // A stored record that cannot be read or decoded: the datadir is damaged, and only the operator can fix it.
 Error corrupt(const std::string& what, const std::string& why) {
   return make_error("corrupt_datadir", "datadir corrupt: " + what + " is unreadable (" + why +
@@ -104,7 +103,8 @@ Node::Node(NodeOptions options, std::unique_ptr<storage::BlockStore> store, Hash
       validators_(consensus::ValidatorSet::from_genesis(options_.genesis)),
       mempool_(options_.mempool, options_.genesis.params, options_.genesis.chain_id),
       state_reader_(std::make_unique<StoreState>(*store_)),
-      executor_(std::make_unique<BlockExecutor>(options_.genesis, *store_, mempool_, sig_cache_, commit_mutex_)),
+      executor_(
+          std::make_unique<BlockExecutor>(options_.genesis, *store_, mempool_, sig_cache_, commit_mutex_)),
       validator_provider_(std::move(provider)) {}
 
 Node::~Node() { stop(); }
@@ -129,7 +129,8 @@ Result<std::unique_ptr<Node>> Node::open(NodeOptions options) {
                                               hash_to_string(genesis.hash) +
                                               "; use the matching --genesis or another --datadir");
   }
-  auto provider = consensus::FixedValidatorSetProvider::make(consensus::ValidatorSet::from_genesis(options.genesis));
+  auto provider =
+      consensus::FixedValidatorSetProvider::make(consensus::ValidatorSet::from_genesis(options.genesis));
   if (!provider) return provider.error();
   return std::unique_ptr<Node>(
       new Node(std::move(options), std::move(*store), genesis.hash,
@@ -222,8 +223,9 @@ size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
     // A large batch is split over a second thread, so one relayer's batch uses both cores (DESIGN §8);
     // not when other admissions are running, which keep the cores busy already.
     const int threshold = admissions_in_flight_.load() <= 1 ? kParallelProofThreshold : INT_MAX;
-    looked_up = check_proof_signatures(proofs_of(std::span(&vtx, 1)), *state_reader_, options_.genesis.chain_id,
-                                       sig_cache_, threshold, /*fresh=*/nullptr, &device_keys_);
+    looked_up =
+        check_proof_signatures(proofs_of(std::span(&vtx, 1)), *state_reader_, options_.genesis.chain_id,
+                               sig_cache_, threshold, /*fresh=*/nullptr, &device_keys_);
   } else if (body.has_register_device()) {
     const pb::RegisterDevice& reg = body.register_device();
     (void)verify_evidence(reg.evidence(), vtx.sender);
@@ -242,9 +244,18 @@ size_t Node::warm_signature_cache(const VerifiedTx& vtx) const {
 }
 
 Result<Node::SupplyAudit> Node::supply_audit() const {
-  std::shared_lock lock(commit_mutex_);
+  // It reads every account: one audit at a time, and one per stored tip, whoever asks (a caller that
+  // waited for a running audit gets its answer if no block was stored meanwhile). It reads a view of
+  // the store, not under the commit lock, so blocks go on committing while it runs.
+  std::lock_guard audit_lock(audit_mutex_);
+  const storage::BlockStore::ReadView view = store_->read_view();
+  auto stored_tip = store_->tip(view);
+  if (!stored_tip) return stored_tip.error();
+  if (!*stored_tip) return corrupt("chain tip", "missing");
+  if (last_audit_ && last_audit_->first == (*stored_tip)->hash) return last_audit_->second;
+  ++supply_scans_;
   SupplyAudit a;
-  a.height = tip().height;
+  a.height = (*stored_tip)->height;
   // Every amount in state was written canonically by the VM: one that does not decode is corruption.
   std::optional<Error> bad;
   auto amount = [&bad](const std::string& b, const std::string& what) -> Amount {
@@ -252,7 +263,7 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
     if (!v && !bad) bad = corrupt(what, "amount does not decode");
     return v.value_or(0);
   };
-  auto supply_raw = store_->get_state(Bytes{vm::kSupplyKey});
+  auto supply_raw = store_->get_state(Bytes{vm::kSupplyKey}, view);
   if (!supply_raw) return supply_raw.error();
   if (const auto& raw = *supply_raw) {
     pb::SupplyRecord s;
@@ -264,7 +275,7 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
   }
   Bytes after;
   while (true) {
-    auto scanned = store_->scan_state(Bytes{vm::kAccountPrefix}, after, 10000);
+    auto scanned = store_->scan_state(Bytes{vm::kAccountPrefix}, after, 10000, view);
     if (!scanned) return scanned.error();
     const storage::KeyValues& rows = *scanned;
     for (const auto& [k, v] : rows) {
@@ -280,7 +291,7 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
   }
   after.clear();
   while (true) {
-    auto scanned = store_->scan_state(Bytes{vm::kEpochPrefix}, after, 10000);
+    auto scanned = store_->scan_state(Bytes{vm::kEpochPrefix}, after, 10000, view);
     if (!scanned) return scanned.error();
     const storage::KeyValues& rows = *scanned;
     for (const auto& [k, v] : rows) {
@@ -299,6 +310,7 @@ Result<Node::SupplyAudit> Node::supply_audit() const {
     after = rows.back().first;
   }
   if (bad) return *bad;
+  last_audit_.emplace((*stored_tip)->hash, a);
   return a;
 }
 

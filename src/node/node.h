@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <thread>
@@ -42,7 +43,7 @@ struct NodeOptions {
   // P2P (doc/p2p.md). Without a node key the node has no network: a lone validator produces blocks
   // by itself (the single-validator devnet) and a node without a validator key only serves queries.
   std::optional<p2p::NodeKey> node_key;
-  p2p::HostOptions p2p;  // chain_id is filled in by the node
+  p2p::HostOptions p2p;            // chain_id is filled in by the node
   consensus::EngineConfig engine;  // consensus timeouts (consensus/types.h)
   // Block sync recovers every transaction sender and verifies every device signature itself instead of
   // taking the serving peer's sender hints under the block's commit (doc/p2p.md "Catching up").
@@ -55,7 +56,7 @@ struct ConsensusStatus {
   bool validator = false;  // this node signs (its validator key is in the height's set)
   uint64_t height = 0;     // the height being decided (tip + 1)
   uint32_t round = 0;
-  std::string step;  // "propose", "prevote", "precommit", "commit", or "" when not running
+  std::string step;                 // "propose", "prevote", "precommit", "commit", or "" when not running
   std::optional<Address> proposer;  // of the current round
   std::optional<Hash32> locked_block;
   int64_t locked_round = -1;
@@ -220,8 +221,12 @@ class Node {
     Amount circulating = 0;  // sum of all account balances
     Amount owed = 0;         // device rewards of closed epochs not yet settled (lazy settlement)
   };
-  // Error "corrupt_datadir" when an account or epoch record does not decode.
+  // Error "corrupt_datadir" when an account or epoch record does not decode. Reads a view of the store
+  // (its stored tip), without holding up commits; one audit at a time, and one scan per stored tip: a
+  // call at the tip of the last audit gets that audit's answer.
   Result<SupplyAudit> supply_audit() const;
+  // How many audits scanned the state (the others were answered from the last one).
+  uint64_t supply_audit_scans() const { return supply_scans_.load(); }
 
   // Single-validator block production through the BlockExecutor: builds, applies, signs and commits one
   // block at time `now_ms` (raised to parent time + 1 if the clock is behind). For benchmarks and tests
@@ -255,6 +260,10 @@ class Node {
   SignatureCache sig_cache_;
   // Device keys admission looked up (node/proof_signatures.h).
   DeviceKeyMemo device_keys_;
+  // supply_audit: one at a time, and its last answer with the tip it was taken at.
+  mutable std::mutex audit_mutex_;
+  mutable std::optional<std::pair<Hash32, SupplyAudit>> last_audit_;
+  mutable std::atomic<uint64_t> supply_scans_{0};
   RejectedTxCache rejected_;
   mutable RecentReceipts recent_receipts_;  // a memo of reads: find_receipt is const
   std::unique_ptr<BlockExecutor> executor_;

@@ -60,10 +60,11 @@ Error bad_size(const Bytes& key, size_t size, size_t expected) {
                     "value of " + std::to_string(size) + " bytes, expected " + std::to_string(expected));
 }
 
-leveldb::ReadOptions read_options() {
+leveldb::ReadOptions read_options(const leveldb::Snapshot* at = nullptr) {
   leveldb::ReadOptions options;
   // Reads from disk check block checksums, so a damaged file is an error, not garbage or "absent".
   options.verify_checksums = true;
+  options.snapshot = at;
   return options;
 }
 
@@ -105,9 +106,17 @@ Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir,
   return store;
 }
 
-BlockStore::Lookup<Bytes> BlockStore::get(const Bytes& key) const {
+BlockStore::ReadView BlockStore::read_view() const {
+  ReadView view;
+  leveldb::DB* db = db_.get();
+  view.snapshot_ = std::shared_ptr<const leveldb::Snapshot>(
+      db->GetSnapshot(), [db](const leveldb::Snapshot* s) { db->ReleaseSnapshot(s); });
+  return view;
+}
+
+BlockStore::Lookup<Bytes> BlockStore::get(const Bytes& key, const ReadView& at) const {
   std::string value;
-  leveldb::Status st = db_->Get(read_options(), slice(key), &value);
+  leveldb::Status st = db_->Get(read_options(at.snapshot_.get()), slice(key), &value);
   if (st.IsNotFound()) return std::optional<Bytes>();
   if (!st.ok()) return read_error(key.empty() ? 0 : key[0], st.ToString());
   return std::optional<Bytes>(Bytes(value.begin(), value.end()));
@@ -124,9 +133,9 @@ BlockStore::Lookup<Hash32> BlockStore::genesis_hash() const {
   return std::optional<Hash32>(h);
 }
 
-BlockStore::Lookup<ChainTip> BlockStore::tip() const {
+BlockStore::Lookup<ChainTip> BlockStore::tip(const ReadView& at) const {
   const Bytes key = meta_key("tip");
-  auto v = get(key);
+  auto v = get(key, at);
   if (!v) return v.error();
   if (!*v) return std::optional<ChainTip>();
   const Bytes& b = **v;
@@ -214,12 +223,12 @@ Status BlockStore::write_blocks(const std::vector<const BlockWrite*>& writes, co
   return ok_status();
 }
 
-Result<KeyValues> BlockStore::scan(uint8_t space, const Bytes& prefix, const Bytes& start_after,
-                                   size_t limit) const {
+Result<KeyValues> BlockStore::scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit,
+                                   const ReadView& at) const {
   KeyValues out;
   const Bytes full_prefix = key_of(space, prefix);
   Bytes start = start_after.empty() ? full_prefix : key_of(space, start_after);
-  leveldb::ReadOptions options = read_options();
+  leveldb::ReadOptions options = read_options(at.snapshot_.get());
   options.fill_cache = false;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
   for (it->Seek(slice(start)); it->Valid() && out.size() < limit; it->Next()) {
@@ -236,15 +245,18 @@ Result<KeyValues> BlockStore::scan(uint8_t space, const Bytes& prefix, const Byt
   return out;
 }
 
-Result<KeyValues> BlockStore::scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit) const {
-  return scan(kState, prefix, start_after, limit);
+Result<KeyValues> BlockStore::scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit,
+                                         const ReadView& at) const {
+  return scan(kState, prefix, start_after, limit, at);
 }
 Result<KeyValues> BlockStore::scan_index(const Bytes& prefix, const Bytes& start_after, size_t limit) const {
   return scan(kIndex, prefix, start_after, limit);
 }
 BlockStore::Lookup<Bytes> BlockStore::get_index(const Bytes& key) const { return get(key_of(kIndex, key)); }
 
-BlockStore::Lookup<Bytes> BlockStore::get_state(const Bytes& key) const { return get(key_of(kState, key)); }
+BlockStore::Lookup<Bytes> BlockStore::get_state(const Bytes& key, const ReadView& at) const {
+  return get(key_of(kState, key), at);
+}
 BlockStore::Lookup<Bytes> BlockStore::block_at(uint64_t height) const {
   return get(height_key(kBlock, height));
 }

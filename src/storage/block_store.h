@@ -21,6 +21,7 @@ namespace leveldb {
 class DB;
 class Cache;
 class FilterPolicy;
+class Snapshot;
 }  // namespace leveldb
 
 namespace physis::storage {
@@ -88,8 +89,20 @@ class BlockStore {
   // without copying them). The pointers must stay valid for the call.
   Status commit_block_ptrs(const std::vector<const BlockWrite*>& writes);
 
-  Lookup<ChainTip> tip() const;
-  Lookup<Bytes> get_state(const Bytes& key) const;
+  // A consistent view of the store as it was when taken: every block is one write batch, so the view
+  // holds whole blocks, its tip and that tip's state together, while later blocks commit beside it
+  // (a long read through it holds no lock of the writer's). Must not outlive the store.
+  class ReadView {
+   public:
+    ReadView() = default;  // no view: the reads below then see the latest data
+   private:
+    friend class BlockStore;
+    std::shared_ptr<const leveldb::Snapshot> snapshot_;
+  };
+  ReadView read_view() const;
+
+  Lookup<ChainTip> tip(const ReadView& at = {}) const;
+  Lookup<Bytes> get_state(const Bytes& key, const ReadView& at = {}) const;
   Lookup<Bytes> block_at(uint64_t height) const;
   Lookup<uint64_t> height_of(const Hash32& block_hash) const;
   Lookup<Bytes> commit_at(uint64_t height) const;
@@ -103,16 +116,18 @@ class BlockStore {
   // Up to `limit` entries whose key starts with `prefix` and sorts after `start_after` (empty: from
   // the first), in key order; keys are returned without the storage's own prefix. Sees whole blocks only.
   // Error "storage" when the iteration hit a read error (then no partial result is returned).
-  Result<KeyValues> scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit) const;
+  Result<KeyValues> scan_state(const Bytes& prefix, const Bytes& start_after, size_t limit,
+                               const ReadView& at = {}) const;
   Result<KeyValues> scan_index(const Bytes& prefix, const Bytes& start_after, size_t limit) const;
   Lookup<Bytes> get_index(const Bytes& key) const;
 
  private:
   BlockStore() = default;
-  Lookup<Bytes> get(const Bytes& key) const;
+  Lookup<Bytes> get(const Bytes& key, const ReadView& at = {}) const;
   Status append_blocks(const std::vector<const BlockWrite*>& writes);
   Status write_blocks(const std::vector<const BlockWrite*>& writes, const Hash32* genesis_hash);
-  Result<KeyValues> scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit) const;
+  Result<KeyValues> scan(uint8_t space, const Bytes& prefix, const Bytes& start_after, size_t limit,
+                         const ReadView& at = {}) const;
 
   // Declared before db_ so they outlive it: LevelDB borrows them.
   std::unique_ptr<const leveldb::FilterPolicy> filter_;

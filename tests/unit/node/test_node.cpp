@@ -379,3 +379,57 @@ TEST(KeyFile, RejectsNonStringAddressWithoutThrowing) {
   }
   EXPECT_FALSE(threw);
 }
+
+// state_getSupply reads every account. It reads a view of the store, so blocks commit while it runs,
+// and it scans once per stored tip however often it is asked; every answer balances at its height.
+TEST_F(NodeTest, SupplyAuditScansOncePerTipAndBalancesWhileBlocksCommit) {
+  auto node = open_node(validator_);
+  ASSERT_TRUE(node);
+  auto balanced = [](const Node::SupplyAudit& a) {
+    auto issued = checked_add(a.genesis, a.minted);
+    auto total = issued ? checked_sub(*issued, a.burned) : std::nullopt;
+    auto held = checked_add(a.circulating, a.owed);
+    return total && held && *total == *held;
+  };
+  auto first = node->supply_audit();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(balanced(*first));
+  EXPECT_EQ(node->supply_audit_scans(), 1u);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(node->supply_audit().ok());
+  EXPECT_EQ(node->supply_audit_scans(), 1u) << "the same tip: answered from the last audit";
+
+  std::atomic<bool> done{false};
+  std::atomic<int> audits{0}, unbalanced{0}, failed{0}, went_back{0};
+  std::thread auditor([&] {
+    uint64_t last_height = 0;
+    while (!done.load()) {
+      auto a = node->supply_audit();
+      if (!a.ok()) {
+        ++failed;
+        continue;
+      }
+      ++audits;
+      if (!balanced(*a)) ++unbalanced;
+      if (a->height < last_height) ++went_back;
+      last_height = a->height;
+    }
+  });
+  const Address to = address_of_key(dev1_);
+  for (uint64_t h = 1; h <= 20; ++h) {
+    ASSERT_TRUE(node->submit_tx(transfer(dev0_, h - 1, to, 1000 + h)).ok());
+    ASSERT_TRUE(node->produce_block(block_time(h)).ok());
+  }
+  done = true;
+  auditor.join();
+  EXPECT_GT(audits.load(), 0);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(unbalanced.load(), 0);
+  EXPECT_EQ(went_back.load(), 0);
+  EXPECT_LE(node->supply_audit_scans(), 21u) << "at most one scan per stored tip";
+
+  auto last = node->supply_audit();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->height, node->tip().height);
+  EXPECT_TRUE(balanced(*last));
+  EXPECT_GT(last->circulating, 0u);
+}

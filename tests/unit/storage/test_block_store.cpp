@@ -310,6 +310,40 @@ TEST(BlockStore, EmptyStateValueDeletesTheKey) {
   EXPECT_EQ(read(s->get_state(to_bytes("k1"))), to_bytes("v1"));
 }
 
+// A read view (a LevelDB snapshot) keeps the tip and the state of the moment it was taken while later
+// blocks commit: a long read through it (the supply audit) sees one block's state whole.
+TEST(BlockStore, AReadViewKeepsItsTipAndStateWhileLaterBlocksCommit) {
+  TempDir dir;
+  auto s = open_store(dir);
+  ASSERT_TRUE(s->init_genesis(kGenesisHash, block_write(0)).ok());
+  ASSERT_TRUE(s->commit_block(block_write(1)).ok());
+  const BlockStore::ReadView view = s->read_view();
+  BlockWrite w2 = block_write(2);
+  w2.state_writes[to_bytes("k0")] = Bytes{};  // deleted after the view was taken
+  ASSERT_TRUE(s->commit_block(w2).ok());
+  ASSERT_TRUE(s->commit_block(block_write(3)).ok());
+
+  auto then = read(s->tip(view));
+  ASSERT_TRUE(then);
+  EXPECT_EQ(then->height, 1u);
+  EXPECT_EQ(then->hash, hash_of(1));
+  EXPECT_EQ(read(s->get_state(to_bytes("height"), view)), to_bytes("1"));
+  EXPECT_EQ(read(s->get_state(to_bytes("k0"), view)), to_bytes("v0")) << "deleted only later";
+  EXPECT_FALSE(read(s->get_state(to_bytes("k2"), view))) << "written only later";
+  auto scanned = s->scan_state(to_bytes("k"), {}, 100, view);
+  ASSERT_TRUE(scanned.ok()) << scanned.error().message;
+  ASSERT_EQ(scanned->size(), 2u);
+  EXPECT_EQ((*scanned)[0].first, to_bytes("k0"));
+  EXPECT_EQ((*scanned)[1].first, to_bytes("k1"));
+
+  // Without a view, the reads see the latest block.
+  expect_tip(*s, 3);
+  EXPECT_FALSE(read(s->get_state(to_bytes("k0"))));
+  auto latest = s->scan_state(to_bytes("k"), {}, 100);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->size(), 3u);  // k1, k2, k3
+}
+
 // physisd budgets max_open_files against RLIMIT_NOFILE; a value LevelDB would silently clip is refused
 // instead, so the budget is what the store really uses.
 TEST(BlockStore, MaxOpenFilesOutsideTheRangeIsRefused) {
