@@ -319,7 +319,8 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
          }});
   d.add({"state_getSupply",
          "state_getSupply() -> {height, genesis, minted, burned, total, circulating, owed, balanced}: supply "
-         "audit (scans all accounts); total = genesis + minted - burned",
+         "audit at the stored tip (scans all accounts, once per block however often asked); total = genesis + "
+         "minted - burned",
          [&node](const json& params) {
            reject_extra_params(params, {});
            auto audit = node.supply_audit();
