@@ -53,7 +53,7 @@ uint64_t arg(int argc, char** argv, const std::string& name, uint64_t fallback) 
 
 // Verifications per second of wall time; `cpu_seconds`, if given, receives the process CPU time the
 // verifications took (all threads).
-double p256_rate(int threads, double* cpu_seconds) {
+double p256_rate(int threads, double* cpu_seconds, bool parsed_keys) {
   const size_t n = 20000;
   std::vector<crypto::P256PublicKey> pubs(64);
   std::vector<crypto::P256PrivateKey> keys(64);
@@ -69,11 +69,15 @@ double p256_rate(int threads, double* cpu_seconds) {
     digests[i] = crypto::sha256(m);
     sigs[i] = *crypto::p256_sign(keys[i % keys.size()], digests[i]);
   }
+  std::vector<crypto::P256VerifyKey> parsed;
+  if (parsed_keys)
+    for (const auto& pub : pubs) parsed.push_back(*crypto::P256VerifyKey::parse(pub));
   std::atomic<size_t> ok{0};
   auto t0 = Clock::now();
   const std::clock_t c0 = std::clock();
   parallel_for(n, threads, [&](size_t i) {
-    ok += crypto::p256_verify(pubs[i % pubs.size()], digests[i], sigs[i], true);
+    ok += parsed_keys ? parsed[i % parsed.size()].verify(digests[i], sigs[i], true)
+                      : crypto::p256_verify(pubs[i % pubs.size()], digests[i], sigs[i], true);
   });
   double rate = n / since(t0);
   if (cpu_seconds) *cpu_seconds = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
