@@ -631,14 +631,13 @@ int main(int argc, char** argv) {
   uint64_t n_proofs = 0;
   for (const auto& [kind, n] : mix_counts) n_proofs += n;
 
-  // The timed run: round by round (a round's witnesses hear the beacons of the round before), each
-  // admitted on 2 threads, then applied and committed in blocks.
-  // The timed run. By default as a live node runs: the relayers admit round after round (each round
-  // on 2 threads, one per relayer, and a round starts when the last one's transactions are all in the
-  // mempool, so a round's witnesses arrive after the beacons they heard), while a producer thread
-  // cuts blocks from the mempool (a block once a block's worth of batches waits, or when admission is
-  // done) and applies and commits them. --sequential 1: admit a round, then produce its blocks, then
-  // the next round (admission and apply one after the other, a core idle during apply).
+  // The timed run, round by round (a round's witnesses hear the beacons of the round before). By default as a
+  // live node runs: the relayers admit round after round (each round on 2 threads, one per relayer, and a
+  // round starts when the last one's transactions are all in the mempool, so a round's witnesses arrive after
+  // the beacons they heard), while a producer thread cuts blocks from the mempool (a block once a block's
+  // worth of batches waits, or when admission is done) and applies and commits them. --sequential 1: admit a
+  // round, then produce its blocks, then the next round (admission and apply one after the other, a core idle
+  // during apply).
   const bool sequential = arg(argc, argv, "sequential", 0) != 0;
   const size_t batches_per_block = 20;  // g.params.block_gas_limit above
   // Profiling the timed part alone: perf record -D -1 --control=fifo:F, and PERF_CTL_FIFO=F here.
