@@ -221,8 +221,9 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
            const uint64_t tip = node.tip().height;
            const uint64_t height = optional_param_u64(params, 0, "height").value_or(tip + 1);
            if (height > tip + 1)
-             throw RpcError(kInvalidParams, "height " + std::to_string(height) + " is beyond the next block (" +
-                                                std::to_string(tip + 1) + ")");
+             throw RpcError(kInvalidParams, "height " + std::to_string(height) +
+                                                " is beyond the next block (" + std::to_string(tip + 1) +
+                                                ")");
            const consensus::ValidatorSet& set = node.validators_at(height);
            json vals = json::array();
            for (const auto& v : set.validators())
@@ -232,19 +233,20 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
                        {"validators_hash", hash_to_string(set.hash())},
                        {"validators", vals}};
          }});
-  d.add({"consensus_getCommit",
-         "consensus_getCommit({height}) -> {height, round, block_hash, signatures: [{validator, signature}]}: "
-         "the precommits that committed the block at height (≥ 1)",
-         [&node](const json& params) {
-           reject_extra_params(params, {"height"});
-           const uint64_t height = param_u64(params, 0, "height");
-           auto commit = node.commit_at(height);
-           if (!commit) {
-             if (commit.error().code == "not_found") throw RpcError(kNotFound, commit.error().message);
-             throw RpcError(kInternalError, commit.error().message);
-           }
-           return commit_to_json(*commit);
-         }});
+  d.add(
+      {"consensus_getCommit",
+       "consensus_getCommit({height}) -> {height, round, block_hash, signatures: [{validator, signature}]}: "
+       "the precommits that committed the block at height (≥ 1)",
+       [&node](const json& params) {
+         reject_extra_params(params, {"height"});
+         const uint64_t height = param_u64(params, 0, "height");
+         auto commit = node.commit_at(height);
+         if (!commit) {
+           if (commit.error().code == "not_found") throw RpcError(kNotFound, commit.error().message);
+           throw RpcError(kInternalError, commit.error().message);
+         }
+         return commit_to_json(*commit);
+       }});
   d.add({"chain_getTransaction",
          "chain_getTransaction({hash}) -> tx fields, sender, height and index (status \"pending\" while in "
          "the mempool)",
@@ -317,28 +319,26 @@ void register_node_methods(RpcDispatcher& d, node::Node& node) {
                             json{{"reason", hash.error().code}});
            return json{{"hash", hash_to_string(*hash)}};
          }});
-  d.add({"state_getSupply",
-         "state_getSupply() -> {height, genesis, minted, burned, total, circulating, owed, balanced}: supply "
-         "audit at the stored tip (scans all accounts, once per block however often asked); total = genesis + "
-         "minted - burned",
-         [&node](const json& params) {
-           reject_extra_params(params, {});
-           auto audit = node.supply_audit();
-           if (!audit) throw RpcError(kInternalError, audit.error().message);
-           const auto& a = *audit;
-           // Sums past 2^128-1 cannot balance (the VM never mints past it): say so, never wrap.
-           const auto issued = checked_add(a.genesis, a.minted);
-           const auto total = issued ? checked_sub(*issued, a.burned) : std::nullopt;
-           const auto held = checked_add(a.circulating, a.owed);
-           return json{{"height", a.height},
-                       {"genesis", format_amount(a.genesis)},
-                       {"minted", format_amount(a.minted)},
-                       {"burned", format_amount(a.burned)},
-                       {"total", total ? json(format_amount(*total)) : json(nullptr)},
-                       {"circulating", format_amount(a.circulating)},
-                       {"owed", format_amount(a.owed)},
-                       {"balanced", total && held && *total == *held}};
-         }});
+  d.add(
+      {"state_getSupply",
+       "state_getSupply() -> {height, genesis, minted, burned, total, circulating, owed, balanced}: supply "
+       "audit at the stored tip (scans all accounts, once per block however often asked); total = genesis + "
+       "minted - burned",
+       [&node](const json& params) {
+         reject_extra_params(params, {});
+         auto audit = node.supply_audit();
+         if (!audit) throw RpcError(kInternalError, audit.error().message);
+         const auto& a = *audit;
+         const auto total = a.total();  // nullopt past 2^128-1: said as null, never wrapped
+         return json{{"height", a.height},
+                     {"genesis", format_amount(a.genesis)},
+                     {"minted", format_amount(a.minted)},
+                     {"burned", format_amount(a.burned)},
+                     {"total", total ? json(format_amount(*total)) : json(nullptr)},
+                     {"circulating", format_amount(a.circulating)},
+                     {"owed", format_amount(a.owed)},
+                     {"balanced", a.balanced()}};
+       }});
   d.add({"mempool_status", "mempool_status() -> {txs, bytes, senders}: transactions waiting for a block",
          [&node](const json& params) {
            reject_extra_params(params, {});

@@ -26,6 +26,7 @@
 #include "primitives/genesis.h"
 #include "primitives/physis.pb.h"
 #include "storage/block_store.h"
+#include "util/amount.h"
 #include "vm/apply.h"
 #include "vm/attestation.h"
 
@@ -220,6 +221,18 @@ class Node {
     Amount burned = 0;       // paid for usage receipts and destroyed (doc/depin.md "Usage")
     Amount circulating = 0;  // sum of all account balances
     Amount owed = 0;         // device rewards of closed epochs not yet settled (lazy settlement)
+    // genesis + minted - burned, or nullopt if a sum passes 2^128-1 or the burns pass the issue (the VM
+    // never lets either happen: such a supply cannot balance, and is never wrapped).
+    std::optional<Amount> total() const {
+      const auto issued = checked_add(genesis, minted);
+      return issued ? checked_sub(*issued, burned) : std::nullopt;
+    }
+    // Balances plus owed rewards equal the total (doc/depin.md "Supply invariant").
+    bool balanced() const {
+      const auto t = total();
+      const auto held = checked_add(circulating, owed);
+      return t && held && *t == *held;
+    }
   };
   // Error "corrupt_datadir" when an account or epoch record does not decode. Reads a view of the store
   // (its stored tip), without holding up commits; one audit at a time, and one scan per stored tip: a

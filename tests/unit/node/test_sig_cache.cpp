@@ -26,6 +26,21 @@ Signed make_signed(uint8_t n) {
   s.sig = *crypto::p256_sign(priv, s.digest);
   return s;
 }
+
+// A consumer's secp256k1 signature over a digest whose first byte is `tag` (a usage receipt's, for
+// SignatureCache::recover), and a copy whose recovery id recovers nothing.
+struct ReceiptSignature {
+  crypto::PrivateKey consumer = crypto::generate_private_key();
+  Hash32 digest{};
+  crypto::Signature good{};
+  crypto::Signature unrecoverable{};
+  explicit ReceiptSignature(uint8_t tag) {
+    digest[0] = tag;
+    good = crypto::sign_digest(consumer, digest);
+    unrecoverable = good;
+    unrecoverable[64] = 7;  // no such recovery id: recovers nothing, whatever r and s
+  }
+};
 }  // namespace
 
 TEST(TwoGenerationMap, KeepsAtMostTwoGenerationsAndPromotesWhatIsUsed) {
@@ -87,7 +102,8 @@ TEST(SignatureCache, AFloodOfBadSignaturesDoesNotEvictTheGoodOnes) {
   Signed bad = make_signed(2);
   const uint8_t original = bad.sig[5];
   for (uint8_t i = 1; i <= 100; ++i) {
-    bad.sig[5] = original ^ i;  // never the valid byte (a plain `= i` hit it when the random nonce put it below 100)
+    bad.sig[5] =
+        original ^ i;  // never the valid byte (a plain `= i` hit it when the random nonce put it below 100)
     EXPECT_FALSE(cache.verify(vm::kKeyP256, bad.key, bad.digest, bad.sig));
   }
   EXPECT_LE(cache.stats().invalid_entries, 64u / 8);
@@ -99,13 +115,11 @@ TEST(SignatureCache, AFloodOfBadSignaturesDoesNotEvictTheGoodOnes) {
 TEST(SignatureCache, RemembersRecoveredSignersAndFailedRecoveries) {
   // Usage receipts' consumer signatures: the answer is vm::recover_signer's, computed once.
   SignatureCache cache(1000);
-  const crypto::PrivateKey consumer = crypto::generate_private_key();
-  Hash32 digest{};
-  digest[0] = 0x42;
-  const crypto::Signature good = crypto::sign_digest(consumer, digest);
-  crypto::Signature bad = good;
-  bad[64] = 7;  // no such recovery id
-  const Address want = crypto::address_of(*crypto::public_key_of(consumer));
+  const ReceiptSignature r(0x42);
+  const Hash32& digest = r.digest;
+  const crypto::Signature& good = r.good;
+  const crypto::Signature& bad = r.unrecoverable;
+  const Address want = crypto::address_of(*crypto::public_key_of(r.consumer));
   for (int i = 0; i < 3; ++i) {
     const std::optional<Address> got = cache.recover(digest, good);
     ASSERT_TRUE(got.has_value());
@@ -130,13 +144,11 @@ TEST(SignatureCache, AFloodOfUnrecoverableReceiptsDoesNotEvictTheGoodRecoveries)
   // A forged usage receipt whose signature recovers no key is remembered in the small failure memo; the
   // good recoveries the block producer needs stay cached.
   SignatureCache cache(64);
-  const crypto::PrivateKey consumer = crypto::generate_private_key();
-  Hash32 digest{};
-  digest[0] = 0x17;
-  const crypto::Signature good = crypto::sign_digest(consumer, digest);
+  const ReceiptSignature r(0x17);
+  const Hash32& digest = r.digest;
+  const crypto::Signature& good = r.good;
   ASSERT_TRUE(cache.recover(digest, good).has_value());
-  crypto::Signature bad = good;
-  bad[64] = 9;  // no such recovery id: recovers nothing, whatever r and s
+  crypto::Signature bad = r.unrecoverable;
   for (uint8_t i = 1; i <= 100; ++i) {
     bad[3] = static_cast<uint8_t>(good[3] ^ i);
     EXPECT_FALSE(cache.recover(digest, bad).has_value());
